@@ -1,0 +1,83 @@
+/** Every error code steadystream produces. Stable: match on these, not on messages. */
+export type StreamErrorCode =
+  | 'INVALID_OPTIONS'
+  | 'CONNECT_TIMEOUT'
+  | 'HANDSHAKE_TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_CLOSED'
+  | 'HEARTBEAT_TIMEOUT'
+  | 'MAX_ATTEMPTS'
+  | 'FATAL_CLOSE'
+  | 'AUTH_FAILED'
+  | 'AUTH_REJECTED'
+  | 'TOKEN_TIMEOUT'
+  | 'DECODE_ERROR'
+  | 'PROTOCOL_ERROR'
+  | 'SUBSCRIPTION_REJECTED'
+  | 'SUBSCRIPTION_LIMIT'
+  | 'SUBSCRIBE_TIMEOUT'
+  | 'OUTBOX_FULL'
+  | 'NOT_CONNECTED'
+  | 'FALLBACK_FAILED'
+  | 'RENDER_FAILED'
+  | 'CLIENT_STOPPED'
+  | 'CLIENT_CLOSED';
+
+const BRAND = Symbol.for('steadystream.StreamClientError');
+
+export interface StreamClientErrorOptions {
+  cause?: unknown;
+  /** Structured, secret-free context (option name, close code, topic …). */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error type of steadystream. `code` is a literal union; `cause` keeps the original.
+ * Messages never contain secrets: callers build them from redacted parts only.
+ */
+export class StreamClientError extends Error {
+  readonly code: StreamErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  readonly [BRAND] = true;
+
+  constructor(code: StreamErrorCode, message: string, options: StreamClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** Connection-level failures: timeouts, closes, refused sockets. */
+export class ConnectionError extends StreamClientError {}
+/** Token service and server-side authentication failures. */
+export class AuthError extends StreamClientError {}
+/** Frames that cannot be decoded or violate the protocol. */
+export class ProtocolError extends StreamClientError {}
+/** Per-subscription failures (rejection, limit, ack timeout). */
+export class SubscriptionError extends StreamClientError {}
+/** Operations on a stopped or closed client. */
+export class ClosedError extends StreamClientError {
+  constructor(message = 'client is closed', options?: StreamClientErrorOptions) {
+    super('CLIENT_CLOSED', message, options);
+  }
+}
+
+/**
+ * True for any steadystream error, even from another copy of the package (brand check, not
+ * `instanceof`). Pass a code to narrow further.
+ */
+export function isStreamClientError(err: unknown, code?: StreamErrorCode): err is StreamClientError {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as Record<symbol, unknown>)[BRAND] === true &&
+    (code === undefined || (err as StreamClientError).code === code)
+  );
+}
+
+/** Wrap anything thrown into a message-safe description (no stack, no payload). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return typeof err === 'string' ? err : 'non-error value thrown';
+}

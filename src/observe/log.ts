@@ -1,0 +1,86 @@
+import { Redactor } from './redact.js';
+
+type LogFn = (obj: object, msg?: string) => void;
+
+/** Any pino-compatible logger (pino itself, or `console`-like objects with these methods). */
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  isLevelEnabled?(level: string): boolean;
+}
+
+/** The default: drops everything at no cost. */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  isLevelEnabled: () => false,
+};
+
+/** Stable `event` names of the log records steadystream writes. */
+export type LogEvent =
+  | 'connection.state'
+  | 'connection.error'
+  | 'connection.heartbeat'
+  | 'decode.error'
+  | 'auth.refresh.ok'
+  | 'auth.refresh.fail'
+  | 'auth.rejected'
+  | 'auth.reauth'
+  | 'subscription.state'
+  | 'subscription.gap'
+  | 'stale.enter'
+  | 'stale.recover'
+  | 'stale.resubscribe'
+  | 'fallback.start'
+  | 'fallback.stop'
+  | 'fallback.error'
+  | 'render.evict'
+  | 'render.error'
+  | 'outbox.overflow'
+  | 'callback.error';
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Writes one structured record per call: `{ event, ...fields }`, redacted. Level checks come
+ * first so a disabled level costs a comparison, not an object.
+ */
+export class Log {
+  readonly #logger: Logger;
+  readonly redactor: Redactor;
+
+  constructor(logger: Logger, redactor: Redactor = new Redactor()) {
+    this.#logger = logger;
+    this.redactor = redactor;
+  }
+
+  enabled(level: Level): boolean {
+    return this.#logger.isLevelEnabled ? this.#logger.isLevelEnabled(level) : true;
+  }
+
+  debug(event: LogEvent, fields?: object, msg?: string): void {
+    if (this.enabled('debug')) this.#write('debug', event, fields, msg);
+  }
+  info(event: LogEvent, fields?: object, msg?: string): void {
+    if (this.enabled('info')) this.#write('info', event, fields, msg);
+  }
+  warn(event: LogEvent, fields?: object, msg?: string): void {
+    if (this.enabled('warn')) this.#write('warn', event, fields, msg);
+  }
+  error(event: LogEvent, fields?: object, msg?: string): void {
+    if (this.enabled('error')) this.#write('error', event, fields, msg);
+  }
+
+  #write(level: Level, event: LogEvent, fields: object | undefined, msg: string | undefined): void {
+    const record = { event, ...(fields ? (this.redactor.record(fields) as object) : {}) };
+    try {
+      this.#logger[level](record, msg === undefined ? event : this.redactor.scrub(msg));
+    } catch {
+      // A broken logger must never break the connection.
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { AuthError, ProtocolError } from '../core/errors.js';
+import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
+import type { DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
+
+export interface JsonProtocolOptions {
+  /** Name shown in logs. @default 'json' */
+  name?: string;
+}
+
+const textDecoder = new TextDecoder();
+
+function str(v: unknown): v is string {
+  return typeof v === 'string';
+}
+
+/**
+ * steadystream's own JSON protocol (one JSON object per text frame), spoken by
+ * `steadystream/testing`'s server. Wire format: see the README's "jsonProtocol" section.
+ */
+export function jsonProtocol(options: JsonProtocolOptions = {}): Protocol {
+  const authenticate = async (io: HandshakeIO): Promise<void> => {
+    if (io.token === undefined) return;
+    io.send(JSON.stringify({ op: 'auth', token: io.token }));
+    for (;;) {
+      const msg = await io.next();
+      if (msg.type === 'auth-ok') return;
+      if (msg.type === 'auth-rejected') {
+        throw new AuthError('AUTH_REJECTED', `server rejected the token (${msg.reason})`, {
+          details: { reason: msg.reason },
+        });
+      }
+      // Anything else before auth_ok (pings, retry hints) is handled by the client or ignored.
+    }
+  };
+
+  return {
+    name: options.name ?? 'json',
+    resumable: true,
+    handshake: authenticate,
+    reauth: authenticate,
+    subscribe(req: SubscribeRequest): Frame {
+      const frame: Record<string, unknown> = { op: 'subscribe', topic: req.topic };
+      if (req.params !== undefined) frame['params'] = req.params;
+      if (req.from !== undefined) frame['from'] = req.from;
+      return JSON.stringify(frame);
+    },
+    unsubscribe(req: SubscribeRequest): Frame {
+      return JSON.stringify({ op: 'unsubscribe', topic: req.topic });
+    },
+    decode(frame: Frame): DecodeResult {
+      const m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as Record<string, unknown>;
+      if (m === null || typeof m !== 'object') throw new ProtocolError('DECODE_ERROR', 'frame is not a JSON object');
+      switch (m['op']) {
+        case 'data': {
+          const topic = m['topic'];
+          if (!str(topic)) break;
+          const seq = m['seq'];
+          return typeof seq === 'number'
+            ? { type: 'data', topic, data: m['data'], seq }
+            : { type: 'data', topic, data: m['data'] };
+        }
+        case 'subscribed':
+          if (str(m['topic'])) return { type: 'subscribed', topic: m['topic'] };
+          break;
+        case 'unsubscribed':
+          if (str(m['topic'])) return { type: 'unsubscribed', topic: m['topic'] };
+          break;
+        case 'error': {
+          const code = str(m['code']) ? m['code'] : 'error';
+          const message = str(m['message']) ? m['message'] : '';
+          const kind = code === 'limit' ? 'limit' : 'rejected';
+          return str(m['topic'])
+            ? { type: 'error', topic: m['topic'], code, message, kind }
+            : { type: 'error', code, message };
+        }
+        case 'ping':
+          return { type: 'ping', reply: JSON.stringify({ op: 'pong', t: m['t'] }) };
+        case 'pong':
+          return { type: 'pong' };
+        case 'auth_ok':
+          return { type: 'auth-ok' };
+        case 'auth_error':
+          return {
+            type: 'auth-rejected',
+            reason: m['code'] === 'expired' ? 'expired' : 'invalid',
+            ...(str(m['message']) ? { message: m['message'] } : {}),
+          };
+        case 'retry':
+          if (typeof m['afterMs'] === 'number' && m['afterMs'] >= 0) return { type: 'retry', afterMs: m['afterMs'] };
+          break;
+      }
+      throw new ProtocolError('DECODE_ERROR', `unknown or malformed frame (op: ${describeOp(m['op'])})`);
+    },
+    closeKind: defaultCloseKind,
+    retryAfterMs: retryAfterFromReason,
+    ping: () => JSON.stringify({ op: 'ping', t: Date.now() }),
+  };
+}
+
+function describeOp(op: unknown): string {
+  return typeof op === 'string' ? JSON.stringify(op.slice(0, 32)) : typeof op;
+}
+
+export type { Inbound };

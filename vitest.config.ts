@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 15_000,
+    hookTimeout: 15_000,
+    pool: 'forks',
+    // No retries: a flaky test is a bug to fix, not to hide.
+    retry: 0,
+  },
+});
