@@ -1,0 +1,24 @@
+/**
+ * `steadystream/testing`: servers and simulators to test code that uses steadystream.
+ * Server side only: nothing here imports the client.
+ */
+export { createTestServer, TestServer } from './server.js';
+export type { RefuseOptions } from './upgrade-gate.js';
+export { waitFor, WAIT_FOR_DEFAULT_TIMEOUT_MS } from './wait-for.js';
+export type { EventSource, WaitForOptions } from './wait-for.js';
+export { TEST_SERVER_DEFAULTS, MAX_TRACKED_TOPICS } from './server-options.js';
+export type { AuthRejectMode, AuthVerdict, TestServerOptions } from './server-options.js';
+export type {
+  AuthEvent,
+  AuthStatus,
+  DisconnectEvent,
+  ReceivedFrame,
+  RefusedEvent,
+  SubscribeEvent,
+  TestConnection,
+  TestServerEventName,
+  TestServerEvents,
+  UnsubscribeEvent,
+} from './server-events.js';
+export { createMemoryNetwork, MemorySocket } from './memory.js';
+export type { MemoryNetwork, MemoryNetworkOptions, MemoryPeer } from './memory.js';

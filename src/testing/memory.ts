@@ -1,0 +1,152 @@
+/**
+ * An in-memory WebSocket pair for fake-timer tests: a WHATWG-style `WebSocket` constructor to
+ * pass as the client's `WebSocket` option, and a server-side peer per socket with controls.
+ * Every delivery goes through `setTimeout` (latency, default 0), so `vi.advanceTimersByTime`
+ * drives the network deterministically. Nothing here touches a real socket.
+ */
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+export interface MemoryNetworkOptions {
+  /** Accept new sockets automatically (else call `peer.accept()`). @default true */
+  autoAccept?: boolean;
+  /** Delay of every delivery in either direction, in ms. @default 0 */
+  latencyMs?: number;
+  /** Called for each new socket, before it opens. */
+  onConnection?(peer: MemoryPeer): void;
+}
+
+/** The server's end of one in-memory socket. */
+export interface MemoryPeer {
+  readonly url: string;
+  readonly protocols: readonly string[];
+  /** Frames the client sent, in order. */
+  readonly received: (string | Uint8Array)[];
+  /** Client-sent frames are also handed here as they arrive. */
+  onFrame: ((frame: string | Uint8Array) => void) | undefined;
+  /** Transport-level pings the client sent (answered automatically unless `silent`). */
+  pings: number;
+  /** Stop answering anything (half-open): frames are still received, none are sent. */
+  silent: boolean;
+  readonly open: boolean;
+  accept(): void;
+  /** Fail the opening handshake (the client sees an error then close 1006). */
+  reject(): void;
+  send(frame: string | Uint8Array): void;
+  /** Clean close from the server with a code. */
+  close(code?: number, reason?: string): void;
+  /** Abrupt loss (RST): the client sees close 1006 with no closing handshake. */
+  drop(): void;
+}
+
+export interface MemoryNetwork {
+  /** Pass as `new StreamClient({ WebSocket: network.WebSocket })`. */
+  readonly WebSocket: new (url: string, protocols?: string | string[]) => MemorySocket;
+  /** Every peer ever created, oldest first. */
+  readonly peers: readonly MemoryPeer[];
+  /** Peers whose socket is open or opening. */
+  live(): MemoryPeer[];
+  /** The newest peer. */
+  last(): MemoryPeer | undefined;
+}
+
+export class MemorySocket {
+  readyState = CONNECTING;
+  binaryType = 'arraybuffer';
+  readonly url: string;
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  /** @internal */
+  peer!: MemoryPeer & { deliverToServer(f: string | Uint8Array): void };
+
+  constructor(url: string) {
+    this.url = url;
+  }
+
+  send(data: string | Uint8Array): void {
+    if (this.readyState !== OPEN) throw new Error('WebSocket is not open');
+    this.peer.deliverToServer(data);
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.readyState === CLOSED || this.readyState === CLOSING) return;
+    this.readyState = CLOSING;
+    this.peer.close(code, reason);
+  }
+}
+
+export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryNetwork {
+  const peers: MemoryPeer[] = [];
+  const latency = options.latencyMs ?? 0;
+  const later = (fn: () => void) => setTimeout(fn, latency);
+
+  class WebSocket extends MemorySocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url);
+      const socket = this;
+      let state: 'opening' | 'open' | 'closed' = 'opening';
+      const finish = (code: number, reason: string, error: boolean) => {
+        if (state === 'closed') return;
+        state = 'closed';
+        later(() => {
+          if (error) socket.onerror?.({ type: 'error' });
+          socket.readyState = CLOSED;
+          socket.onclose?.({ code, reason });
+        });
+      };
+      const peer: MemoryPeer & { deliverToServer(f: string | Uint8Array): void } = {
+        url,
+        protocols: protocols === undefined ? [] : typeof protocols === 'string' ? [protocols] : protocols,
+        received: [],
+        onFrame: undefined,
+        pings: 0,
+        silent: false,
+        get open() {
+          return state === 'open';
+        },
+        accept() {
+          if (state !== 'opening') return;
+          state = 'open';
+          later(() => {
+            if (socket.readyState !== CONNECTING) return;
+            socket.readyState = OPEN;
+            socket.onopen?.({ type: 'open' });
+          });
+        },
+        reject: () => finish(1006, '', true),
+        send(frame) {
+          if (state !== 'open' || peer.silent) return;
+          later(() => {
+            if (socket.readyState === OPEN) socket.onmessage?.({ data: typeof frame === 'string' ? frame : frame.slice().buffer });
+          });
+        },
+        close: (code = 1000, reason = '') => finish(code, reason, false),
+        drop: () => finish(1006, '', false),
+        deliverToServer(frame) {
+          if (state !== 'open') return;
+          later(() => {
+            if (state !== 'open') return;
+            peer.received.push(frame);
+            peer.onFrame?.(frame);
+          });
+        },
+      };
+      this.peer = peer;
+      peers.push(peer);
+      options.onConnection?.(peer);
+      if (options.autoAccept ?? true) peer.accept();
+    }
+  }
+
+  return {
+    WebSocket,
+    peers,
+    live: () => peers.filter((p) => p.open),
+    last: () => peers[peers.length - 1],
+  };
+}
