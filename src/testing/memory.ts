@@ -1,8 +1,9 @@
 /**
  * An in-memory WebSocket pair for fake-timer tests: a WHATWG-style `WebSocket` constructor to
  * pass as the client's `WebSocket` option, and a server-side peer per socket with controls.
- * Every delivery goes through `setTimeout` (latency, default 0), so `vi.advanceTimersByTime`
- * drives the network deterministically. Nothing here touches a real socket.
+ * Deliveries are asynchronous: a microtask when `latencyMs` is 0 (so `await
+ * vi.advanceTimersByTimeAsync(0)` settles a whole exchange), else a `setTimeout`, driven by
+ * fake timers. Nothing here touches a real socket.
  */
 
 const CONNECTING = 0;
@@ -47,7 +48,7 @@ export interface MemoryNetwork {
   readonly WebSocket: new (url: string, protocols?: string | string[]) => MemorySocket;
   /** Every peer ever created, oldest first. */
   readonly peers: readonly MemoryPeer[];
-  /** Peers whose socket is open or opening. */
+  /** Peers whose socket is open. */
   live(): MemoryPeer[];
   /** The newest peer. */
   last(): MemoryPeer | undefined;
@@ -83,7 +84,10 @@ export class MemorySocket {
 export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryNetwork {
   const peers: MemoryPeer[] = [];
   const latency = options.latencyMs ?? 0;
-  const later = (fn: () => void) => setTimeout(fn, latency);
+  const later = (fn: () => void): void => {
+    if (latency > 0) setTimeout(fn, latency);
+    else queueMicrotask(fn);
+  };
 
   class WebSocket extends MemorySocket {
     constructor(url: string, protocols?: string | string[]) {

@@ -1,0 +1,198 @@
+import { EventEmitter } from 'eventemitter3';
+import { TokenRefresher, normalizeAuthOptions } from '../auth/index.js';
+import { Connection } from '../connection/connection.js';
+import { Outbox } from '../connection/outbox.js';
+import type { ConnectionState } from '../connection/states.js';
+import { ClosedError, StreamClientError } from '../core/errors.js';
+import { TaskRegistry } from '../core/tasks.js';
+import { createCounters, type Counters } from '../observe/counters.js';
+import { Log } from '../observe/log.js';
+import type { Frame } from '../protocol/types.js';
+import { ReconnectScheduler } from '../reconnect/scheduler.js';
+import { RenderCache, View, type ViewOptions } from '../render/index.js';
+import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
+import type { StreamClientEvents } from './events.js';
+import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
+import { health, type Health } from '../observe/health.js';
+
+/**
+ * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
+ * its token ahead of expiry, restores subscriptions exactly once, marks silent topics stale,
+ * and renders views through a semantic cache. The facade only wires the parts.
+ */
+export class StreamClient extends EventEmitter<StreamClientEvents> implements AsyncDisposable {
+  readonly #options: ResolvedOptions;
+  readonly #tasks: TaskRegistry;
+  readonly #counters: Counters = createCounters();
+  readonly #log: Log;
+  readonly #connection: Connection;
+  readonly #auth: TokenRefresher | undefined;
+  readonly #registry: SubscriptionRegistry;
+  readonly #cache: RenderCache;
+  readonly #views = new Map<string, View>();
+  readonly #outbox: Outbox;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: StreamClientOptions) {
+    super();
+    const o = (this.#options = resolveOptions(options));
+    const tasks = (this.#tasks = new TaskRegistry(o.clock, { unref: o.unref }));
+    const log = (this.#log = new Log(o.logger));
+    const counters = this.#counters;
+    this.#outbox = new Outbox(o.outbox.maxMessages);
+    this.#auth = o.auth
+      ? new TokenRefresher(normalizeAuthOptions(o.auth), {
+          tasks,
+          random: o.random,
+          log,
+          counters,
+          onToken: (token, expiresAt) => {
+            this.emit('token', { expiresAt });
+            void this.#connection.reauth(token);
+          },
+        })
+      : undefined;
+    this.#registry = new SubscriptionRegistry(o.protocol, {
+      tasks,
+      log,
+      counters,
+      options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
+      onError: (err) => this.emit('error', err),
+    });
+    this.#cache = new RenderCache({ maxBytes: o.render.maxBytes, maxEntries: o.render.maxEntries }, { counters, log });
+    const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
+    this.#connection = new Connection(o, {
+      tasks,
+      scheduler,
+      log,
+      counters,
+      hooks: {
+        credential: (signal) => (this.#auth ? this.#auth.getToken(signal) : Promise.resolve(undefined)),
+        ready: (session) => {
+          this.#registry.attach(session);
+          this.#outbox.drain((f) => session.send(f));
+          this.#auth?.markAccepted();
+          this.#auth?.start();
+        },
+        message: (m) => this.#registry.handle(m),
+        down: () => this.#registry.detach(),
+        authRejected: (token) => (this.#auth ? (this.#auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal'),
+        transition: (change) => this.emit('state', change),
+        error: (err) => this.emit('error', err),
+      },
+    });
+  }
+
+  /** The connection state right now. */
+  get state(): ConnectionState {
+    return this.#connection.state;
+  }
+
+  /** Connect. Resolves on the first open; rejects only when the client gives up (or is stopped). */
+  start(): Promise<void> {
+    return this.#connection.start();
+  }
+
+  /** Go offline; subscriptions and views are kept for the next `start()`. */
+  async stop(): Promise<void> {
+    // The connection first: its generation moves on, so the refresher's rejection of a pending
+    // getToken() is not mistaken for a token failure.
+    const stopping = this.#connection.stop();
+    this.#auth?.stop();
+    await stopping;
+  }
+
+  /** Release everything: socket, timers, listeners, views, subscriptions. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Subscribe to a topic. Handles on the same topic + params share one server subscription;
+   * `unsubscribe()` is idempotent.
+   */
+  subscribe<T = unknown>(topic: string, onData: (data: T, meta: DataMeta) => void, options?: SubscribeOptions<T>): Subscription {
+    this.#assertOpenForUse();
+    return this.#registry.add(topic, onData, options);
+  }
+
+  /** A rendered tile bound to a topic. An existing view with the same id is replaced. */
+  view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View {
+    this.#assertOpenForUse();
+    this.#views.get(id)?.close();
+    const view = new View(id, options as never, {
+      host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
+      cache: this.#cache,
+      tasks: this.#tasks,
+      counters: this.#counters,
+      log: this.#log,
+      defaults: { minIntervalMs: this.#options.render.minIntervalMs },
+      onClose: () => {
+        if (this.#views.get(id) === view) this.#views.delete(id);
+      },
+    });
+    this.#views.set(id, view);
+    return view;
+  }
+
+  /** Send an application frame; queued (bounded) while offline. Throws `OUTBOX_FULL` on overflow. */
+  send(frame: Frame): void {
+    this.#assertOpenForUse();
+    if (this.#connection.send(frame)) return;
+    try {
+      this.#outbox.push(frame);
+    } catch (err) {
+      this.#counters.outboxDropped++;
+      this.#log.warn('outbox.overflow', { max: this.#options.outbox.maxMessages });
+      throw err;
+    }
+  }
+
+  /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
+  async refreshToken(): Promise<{ expiresAt: number | undefined }> {
+    if (!this.#auth) throw new StreamClientError('INVALID_OPTIONS', 'auth is not configured');
+    await this.#auth.refresh();
+    return { expiresAt: this.#auth.expiresAt };
+  }
+
+  /** Every counter, as a plain object (a copy). */
+  metrics(): Counters {
+    return { ...this.#counters };
+  }
+
+  /** The client's condition now: O(topics). */
+  health(): Health {
+    return health(this.#connection, this.#registry, this.#auth?.expiresAt);
+  }
+
+  /** @internal Pending timers, for leak checks in tests. */
+  get pendingTimers(): number {
+    return this.#tasks.size;
+  }
+
+  /** @internal Names of pending timers, for tests. */
+  pendingTimerNames(): string[] {
+    return this.#tasks.names();
+  }
+
+  async #close(): Promise<void> {
+    for (const view of [...this.#views.values()]) view.close();
+    const closing = this.#connection.close();
+    this.#auth?.dispose();
+    await closing;
+    this.#registry.dispose();
+    this.#cache.clear();
+    this.#outbox.clear();
+    this.#tasks.dispose();
+    this.removeAllListeners();
+  }
+
+  #assertOpenForUse(): void {
+    if (this.#closing) throw new ClosedError();
+  }
+}

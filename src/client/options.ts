@@ -1,0 +1,236 @@
+import WebSocketImpl from 'ws';
+import type { Clock } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { WebSocketConstructor } from '../connection/transport.js';
+import type { Logger } from '../observe/log.js';
+import { silentLogger } from '../observe/log.js';
+import { jsonProtocol } from '../protocol/json.js';
+import type { Protocol } from '../protocol/types.js';
+import type { BackoffStrategy, JitterKind } from '../reconnect/backoff.js';
+import type { AuthOptions } from '../auth/index.js';
+import { fn, invalid, num, obj, withDefaults } from './validate.js';
+
+/** Reconnect policy. */
+export interface ReconnectOptions {
+  /** First retry's delay scale. @default 500 */
+  initialDelayMs?: number;
+  /** Cap on any delay; jitter stays spread below it. @default 30_000 */
+  maxDelayMs?: number;
+  /** Exponential growth per attempt. @default 2 */
+  factor?: number;
+  /** `'none' | 'full' | 'equal' | 'decorrelated'`, or your own strategy. @default 'decorrelated' */
+  jitter?: JitterKind | BackoffStrategy;
+  /** Consecutive failed attempts before state `failed`. @default Infinity */
+  maxAttempts?: number;
+  /** Uptime after which the attempt counter resets. @default 5_000 */
+  resetAfterMs?: number;
+}
+
+/** Half-open detection. */
+export interface HeartbeatOptions {
+  /** Quiet this long (no inbound frame at all) => probe. @default 15_000 */
+  intervalMs?: number;
+  /** No inbound frame this long after the probe => dead, reconnect. @default 10_000 */
+  timeoutMs?: number;
+}
+
+/** Subscription behaviour. */
+export interface SubscriptionOptions {
+  /** A subscribe not acknowledged within this counts as failed and is retried. @default 10_000 (protocol may set) */
+  ackTimeoutMs?: number;
+  /** Per connection; the one over gets `SUBSCRIPTION_LIMIT`. @default Infinity (protocol may set) */
+  maxSubscriptions?: number;
+  /** Pace subscribe frames this far apart (servers that punish bursts). @default 0 (protocol may set) */
+  subscribeIntervalMs?: number;
+}
+
+/** Per-topic staleness. */
+export interface StaleOptions {
+  /** Silence on a topic before it is `stale`. @default 10_000 */
+  afterMs?: number;
+  /** Re-send the subscription after being stale this long (servers that drop it silently). @default undefined (off) */
+  resubscribeAfterMs?: number;
+}
+
+/** Polling source used while a topic is stale. */
+export interface FallbackOptions {
+  fetch(topic: string, signal: AbortSignal): Promise<unknown>;
+  /** Poll period per stale topic. @default 5_000 */
+  intervalMs?: number;
+  /** Each fetch is aborted after this. @default 5_000 */
+  timeoutMs?: number;
+  /** Fetches in flight across all topics. @default 4 */
+  concurrency?: number;
+}
+
+/** The render cache shared by all views. */
+export interface RenderOptions {
+  /** Byte budget of cached outputs. @default 8 * 1024 * 1024 */
+  maxBytes?: number;
+  /** Entry bound of the cache. @default 10_000 */
+  maxEntries?: number;
+  /** Default per-view coalescing interval. @default 50 */
+  minIntervalMs?: number;
+}
+
+/** Options of `new StreamClient(options)`. Only `url` is required. */
+export interface StreamClientOptions {
+  /** Where to connect; a function is called before every connect with the current token. */
+  url: string | ((ctx: { token?: string }) => string);
+  /** Wire protocol. @default jsonProtocol() */
+  protocol?: Protocol;
+  /** Credential lifecycle; omit for unauthenticated feeds. @default undefined */
+  auth?: AuthOptions;
+  reconnect?: ReconnectOptions;
+  /** Socket open must complete within this. @default 10_000 */
+  connectTimeoutMs?: number;
+  /** Protocol handshake (auth/init ack) must complete within this. @default 10_000 */
+  handshakeTimeoutMs?: number;
+  /** `stop()`/`close()` wait this long for a clean closing handshake, then terminate. @default 1_000 */
+  closeTimeoutMs?: number;
+  /** Liveness probing, or `false` to disable. @default { intervalMs: 15_000, timeoutMs: 10_000 } */
+  heartbeat?: HeartbeatOptions | false;
+  subscriptions?: SubscriptionOptions;
+  stale?: StaleOptions;
+  /** @default undefined (no fallback) */
+  fallback?: FallbackOptions;
+  render?: RenderOptions;
+  /** `client.send()` while offline. @default { maxMessages: 1_000 } */
+  outbox?: { maxMessages?: number };
+  /** Any pino-compatible logger. Records are redacted. @default silent */
+  logger?: Logger;
+  /** WHATWG-style WebSocket constructor. @default the `ws` package */
+  WebSocket?: WebSocketConstructor;
+  /** Random source in [0, 1) for every jitter. @default Math.random */
+  random?: () => number;
+  /** Time source; tests may inject one. @default system clock (works with vi.useFakeTimers) */
+  clock?: Clock;
+  /** Let the process exit even while a reconnect is pending. @default false */
+  unref?: boolean;
+}
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  reconnect: { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
+  connectTimeoutMs: 10_000,
+  handshakeTimeoutMs: 10_000,
+  closeTimeoutMs: 1_000,
+  heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
+  subscriptions: { ackTimeoutMs: 10_000, maxSubscriptions: Infinity, subscribeIntervalMs: 0 },
+  stale: { afterMs: 10_000 },
+  fallback: { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 },
+  render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50 },
+  outbox: { maxMessages: 1_000 },
+} as const;
+
+export interface ResolvedOptions {
+  url: StreamClientOptions['url'];
+  protocol: Protocol;
+  auth: AuthOptions | undefined;
+  reconnect: Required<ReconnectOptions>;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  closeTimeoutMs: number;
+  heartbeat: Required<HeartbeatOptions> | false;
+  subscriptions: Required<SubscriptionOptions>;
+  stale: { afterMs: number; resubscribeAfterMs?: number };
+  fallback: Required<FallbackOptions> | undefined;
+  render: Required<RenderOptions>;
+  outbox: { maxMessages: number };
+  logger: Logger;
+  WebSocket: WebSocketConstructor;
+  random: () => number;
+  clock: Clock;
+  unref: boolean;
+}
+
+const JITTERS: readonly string[] = ['none', 'full', 'equal', 'decorrelated'];
+
+/** Validate and fill defaults. Throws `StreamClientError('INVALID_OPTIONS')` naming the option. */
+export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
+  const o = obj('options', input) as unknown as StreamClientOptions;
+  if (typeof o.url !== 'function') {
+    if (typeof o.url !== 'string') invalid('url', 'must be a string or a function', o.url);
+    if (!/^wss?:\/\//i.test(o.url)) invalid('url', 'must start with ws:// or wss://');
+  }
+  const protocol = o.protocol ?? jsonProtocol();
+  if (typeof protocol !== 'object' || typeof protocol.decode !== 'function' || typeof protocol.subscribe !== 'function') {
+    invalid('protocol', 'must implement Protocol (decode, subscribe, unsubscribe)');
+  }
+  const limits = protocol.limits ?? {};
+
+  const reconnect = withDefaults<Required<ReconnectOptions>>(DEFAULTS.reconnect, o.reconnect && obj('reconnect', o.reconnect));
+  num('reconnect.initialDelayMs', reconnect.initialDelayMs, 0);
+  num('reconnect.maxDelayMs', reconnect.maxDelayMs, 0);
+  if (reconnect.maxDelayMs < reconnect.initialDelayMs) invalid('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
+  num('reconnect.factor', reconnect.factor, 1);
+  num('reconnect.maxAttempts', reconnect.maxAttempts, 0, { integer: true, infinite: true });
+  num('reconnect.resetAfterMs', reconnect.resetAfterMs, 0);
+  if (typeof reconnect.jitter !== 'function' && !JITTERS.includes(reconnect.jitter)) {
+    invalid('reconnect.jitter', `must be one of ${JITTERS.join(', ')} or a function`);
+  }
+
+  let heartbeat: ResolvedOptions['heartbeat'] = false;
+  if (o.heartbeat !== false) {
+    heartbeat = withDefaults<Required<HeartbeatOptions>>(DEFAULTS.heartbeat, o.heartbeat && obj('heartbeat', o.heartbeat));
+    num('heartbeat.intervalMs', heartbeat.intervalMs, 1);
+    num('heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
+  }
+
+  const subscriptions = withDefaults<Required<SubscriptionOptions>>(
+    { ...DEFAULTS.subscriptions, ...definedOnly(limits) },
+    o.subscriptions && obj('subscriptions', o.subscriptions),
+  );
+  num('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1);
+  num('subscriptions.maxSubscriptions', subscriptions.maxSubscriptions, 1, { integer: true, infinite: true });
+  num('subscriptions.subscribeIntervalMs', subscriptions.subscribeIntervalMs, 0);
+
+  const stale = withDefaults<{ afterMs: number; resubscribeAfterMs?: number }>(DEFAULTS.stale, o.stale && obj('stale', o.stale));
+  num('stale.afterMs', stale.afterMs, 1);
+  if (stale.resubscribeAfterMs !== undefined) num('stale.resubscribeAfterMs', stale.resubscribeAfterMs, 1);
+
+  let fallback: ResolvedOptions['fallback'];
+  if (o.fallback !== undefined) {
+    fallback = withDefaults<Required<FallbackOptions>>({ ...DEFAULTS.fallback, fetch: undefined as never }, obj('fallback', o.fallback));
+    fn('fallback.fetch', fallback.fetch);
+    num('fallback.intervalMs', fallback.intervalMs, 1);
+    num('fallback.timeoutMs', fallback.timeoutMs, 1);
+    num('fallback.concurrency', fallback.concurrency, 1, { integer: true });
+  }
+
+  const render = withDefaults<Required<RenderOptions>>(DEFAULTS.render, o.render && obj('render', o.render));
+  num('render.maxBytes', render.maxBytes, 1, { integer: true });
+  num('render.maxEntries', render.maxEntries, 1, { integer: true });
+  num('render.minIntervalMs', render.minIntervalMs, 0);
+
+  const outbox = withDefaults<{ maxMessages: number }>(DEFAULTS.outbox, o.outbox && obj('outbox', o.outbox));
+  num('outbox.maxMessages', outbox.maxMessages, 0, { integer: true });
+
+  const logger = o.logger ?? silentLogger;
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) fn(`logger.${level}`, (logger as unknown as Record<string, unknown>)[level]);
+
+  return {
+    url: o.url,
+    protocol,
+    auth: o.auth,
+    reconnect,
+    connectTimeoutMs: num('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1),
+    handshakeTimeoutMs: num('handshakeTimeoutMs', o.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs, 1),
+    closeTimeoutMs: num('closeTimeoutMs', o.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs, 0),
+    heartbeat,
+    subscriptions,
+    stale,
+    fallback,
+    render,
+    outbox,
+    logger,
+    WebSocket: o.WebSocket === undefined ? (WebSocketImpl as unknown as WebSocketConstructor) : fn('WebSocket', o.WebSocket),
+    random: o.random === undefined ? Math.random : fn('random', o.random),
+    clock: o.clock ?? systemClock,
+    unref: o.unref ?? false,
+  };
+}
+
+function definedOnly<T extends object>(v: T): Partial<T> {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,32 @@
+import { StreamClientError } from '../core/errors.js';
+
+/** Throws `INVALID_OPTIONS` naming the option. */
+export function invalid(option: string, rule: string, value?: unknown): never {
+  const shown = value === undefined ? '' : ` (got ${typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value})`;
+  throw new StreamClientError('INVALID_OPTIONS', `${option} ${rule}${shown}`, { details: { option } });
+}
+
+export function num(option: string, value: unknown, min: number, opts: { integer?: boolean; infinite?: boolean } = {}): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) invalid(option, 'must be a number', value);
+  if (value === Infinity && !opts.infinite) invalid(option, 'must be finite', value);
+  if (value < min) invalid(option, `must be >= ${min}`, value);
+  if (opts.integer && Number.isFinite(value) && !Number.isInteger(value)) invalid(option, 'must be an integer', value);
+  return value;
+}
+
+export function fn<T>(option: string, value: unknown): T {
+  if (typeof value !== 'function') invalid(option, 'must be a function', value);
+  return value as T;
+}
+
+export function obj(option: string, value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) invalid(option, 'must be an object', value);
+  return value as Record<string, unknown>;
+}
+
+/** Merge user values over defaults, ignoring `undefined` (so `{ x: undefined }` means default). */
+export function withDefaults<T extends object>(defaults: T, user: Partial<T> | undefined): T {
+  const out = { ...defaults };
+  if (user) for (const [k, v] of Object.entries(user)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,349 @@
+import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
+import type { TaskRegistry, Task } from '../core/tasks.js';
+import type { Counters } from '../observe/counters.js';
+import type { Log } from '../observe/log.js';
+import { defaultCloseKind } from '../protocol/close-codes.js';
+import type { CloseKind, Frame, Inbound, Protocol } from '../protocol/types.js';
+import type { ReconnectScheduler } from '../reconnect/scheduler.js';
+import { ControlChannel } from './control.js';
+import { Heartbeat } from './heartbeat.js';
+import { StartGate } from './start-gate.js';
+import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
+import { openTransport, type Transport, type WebSocketConstructor } from './transport.js';
+
+/** The live, authenticated socket as other parts see it. */
+export interface Session {
+  send(frame: Frame): void;
+  readonly token: string | undefined;
+}
+
+/** What the connection asks of the parts around it (wired by the facade). */
+export interface ConnectionHooks {
+  /** The credential for the next connect; rejects with an AuthError when none can be had. */
+  credential(signal: AbortSignal): Promise<string | undefined>;
+  /** Handshake done, before `open` is announced: resubscribe, flush the outbox. */
+  ready(session: Session): void;
+  /** Inbound messages that are not the connection's own (data, acks, topic errors). */
+  message(msg: Inbound): void;
+  /** The session is gone, whatever the reason. */
+  down(): void;
+  /** The server refused `token`: reconnect with a fresh one, or give up. */
+  authRejected(token: string | undefined): 'retry' | 'fatal';
+  transition(change: StateChange): void;
+  error(err: StreamClientError): void;
+}
+
+export interface ConnectionOptions {
+  url: string | ((ctx: { token?: string }) => string);
+  protocol: Protocol;
+  WebSocket: WebSocketConstructor;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  closeTimeoutMs: number;
+  heartbeat: { intervalMs: number; timeoutMs: number } | false;
+}
+
+interface Loss {
+  kind: CloseKind;
+  reason: string;
+  error?: StreamClientError;
+  hintMs?: number;
+}
+
+/**
+ * The connection state machine: the only place that changes connection state, logs and emits
+ * a transition. Triggers (close, error, heartbeat miss, auth rejection, stop) are requests;
+ * each socket carries a generation, and a trigger from an old generation or a state that is
+ * no longer live is ignored — a close storm yields one transition and one scheduled attempt.
+ */
+export class Connection {
+  readonly #o: ConnectionOptions;
+  readonly #tasks: TaskRegistry;
+  readonly #scheduler: ReconnectScheduler;
+  readonly #hooks: ConnectionHooks;
+  readonly #log: Log;
+  readonly #counters: Counters;
+  readonly #heartbeat: Heartbeat | undefined;
+  readonly #gate = new StartGate();
+  #state: ConnectionState = 'idle';
+  #since: number;
+  #gen = 0;
+  #transport: Transport | undefined;
+  #attemptAbort: AbortController | undefined;
+  #deadline: Task | undefined;
+  #control: ControlChannel | undefined;
+  #token: string | undefined;
+  #lastInboundAt = 0;
+  #retryHintMs: number | undefined;
+
+  constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
+    this.#o = o;
+    this.#tasks = deps.tasks;
+    this.#scheduler = deps.scheduler;
+    this.#hooks = deps.hooks;
+    this.#log = deps.log;
+    this.#counters = deps.counters;
+    this.#since = deps.tasks.clock.now();
+    this.#heartbeat = o.heartbeat
+      ? new Heartbeat(o.heartbeat, deps.tasks, {
+          lastInboundAt: () => this.#lastInboundAt,
+          probe: () => this.#probe(),
+          dead: () => this.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
+        })
+      : undefined;
+  }
+
+  get state(): ConnectionState { return this.#state; }
+  get since(): number { return this.#since; }
+  get lastMessageAt(): number | undefined { return this.#lastInboundAt || undefined; }
+  get attempt(): number { return this.#scheduler.attempt; }
+
+  /** Connect (or join the connect in progress). Resolves on open; rejects when it gives up. */
+  start(): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(new StreamClientError('CLIENT_CLOSED', 'client is closed'));
+    if (this.#state === 'open') return Promise.resolve();
+    const wait = this.#gate.wait();
+    if (isResting(this.#state)) {
+      this.#scheduler.reset();
+      void this.#connect('start');
+    }
+    return wait;
+  }
+
+  /** Go offline (closing handshake, bounded). Registrations are the caller's to keep. */
+  stop(): Promise<void> {
+    return this.#halt('stopped', 'stop', 'CLIENT_STOPPED');
+  }
+
+  /** Release everything. Idempotent. */
+  close(): Promise<void> {
+    return this.#halt('closed', 'close', 'CLIENT_CLOSED');
+  }
+
+  /** Send on the open socket. False when not open (the caller queues). */
+  send(frame: Frame): boolean {
+    if (this.#state !== 'open' || !this.#transport) return false;
+    this.#transport.send(frame);
+    this.#counters.messagesOut++;
+    return true;
+  }
+
+  /** In-band re-auth on the open socket with a new token; a refusal reconnects. */
+  async reauth(token: string): Promise<boolean> {
+    const reauth = this.#o.protocol.reauth;
+    if (this.#state !== 'open' || !reauth || this.#control) return false;
+    const gen = this.#gen;
+    const abort = new AbortController();
+    const channel = (this.#control = new ControlChannel(token, abort.signal, (f) => this.send(f)));
+    const timer = this.#tasks.timeout('connection.reauth-timeout', this.#o.handshakeTimeoutMs, () =>
+      abort.abort(new ConnectionError('HANDSHAKE_TIMEOUT', 'no answer to re-auth')),
+    );
+    try {
+      await reauth.call(this.#o.protocol, channel);
+      if (gen === this.#gen) this.#token = token;
+      return gen === this.#gen;
+    } catch (err) {
+      if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
+      return false;
+    } finally {
+      timer.cancel();
+      abort.abort();
+      if (this.#control === channel) this.#control = undefined;
+    }
+  }
+
+  async #connect(reason: string): Promise<void> {
+    const gen = ++this.#gen;
+    const abort = (this.#attemptAbort = new AbortController());
+    this.#transition('connecting', reason, { attempt: this.#scheduler.attempt });
+    this.#counters.connectAttempts++;
+    let token: string | undefined;
+    try {
+      token = await this.#hooks.credential(abort.signal);
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      const error = isStreamClientError(err) ? err : new AuthError('AUTH_FAILED', `token unavailable: ${describeError(err)}`, { cause: err });
+      return this.#lose({ kind: 'fatal', reason: 'auth-failed', error });
+    }
+    if (gen !== this.#gen) return;
+    this.#token = token;
+    try {
+      const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, {
+        open: () => gen === this.#gen && void this.#handshake(gen),
+        frame: (f) => gen === this.#gen && this.#frame(f),
+        close: (code, why) => gen === this.#gen && this.#closed(code, why),
+        error: (err) => gen === this.#gen && this.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+        pong: () => { this.#lastInboundAt = this.#tasks.clock.now(); },
+      });
+    } catch (err) {
+      return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
+    }
+    this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
+      this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
+    );
+  }
+
+  async #handshake(gen: number): Promise<void> {
+    this.#deadline?.cancel();
+    this.#lastInboundAt = this.#tasks.clock.now();
+    this.#transition('authenticating', 'socket-open');
+    const abort = this.#attemptAbort ?? new AbortController();
+    const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => {
+      this.#transport?.send(f);
+      this.#counters.messagesOut++;
+    }));
+    this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
+      this.#lose({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
+    );
+    try {
+      await this.#o.protocol.handshake?.(channel);
+    } catch (err) {
+      if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
+      return;
+    }
+    if (gen !== this.#gen || this.#state !== 'authenticating') return;
+    this.#deadline.cancel();
+    this.#control = undefined;
+    const token = this.#token;
+    this.#hooks.ready({ send: (f) => gen === this.#gen && this.send(f), get token() { return token; } });
+    this.#counters.connects++;
+    this.#retryHintMs = undefined;
+    this.#transition('open', 'handshake-complete');
+    this.#scheduler.opened();
+    this.#heartbeat?.start();
+    this.#gate.resolve();
+  }
+
+  #handshakeLoss(err: unknown): Loss {
+    if (isStreamClientError(err) && err.code === 'AUTH_REJECTED') return { kind: 'auth', reason: 'auth-rejected', error: err };
+    const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `handshake failed: ${describeError(err)}`, { cause: err });
+    return { kind: 'retry', reason: 'handshake-failed', error };
+  }
+
+  #frame(frame: Frame): void {
+    this.#lastInboundAt = this.#tasks.clock.now();
+    this.#counters.messagesIn++;
+    let decoded;
+    try {
+      decoded = this.#o.protocol.decode(frame);
+    } catch (err) {
+      this.#counters.decodeErrors++;
+      const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
+      this.#log.warn('decode.error', { protocol: this.#o.protocol.name, err: error, bytes: typeof frame === 'string' ? frame.length : frame.byteLength });
+      this.#hooks.error(error);
+      return;
+    }
+    if (decoded === undefined) return;
+    if ('type' in decoded) this.#inbound(decoded as Inbound);
+    else for (const m of decoded as readonly Inbound[]) this.#inbound(m);
+  }
+
+  #inbound(m: Inbound): void {
+    switch (m.type) {
+      case 'ping':
+        if (m.reply !== undefined) this.#transport?.send(m.reply);
+        return;
+      case 'pong':
+      case 'ignore':
+        return;
+      case 'retry':
+        this.#retryHintMs = m.afterMs;
+        return;
+      case 'auth-ok':
+      case 'auth-rejected':
+        if (this.#control) return this.#control.push(m);
+        if (m.type === 'auth-rejected') this.#lose({ kind: 'auth', reason: 'auth-rejected', error: new AuthError('AUTH_REJECTED', `server rejected the token (${m.reason})`) });
+        return;
+      default:
+        if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
+        this.#hooks.message(m);
+    }
+  }
+
+  #closed(code: number, reason: string): void {
+    const p = this.#o.protocol;
+    const kind = (p.closeKind ?? defaultCloseKind).call(p, code, reason);
+    const hintMs = p.retryAfterMs?.call(p, code, reason);
+    const error = kind === 'fatal' ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, { details: { code } }) : kind === 'auth' ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, { details: { code } }) : undefined;
+    this.#lose({ kind, reason: `close:${code}`, ...(error ? { error } : {}), ...(hintMs === undefined ? {} : { hintMs }) });
+  }
+
+  #probe(): void {
+    this.#counters.heartbeatProbes++;
+    if (this.#transport?.ping()) return;
+    const frame = this.#o.protocol.ping?.();
+    if (frame !== undefined) this.#transport?.send(frame);
+  }
+
+  /** The one place a live socket is given up. Late and duplicate triggers end here, ignored. */
+  #lose(loss: Loss): void {
+    if (!isLive(this.#state)) return;
+    const wasOpen = this.#state === 'open';
+    this.#dropSocket();
+    if (wasOpen) this.#counters.disconnects++;
+    else this.#counters.connectFailures++;
+    if (loss.reason === 'heartbeat-timeout') this.#counters.heartbeatTimeouts++;
+    let kind = loss.kind;
+    if (kind === 'auth' && this.#hooks.authRejected(this.#token) === 'fatal') kind = 'fatal';
+    if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
+    const hint = loss.hintMs ?? this.#retryHintMs;
+    this.#retryHintMs = undefined;
+    const plan = this.#scheduler.schedule(() => void this.#connect('retry'), hint);
+    if (!plan) return this.#fail('max-attempts', new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}));
+    this.#counters.reconnectsScheduled++;
+    this.#transition('reconnecting', loss.reason, plan);
+  }
+
+  #fail(reason: string, error: StreamClientError): void {
+    this.#transition('failed', reason);
+    this.#hooks.error(error);
+    this.#gate.reject(error);
+  }
+
+  /** Forget the current socket: listeners off, timers off, handshake aborted, parts told. */
+  #dropSocket(): Transport | undefined {
+    this.#gen++;
+    const transport = this.#transport;
+    this.#transport = undefined;
+    transport?.terminate();
+    this.#cleanupAttempt();
+    this.#scheduler.closed();
+    this.#hooks.down();
+    return transport;
+  }
+
+  #cleanupAttempt(): void {
+    this.#deadline?.cancel();
+    this.#deadline = undefined;
+    this.#heartbeat?.stop();
+    this.#attemptAbort?.abort(new ConnectionError('CONNECTION_CLOSED', 'attempt abandoned'));
+    this.#attemptAbort = undefined;
+    this.#control = undefined;
+  }
+
+  async #halt(to: 'stopped' | 'closed', reason: string, code: 'CLIENT_STOPPED' | 'CLIENT_CLOSED'): Promise<void> {
+    if (this.#state === 'closed' || (to === 'stopped' && isResting(this.#state))) return;
+    this.#gen++;
+    const transport = this.#transport;
+    this.#transport = undefined;
+    this.#cleanupAttempt();
+    this.#scheduler.cancel();
+    this.#scheduler.closed();
+    if (transport) this.#hooks.down();
+    this.#transition(to, reason);
+    this.#gate.reject(new StreamClientError(code, to === 'closed' ? 'client closed' : 'client stopped'));
+    await transport?.closeGracefully(1000, reason, this.#o.closeTimeoutMs, this.#tasks);
+  }
+
+  #transition(to: ConnectionState, reason: string, extra: { attempt?: number; delayMs?: number } = {}): void {
+    const from = this.#state;
+    if (!canTransition(from, to)) throw new Error(`steadystream bug: transition ${from} -> ${to} (${reason})`);
+    this.#state = to;
+    this.#since = this.#tasks.clock.now();
+    this.#counters.stateTransitions++;
+    const change: StateChange = { from, to, reason, ...extra };
+    this.#log.info('connection.state', change);
+    this.#hooks.transition(change);
+  }
+}
