@@ -160,8 +160,8 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   const limits = protocol.limits ?? {};
 
   const reconnect = withDefaults<Required<ReconnectOptions>>(DEFAULTS.reconnect, o.reconnect && obj('reconnect', o.reconnect));
-  num('reconnect.initialDelayMs', reconnect.initialDelayMs, 0);
-  num('reconnect.maxDelayMs', reconnect.maxDelayMs, 0);
+  num('reconnect.initialDelayMs', reconnect.initialDelayMs, 1); // 0 with full jitter would retry nonstop
+  num('reconnect.maxDelayMs', reconnect.maxDelayMs, 1);
   if (reconnect.maxDelayMs < reconnect.initialDelayMs) invalid('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
   num('reconnect.factor', reconnect.factor, 1);
   num('reconnect.maxAttempts', reconnect.maxAttempts, 0, { integer: true, infinite: true });

@@ -6,14 +6,21 @@
  * so at high attempts the delays of a fleet stay spread over `[lower, maxDelayMs]` instead of
  * all landing on `maxDelayMs` (a synchronized retry wave). The first retry is jittered too.
  */
+
+/** The built-in strategies by name; see {@link strategies}. */
 export type JitterKind = 'none' | 'full' | 'equal' | 'decorrelated';
 
+/** The shape every strategy is drawn within. Valid: `0 < initialDelayMs <= maxDelayMs`, `factor >= 1`. */
 export interface BackoffOptions {
+  /** Scale of the first retry (attempt 1). */
   initialDelayMs: number;
+  /** Cap on every delay; applied to the range drawn from, not to the drawn value. */
   maxDelayMs: number;
+  /** Growth of the exponential ceiling per attempt (decorrelated jitter uses its own ×3). */
   factor: number;
 }
 
+/** A uniform source in `[0, 1)`, like `Math.random`; inject a seeded one in tests. */
 export type RandomSource = () => number;
 
 /** One step: `attempt` is 1 for the first retry; `previousMs` is the last delay (0 at first). */
@@ -54,6 +61,7 @@ export const decorrelatedJitter: BackoffStrategy = (_attempt, previousMs, o, ran
   return lower + random() * (upper - lower);
 };
 
+/** The built-in strategies, keyed by {@link JitterKind}. */
 export const strategies: Readonly<Record<JitterKind, BackoffStrategy>> = {
   none: noJitter,
   full: fullJitter,
@@ -63,11 +71,14 @@ export const strategies: Readonly<Record<JitterKind, BackoffStrategy>> = {
 
 /**
  * A server's retry hint (close 1013, `{"op":"retry"}`), honoured within the cap: never earlier
- * than the hint, never later than `maxDelayMs`, and spread by up to 20% so a fleet told the
- * same hint does not return in one wave.
+ * than the hint unless the hint is beyond the cap, never later than `maxDelayMs`, and spread by
+ * up to 20% so a fleet told the same hint does not return in one wave. A hint at or beyond the
+ * cap lands in `[0.8 * maxDelayMs, maxDelayMs)`. A negative or NaN hint counts as 0.
  */
 export function hintedDelay(hintMs: number, maxDelayMs: number, random: RandomSource): number {
-  if (hintMs >= maxDelayMs) return maxDelayMs * (0.8 + 0.2 * random());
-  const upper = Math.min(maxDelayMs, hintMs * 1.2);
-  return hintMs + random() * (upper - hintMs);
+  // `> 0` is false for NaN too: a malformed hint must not become a NaN or negative timer.
+  const hint = hintMs > 0 ? hintMs : 0;
+  if (hint >= maxDelayMs) return maxDelayMs * (0.8 + 0.2 * random());
+  const upper = Math.min(maxDelayMs, hint * 1.2);
+  return hint + random() * (upper - hint);
 }

@@ -1,7 +1,4 @@
-/** Let pending I/O callbacks and closes settle: a few event-loop turns, bounded. */
-export async function settle(turns = 5): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
+import { settleImmediates } from './events.js';
 
 /** Counts of active resources by type (sockets, timers, …) as Node reports them. */
 export function resourceCounts(): Map<string, number> {
@@ -17,7 +14,7 @@ export function resourceCounts(): Map<string, number> {
 export async function leakedSince(before: Map<string, number>, turns = 10): Promise<Record<string, number>> {
   const leaked: Record<string, number> = {};
   for (let i = 0; i < turns; i++) {
-    await settle(1);
+    await settleImmediates(1);
     const now = resourceCounts();
     let clean = true;
     for (const [type, n] of now) {

@@ -27,7 +27,7 @@ describe('resolveOptions', () => {
     rejects(undefined, 'options');
     rejects({}, 'url');
     rejects({ url: 'http://x' }, 'url');
-    rejects({ url: 'ws://x', reconnect: { initialDelayMs: -1 } }, 'reconnect.initialDelayMs');
+    rejects({ url: 'ws://x', reconnect: { initialDelayMs: 0 } }, 'reconnect.initialDelayMs');
     rejects({ url: 'ws://x', reconnect: { initialDelayMs: 1000, maxDelayMs: 10 } }, 'reconnect.maxDelayMs must be >= reconnect.initialDelayMs');
     rejects({ url: 'ws://x', reconnect: { factor: 0.5 } }, 'reconnect.factor');
     rejects({ url: 'ws://x', reconnect: { jitter: 'wild' } }, 'reconnect.jitter');

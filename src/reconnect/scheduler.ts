@@ -1,0 +1,137 @@
+import type { Task, TaskRegistry } from '../core/tasks.js';
+import { hintedDelay, strategies } from './backoff.js';
+import type { BackoffOptions, BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
+
+/** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
+export interface ReconnectOptions {
+  /** Scale of the first retry's delay. */
+  initialDelayMs: number;
+  /** Cap on every delay, server hints included. */
+  maxDelayMs: number;
+  /** Exponential growth per attempt. */
+  factor: number;
+  /** A built-in strategy by name, or your own {@link BackoffStrategy}. */
+  jitter: JitterKind | BackoffStrategy;
+  /** Consecutive failed attempts allowed; then `schedule()` returns `undefined`. `Infinity` retries forever. */
+  maxAttempts: number;
+  /** Uptime after which the attempt counter (and decorrelated jitter's memory) resets. */
+  resetAfterMs: number;
+}
+
+/** One scheduled attempt: its number (1 = first retry after a drop) and its delay. */
+export interface ReconnectPlan {
+  readonly attempt: number;
+  readonly delayMs: number;
+}
+
+/** Timer names in the {@link TaskRegistry}, for tests and `health()` debugging. */
+export const RECONNECT_TIMERS = { attempt: 'reconnect.attempt', reset: 'reconnect.reset' } as const;
+
+/**
+ * When to try again: backoff, cap, server hints, max attempts, and a counter that resets only
+ * after stable uptime. Pure of sockets; every timer goes through the task registry.
+ *
+ * At most one attempt is pending at a time, so a close storm schedules one attempt, not many.
+ */
+export class ReconnectScheduler {
+  readonly #tasks: TaskRegistry;
+  readonly #random: RandomSource;
+  readonly #strategy: BackoffStrategy;
+  readonly #backoff: BackoffOptions;
+  readonly #maxAttempts: number;
+  readonly #resetAfterMs: number;
+  #attempt = 0;
+  #previousMs = 0;
+  #pending: { task: Task; plan: ReconnectPlan } | undefined;
+  #resetTask: Task | undefined;
+
+  constructor(options: ReconnectOptions, tasks: TaskRegistry, random: RandomSource) {
+    const { jitter } = options;
+    const strategy = typeof jitter === 'function' ? jitter : Object.hasOwn(strategies, jitter) ? strategies[jitter] : undefined;
+    if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
+    this.#strategy = strategy;
+    this.#backoff = { initialDelayMs: options.initialDelayMs, maxDelayMs: options.maxDelayMs, factor: options.factor };
+    this.#maxAttempts = options.maxAttempts;
+    this.#resetAfterMs = options.resetAfterMs;
+    this.#tasks = tasks;
+    this.#random = random;
+  }
+
+  /** Consecutive failed attempts so far: 0 after a reset, 1 once the first retry is scheduled. */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  /** An attempt is scheduled and has not run or been cancelled. */
+  get pending(): boolean {
+    return this.#pending?.task.active ?? false;
+  }
+
+  /**
+   * Schedule the next attempt. While one is pending this returns that plan and schedules
+   * nothing (a close storm = one attempt). Returns `undefined` when `maxAttempts` is exhausted:
+   * the caller gives up (state `failed`). `hintMs`, a server's retry hint, replaces the
+   * strategy's delay via {@link hintedDelay}, within the cap.
+   */
+  schedule(run: () => void, hintMs?: number): ReconnectPlan | undefined {
+    if (this.#pending?.task.active) return this.#pending.plan;
+    if (this.#attempt >= this.#maxAttempts) return undefined;
+    const attempt = ++this.#attempt;
+    const delayMs = this.#delay(attempt, hintMs);
+    this.#previousMs = delayMs;
+    const plan: ReconnectPlan = { attempt, delayMs };
+    const task = this.#tasks.timeout(RECONNECT_TIMERS.attempt, delayMs, () => {
+      this.#pending = undefined;
+      run();
+    });
+    this.#pending = { task, plan };
+    return plan;
+  }
+
+  /** Drop the pending attempt, if any (stop / close). The counter is kept. */
+  cancel(): void {
+    this.#pending?.task.cancel();
+    this.#pending = undefined;
+  }
+
+  /**
+   * The connection is open: after `resetAfterMs` of uptime the counter resets to 0. A repeated
+   * call while the uptime timer runs keeps the first one (uptime started then).
+   */
+  opened(): void {
+    if (this.#resetTask?.active) return;
+    if (this.#resetAfterMs <= 0) return this.reset();
+    this.#resetTask = this.#tasks.timeout(RECONNECT_TIMERS.reset, this.#resetAfterMs, () => {
+      this.#resetTask = undefined;
+      this.#clearCounter();
+    });
+  }
+
+  /** The connection went down: uptime was too short (or irrelevant now), the counter stays. */
+  closed(): void {
+    this.#resetTask?.cancel();
+    this.#resetTask = undefined;
+  }
+
+  /** Counter to 0 now (the user called `start()`). A pending attempt is left alone. */
+  reset(): void {
+    this.closed();
+    this.#clearCounter();
+  }
+
+  #clearCounter(): void {
+    this.#attempt = 0;
+    this.#previousMs = 0;
+  }
+
+  #delay(attempt: number, hintMs: number | undefined): number {
+    const o = this.#backoff;
+    const raw =
+      hintMs === undefined || Number.isNaN(hintMs)
+        ? this.#strategy(attempt, this.#previousMs, o, this.#random)
+        : hintedDelay(hintMs, o.maxDelayMs, this.#random);
+    // Whole ms, rounded up so no lower bound (hint, initial) is undercut; a user strategy may
+    // return anything, so clamp into [0, cap] too.
+    return Number.isFinite(raw) ? Math.min(o.maxDelayMs, Math.max(0, Math.ceil(raw))) : o.maxDelayMs;
+  }
+}

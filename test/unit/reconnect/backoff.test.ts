@@ -1,0 +1,177 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  exponentialCeiling,
+  hintedDelay,
+  strategies,
+  type BackoffOptions,
+  type JitterKind,
+  type RandomSource,
+} from '../../../src/reconnect/backoff.js';
+
+const JITTERED = ['full', 'equal', 'decorrelated'] as const;
+
+/** A small seeded PRNG (mulberry32): many reproducible draws from one fast-check integer. */
+function seeded(seed: number): RandomSource {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Attempts up to 10_000, biased towards the early ones where the ceiling is not yet capped. */
+const attempts = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10_000 }));
+
+/**
+ * A random value in `[0, 1)`. `fc.double` alone is log-biased towards 0 (most floats are
+ * tiny), so mix in a uniform draw and the largest value below 1.
+ */
+const unit = fc.oneof(
+  fc.integer({ min: 0, max: 0xffff_ffff }).map((n) => n / 2 ** 32),
+  fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+  fc.constant(1 - 2 ** -53),
+);
+
+/** Valid options: `initial > 0`, `max >= initial`, `factor >= 1`, including overflow-sized factors. */
+const options = (maxRatio = 1e6): fc.Arbitrary<BackoffOptions> =>
+  fc
+    .record({
+      initialDelayMs: fc.double({ min: 1e-3, max: 1e6, noNaN: true }),
+      ratio: fc.double({ min: 1, max: maxRatio, noNaN: true }),
+      factor: fc.oneof(fc.double({ min: 1, max: 4, noNaN: true }), fc.double({ min: 4, max: 1e300, noNaN: true })),
+    })
+    .map(({ initialDelayMs, ratio, factor }) => ({ initialDelayMs, maxDelayMs: initialDelayMs * ratio, factor }));
+
+/** The delay of `attempt` for one client that has failed `attempt` times in a row. */
+function delayAt(kind: JitterKind, attempt: number, o: BackoffOptions, random: RandomSource): number {
+  let previous = 0;
+  for (let n = 1; n <= attempt; n++) previous = strategies[kind](n, previous, o, random);
+  return previous;
+}
+
+describe('backoff strategies', () => {
+  it('the exponential ceiling stays in [initial, max], never decreases, and survives overflow', () => {
+    fc.assert(
+      fc.property(options(), attempts, (o, attempt) => {
+        const c = exponentialCeiling(attempt, o);
+        expect(Number.isFinite(c)).toBe(true);
+        expect(c).toBeGreaterThanOrEqual(o.initialDelayMs);
+        expect(c).toBeLessThanOrEqual(o.maxDelayMs);
+        expect(exponentialCeiling(attempt + 1, o)).toBeGreaterThanOrEqual(c);
+      }),
+    );
+  });
+
+  it('every delay of every strategy is within its bounds at any attempt up to 10_000', () => {
+    const kind = fc.constantFrom<JitterKind>('none', 'full', 'equal', 'decorrelated');
+    fc.assert(
+      fc.property(
+        kind,
+        options(),
+        attempts,
+        fc.oneof(unit, fc.constant(1)),
+        unit,
+        (k, o, attempt, previousShare, r) => {
+          const previousMs = attempt === 1 ? 0 : previousShare * o.maxDelayMs;
+          const d = strategies[k](attempt, previousMs, o, () => r);
+          const ceiling = exponentialCeiling(attempt, o);
+          expect(Number.isFinite(d)).toBe(true);
+          expect(d).toBeGreaterThanOrEqual(0);
+          expect(d).toBeLessThanOrEqual(o.maxDelayMs);
+          if (k === 'none') expect(d).toBe(ceiling);
+          if (k === 'full') expect(d).toBeLessThanOrEqual(ceiling);
+          if (k === 'equal') {
+            expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+            expect(d).toBeLessThanOrEqual(ceiling);
+          }
+          if (k === 'decorrelated') expect(d).toBeGreaterThanOrEqual(o.initialDelayMs);
+        },
+      ),
+    );
+  });
+
+  it('jitter survives the cap: a fleet at attempt 50 is spread below maxDelayMs, not piled on it', () => {
+    // Options whose ceiling reaches the cap long before attempt 50, with room for decorrelated
+    // jitter to spread (`initial <= max / 2`).
+    const capped = fc.record({
+      initialDelayMs: fc.double({ min: 1, max: 1e4, noNaN: true }),
+      ratio: fc.double({ min: 2, max: 1e4, noNaN: true }),
+      factor: fc.double({ min: 1.5, max: 10, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(capped, fc.integer(), ({ initialDelayMs, ratio, factor }, seed) => {
+        const o = { initialDelayMs, maxDelayMs: initialDelayMs * ratio, factor };
+        const random = seeded(seed);
+        expect(delayAt('none', 50, o, random)).toBe(o.maxDelayMs);
+        for (const kind of JITTERED) {
+          const fleet = Array.from({ length: 200 }, () => delayAt(kind, 50, o, random));
+          const spread = Math.max(...fleet) - Math.min(...fleet);
+          expect(spread, kind).toBeGreaterThan(0.1 * o.maxDelayMs);
+          expect(fleet.filter((d) => d === o.maxDelayMs).length, kind).toBeLessThan(10);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('the first retry is jittered too: a fleet does not retry attempt 1 in lockstep', () => {
+    const firstRetry = fc.record({
+      initialDelayMs: fc.double({ min: 1, max: 1e5, noNaN: true }),
+      ratio: fc.double({ min: 1.1, max: 1e4, noNaN: true }),
+      factor: fc.double({ min: 1, max: 10, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(firstRetry, fc.integer(), ({ initialDelayMs, ratio, factor }, seed) => {
+        const o = { initialDelayMs, maxDelayMs: initialDelayMs * ratio, factor };
+        const random = seeded(seed);
+        for (const kind of JITTERED) {
+          const fleet = new Set(Array.from({ length: 20 }, () => strategies[kind](1, 0, o, random)));
+          expect(fleet.size, kind).toBeGreaterThan(1);
+        }
+        expect(strategies.none(1, 0, o, random)).toBe(o.initialDelayMs);
+      }),
+    );
+  });
+});
+
+describe('hintedDelay', () => {
+  it('is never below min(hint, 0.8 * max) and never above max', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1e-3, max: 1e7, noNaN: true }),
+        fc.oneof(fc.double({ min: 0, max: 2e7, noNaN: true }), fc.constant(Number.POSITIVE_INFINITY)),
+        unit,
+        (maxDelayMs, hintMs, r) => {
+          const d = hintedDelay(hintMs, maxDelayMs, () => r);
+          expect(d).toBeGreaterThanOrEqual(Math.min(hintMs, 0.8 * maxDelayMs));
+          expect(d).toBeLessThanOrEqual(maxDelayMs);
+        },
+      ),
+    );
+  });
+
+  it('spreads a fleet told the same hint by up to 20%', () => {
+    const random = seeded(7);
+    const fleet = Array.from({ length: 100 }, () => hintedDelay(1_000, 30_000, random));
+    expect(Math.min(...fleet)).toBeGreaterThanOrEqual(1_000);
+    expect(Math.max(...fleet)).toBeLessThanOrEqual(1_200);
+    expect(new Set(fleet).size).toBeGreaterThan(1);
+  });
+
+  it('treats a negative or NaN hint as 0, never as a negative or NaN delay', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.double({ max: 0, noNaN: true }), fc.constant(Number.NaN), fc.constant(Number.NEGATIVE_INFINITY)),
+        fc.double({ min: 1e-3, max: 1e7, noNaN: true }),
+        unit,
+        (hintMs, maxDelayMs, r) => {
+          expect(hintedDelay(hintMs, maxDelayMs, () => r)).toBe(0);
+        },
+      ),
+    );
+  });
+});
