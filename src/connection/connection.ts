@@ -122,9 +122,8 @@ export class Connection {
 
   /** Send on the open socket. False when not open (the caller queues). */
   send(frame: Frame): boolean {
-    if (this.#state !== 'open' || !this.#transport) return false;
-    this.#transport.send(frame);
-    this.#counters.messagesOut++;
+    if (this.#state !== 'open') return false;
+    this.#write(this.#gen, frame);
     return true;
   }
 
@@ -140,8 +139,11 @@ export class Connection {
     );
     try {
       await reauth.call(this.#o.protocol, channel);
-      if (gen === this.#gen) this.#token = token;
-      return gen === this.#gen;
+      if (gen !== this.#gen) return false;
+      this.#token = token;
+      this.#counters.reauths++;
+      this.#log.info('auth.reauth', { protocol: this.#o.protocol.name });
+      return true;
     } catch (err) {
       if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
       return false;
@@ -189,10 +191,7 @@ export class Connection {
     this.#lastInboundAt = this.#tasks.clock.now();
     this.#transition('authenticating', 'socket-open');
     const abort = this.#attemptAbort ?? new AbortController();
-    const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => {
-      this.#transport?.send(f);
-      this.#counters.messagesOut++;
-    }));
+    const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
     this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
       this.#lose({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
     );
@@ -205,14 +204,23 @@ export class Connection {
     if (gen !== this.#gen || this.#state !== 'authenticating') return;
     this.#deadline.cancel();
     this.#control = undefined;
-    const token = this.#token;
-    this.#hooks.ready({ send: (f) => gen === this.#gen && this.send(f), get token() { return token; } });
+    const tokenNow = () => this.#token; // follows an in-band re-auth
+    // Resubscription runs before `open` is announced, so the session writes to its own socket
+    // for as long as its generation is current, not only in state `open`.
+    this.#hooks.ready({ send: (f) => this.#write(gen, f), get token() { return tokenNow(); } });
     this.#counters.connects++;
     this.#retryHintMs = undefined;
     this.#transition('open', 'handshake-complete');
     this.#scheduler.opened();
     this.#heartbeat?.start();
     this.#gate.resolve();
+  }
+
+  /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
+  #write(gen: number, frame: Frame): void {
+    if (gen !== this.#gen || !this.#transport) return;
+    this.#transport.send(frame);
+    this.#counters.messagesOut++;
   }
 
   #handshakeLoss(err: unknown): Loss {
