@@ -181,7 +181,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     { ...DEFAULTS.subscriptions, ...definedOnly(limits) },
     o.subscriptions && obj('subscriptions', o.subscriptions),
   );
-  num('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1);
+  num('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1, { infinite: true }); // Infinity: protocols without acks
   num('subscriptions.maxSubscriptions', subscriptions.maxSubscriptions, 1, { integer: true, infinite: true });
   num('subscriptions.subscribeIntervalMs', subscriptions.subscribeIntervalMs, 0);
 

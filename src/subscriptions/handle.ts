@@ -1,0 +1,125 @@
+import type { StreamClientError } from '../core/errors.js';
+import type { Task } from '../core/tasks.js';
+import type { DataMeta, EntryState, SubscribeOptions, Subscription, SubscriptionState } from './types.js';
+
+/**
+ * Where the entry stands with the server on the current session. `idle`: the server does not
+ * have it (offline, not sent yet, refused). `sent`: subscribe sent, no ack yet. `acked`: live.
+ * Stream data is accepted only in `sent` (an implicit ack) and `acked`.
+ */
+export type Wire = 'idle' | 'sent' | 'acked';
+
+/** One server subscription and the handles that share it. Internal to the subscriptions part. */
+export interface Entry {
+  readonly key: string;
+  readonly topic: string;
+  readonly params: unknown;
+  state: EntryState;
+  wire: Wire;
+  /** Copy-on-write: a dispatch loop iterates a snapshot while callbacks (un)subscribe. */
+  handles: readonly SubscriptionHandle[];
+  /** Removed from the registry (last handle left, or disposed). */
+  closed: boolean;
+  /** Silence is measured from `lastDataAt`, or from here when no frame came yet. */
+  createdAt: number;
+  lastDataAt: number | undefined;
+  lastSeq: number | undefined;
+  /** Stale threshold; `undefined` = not watched. */
+  afterMs: number | undefined;
+  staleSince: number | undefined;
+  /** Next stale re-send (when `resubscribeAfterMs` is set). */
+  resubscribeAt: number;
+  /** A subscribe frame was sent at least once (later ones count as resubscribes). */
+  everSent: boolean;
+  /** Subscribe frames sent on this session that got no reply (ack or error) yet. */
+  outstanding: number;
+  /** Failed subscribe attempts in a row (ack timeout, transient error, server `complete`). */
+  attempts: number;
+  previousDelayMs: number;
+  ackTask: Task | undefined;
+  retryTask: Task | undefined;
+  error: StreamClientError | undefined;
+}
+
+export function createEntry(key: string, topic: string, params: unknown, now: number): Entry {
+  return {
+    key,
+    topic,
+    params,
+    state: 'pending',
+    wire: 'idle',
+    handles: [],
+    closed: false,
+    createdAt: now,
+    lastDataAt: undefined,
+    lastSeq: undefined,
+    afterMs: undefined,
+    staleSince: undefined,
+    resubscribeAt: Infinity,
+    everSent: false,
+    outstanding: 0,
+    attempts: 0,
+    previousDelayMs: 0,
+    ackTask: undefined,
+    retryTask: undefined,
+    error: undefined,
+  };
+}
+
+/** Cancel the entry's ack and retry timers. */
+export function cancelTimers(entry: Entry): void {
+  entry.ackTask?.cancel();
+  entry.retryTask?.cancel();
+  entry.ackTask = undefined;
+  entry.retryTask = undefined;
+}
+
+/** The stale threshold of an entry: the smallest per-handle override, else the default. */
+export function staleThreshold(entry: Entry, fallbackMs: number | undefined): number | undefined {
+  let min: number | undefined;
+  for (const h of entry.handles) {
+    const ms = h.options.staleAfterMs;
+    if (ms !== undefined && (min === undefined || ms < min)) min = ms;
+  }
+  return min ?? fallbackMs;
+}
+
+export type DataHandler = (data: unknown, meta: DataMeta) => void;
+
+/** A user's handle on an entry. `closed` is checked before every callback. */
+export class SubscriptionHandle implements Subscription {
+  readonly entry: Entry;
+  readonly onData: DataHandler;
+  readonly options: SubscribeOptions;
+  closed = false;
+  readonly #release: (handle: SubscriptionHandle) => void;
+
+  constructor(entry: Entry, onData: DataHandler, options: SubscribeOptions, release: (handle: SubscriptionHandle) => void) {
+    this.entry = entry;
+    this.onData = onData;
+    this.options = options;
+    this.#release = release;
+  }
+
+  get topic(): string {
+    return this.entry.topic;
+  }
+
+  get key(): string {
+    return this.entry.key;
+  }
+
+  get state(): SubscriptionState {
+    return this.closed ? 'closed' : this.entry.state;
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#release(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+}

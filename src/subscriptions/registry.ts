@@ -1,0 +1,299 @@
+import { ClosedError, SubscriptionError, type StreamClientError } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { TaskRegistry } from '../core/tasks.js';
+import type { Counters } from '../observe/counters.js';
+import type { Log } from '../observe/log.js';
+import type { Inbound, Protocol } from '../protocol/types.js';
+import { identify } from './canonical-key.js';
+import { FallbackPoller } from './fallback.js';
+import { SubscriptionHandle, createEntry, staleThreshold, type DataHandler, type Entry } from './handle.js';
+import { callbackFailed, dispatch, notify } from './notify.js';
+import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
+import { ServerLink } from './server-link.js';
+import { StaleMonitor } from './stale.js';
+import { enterStale, recover, type StaleContext } from './stale-transitions.js';
+import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
+
+export type { RegistryDeps };
+
+/**
+ * The ref-counted subscription registry. Entries are keyed by topic + canonical params; N
+ * handles share one entry and one server subscription. The server sees subscribe when the
+ * first handle arrives (on `attach` if offline) and unsubscribe when the last leaves — only
+ * if a subscribe went out on this session — so after any burst the server holds exactly the
+ * registry's non-error keys. Data is routed by `key`, else by `topic` (one Map lookup).
+ */
+export class SubscriptionRegistry {
+  readonly #tasks: TaskRegistry;
+  readonly #clock: Clock;
+  readonly #log: Log;
+  readonly #counters: Counters;
+  readonly #onError: ((err: StreamClientError) => void) | undefined;
+  readonly #o: ResolvedRegistryOptions;
+  readonly #entries = new Map<string, Entry>();
+  /** Copy-on-write lists: a dispatch loop keeps its snapshot. */
+  readonly #byTopic = new Map<string, readonly Entry[]>();
+  readonly #link: ServerLink;
+  readonly #stale: StaleMonitor;
+  readonly #fallback: FallbackPoller | undefined;
+  readonly #resumable: boolean;
+  readonly #staleCtx: StaleContext;
+  #errors = 0;
+  #disposed = false;
+
+  constructor(protocol: Protocol, deps: RegistryDeps) {
+    const options = deps.options ?? {};
+    const { tasks, log, counters } = deps;
+    this.#tasks = tasks;
+    this.#clock = tasks.clock;
+    this.#log = log;
+    this.#counters = counters;
+    this.#onError = deps.onError;
+    this.#resumable = protocol.resumable === true;
+    this.#o = resolveRegistryOptions(options, protocol);
+    this.#link = new ServerLink({
+      protocol,
+      options: this.#o,
+      tasks,
+      log,
+      counters,
+      host: {
+        setState: (e, to, extra) => this.#setState(e, to, extra),
+        fail: (e, err) => this.#fail(e, err),
+        byTopic: (topic) => this.#byTopic.get(topic),
+        byKey: (key) => this.#entries.get(key),
+      },
+    });
+    this.#stale = new StaleMonitor(options.stale, tasks, {
+      entries: this.#entries,
+      enterStale: (e, now) => enterStale(this.#staleCtx, e, now),
+      resubscribe: (e) => this.#resubscribeStale(e),
+    });
+    const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
+    const fallback = (this.#fallback = options.fallback
+      ? new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver })
+      : undefined);
+    this.#staleCtx = { log, counters, fallback, connected: () => this.attached, setState: (e, to) => this.#setState(e, to) };
+  }
+
+  /** Entries (distinct server subscriptions), error ones included. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Whether a session is attached. */
+  get attached(): boolean {
+    return this.#link.session !== undefined;
+  }
+
+  /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
+  add<T>(topic: string, onData: (data: T, meta: DataMeta) => void, options: SubscribeOptions<T> = {}): Subscription {
+    if (this.#disposed) throw new ClosedError('subscriptions are closed');
+    if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
+    if (typeof onData !== 'function') throw new TypeError('onData must be a function');
+    const ms = options.staleAfterMs;
+    if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
+    const { key, params } = identify(topic, options.params);
+    let e = this.#entries.get(key);
+    const isNew = e === undefined;
+    if (!e) {
+      e = createEntry(key, topic, params, this.#clock.now());
+      this.#entries.set(key, e);
+      this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
+      this.#log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });
+    }
+    const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, this.#release);
+    e.handles = [...e.handles, handle];
+    e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
+    if (isNew || e.state === 'error') this.#want(e);
+    this.#stale.watch(e);
+    return handle;
+  }
+
+  /** The connection is ready: resubscribe every non-error entry in one (paced) batch. */
+  attach(session: Session): void {
+    if (this.#disposed) return;
+    this.detach();
+    this.#link.attach(session);
+    for (const e of this.#entries.values()) {
+      if (!this.#resumable) e.lastSeq = undefined; // an unresumed stream has its own numbering
+      if (e.state !== 'error') this.#link.send(e);
+    }
+  }
+
+  /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
+  detach(): void {
+    if (!this.#link.session) return;
+    this.#link.detach(this.#entries.values());
+    for (const e of this.#entries.values()) if (e.state === 'active') this.#setState(e, 'pending');
+  }
+
+  /** Route one inbound message. Data: one Map lookup, a seq check, a timestamp, the handles. */
+  handle(msg: Inbound): void {
+    switch (msg.type) {
+      case 'data': {
+        if (msg.key !== undefined) {
+          const e = this.#entries.get(msg.key);
+          if (e) this.#deliver(e, msg.data, msg.seq, true);
+          else this.#counters.lateFramesDropped++;
+          return;
+        }
+        const list = this.#byTopic.get(msg.topic);
+        if (list === undefined) this.#counters.lateFramesDropped++;
+        else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, msg.data, msg.seq, false);
+        return;
+      }
+      case 'subscribed':
+      case 'error':
+      case 'complete':
+        return this.#link.reply(msg);
+      // 'unsubscribed' only answers our own unsubscribes, whose entries are gone.
+    }
+  }
+
+  /** One record per entry, for `health()` and diagnostics. */
+  *entries(): IterableIterator<EntryInfo> {
+    for (const e of this.#entries.values()) {
+      const { key, topic, state, lastDataAt, lastSeq } = e;
+      yield { key, topic, state, handles: e.handles.length, lastDataAt, lastSeq, fallback: this.#fallback?.has(e) ?? false };
+    }
+  }
+
+  /** Entries by state (plus those served by the fallback), O(entries). */
+  topicCounts(): TopicCounts {
+    const counts: TopicCounts = { active: 0, stale: 0, fallback: this.#fallback?.size ?? 0, pending: 0, error: 0 };
+    for (const e of this.#entries.values()) counts[e.state]++;
+    return counts;
+  }
+
+  /** Close every handle and cancel every timer; sends nothing. Idempotent. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#stale.idle();
+    this.#fallback?.dispose();
+    this.#link.detach(this.#entries.values());
+    this.#link.dispose();
+    for (const e of this.#entries.values()) {
+      e.closed = true;
+      for (const h of e.handles) h.closed = true;
+    }
+    this.#entries.clear();
+    this.#byTopic.clear();
+    this.#errors = 0;
+  }
+
+  readonly #release = (h: SubscriptionHandle): void => {
+    const e = h.entry;
+    if (e.closed) return;
+    e.handles = e.handles.filter((x) => x !== h);
+    if (e.handles.length > 0) {
+      e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
+      return;
+    }
+    e.closed = true;
+    this.#entries.delete(e.key);
+    const rest = (this.#byTopic.get(e.topic) ?? []).filter((x) => x !== e);
+    if (rest.length > 0) this.#byTopic.set(e.topic, rest);
+    else this.#byTopic.delete(e.topic);
+    this.#fallback?.stop(e, 'unsubscribed');
+    this.#link.drop(e, true);
+    if (e.state === 'error') this.#errors--;
+    if (this.#entries.size === 0) this.#stale.idle();
+    this.#log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
+  };
+
+  #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean): void {
+    if (e.wire === 'idle') {
+      this.#counters.lateFramesDropped++; // not subscribed on this session: a leftover
+      return;
+    }
+    if (seq !== undefined) {
+      const last = e.lastSeq;
+      if (last !== undefined) {
+        if (seq <= last) {
+          this.#counters.duplicatesDropped++;
+          return;
+        }
+        if (seq > last + 1) this.#gap(e, last + 1, seq);
+      }
+      e.lastSeq = seq;
+    }
+    const now = this.#clock.now();
+    e.lastDataAt = now;
+    if (e.state !== 'active' || e.wire !== 'acked') this.#fresh(e, now, keyed);
+    dispatch(this.#log, this.#counters, e, data, { topic: e.topic, seq, source: 'stream', receivedAt: now });
+  }
+
+  /** Stream data on an entry that was not plainly active: an implicit ack, or a recovery. */
+  #fresh(e: Entry, now: number, keyed: boolean): void {
+    if (e.wire === 'sent') this.#link.implicitAck(e, keyed);
+    if (e.state === 'stale') recover(this.#staleCtx, e, now);
+  }
+
+  #deliverFallback(e: Entry, data: unknown): void {
+    if (e.closed || e.state !== 'stale') return;
+    const meta: DataMeta = { topic: e.topic, seq: undefined, source: 'fallback', receivedAt: this.#clock.now() };
+    dispatch(this.#log, this.#counters, e, data, meta);
+  }
+
+  #gap(e: Entry, expected: number, received: number): void {
+    this.#counters.gaps++;
+    this.#log.warn('subscription.gap', { topic: e.topic, key: e.key, expected, received });
+    notify(this.#log, this.#counters, e, 'onGap', { expected, received });
+  }
+
+  /** The entry needs a server subscription: check the limit, then queue it. */
+  #want(e: Entry): void {
+    if (e.state === 'error') {
+      e.error = undefined;
+      this.#setState(e, 'pending');
+    }
+    const max = this.#o.maxSubscriptions;
+    if (this.#entries.size - this.#errors <= max) return this.#link.send(e);
+    const details = { topic: e.topic, key: e.key, maxSubscriptions: max };
+    this.#fail(e, new SubscriptionError('SUBSCRIPTION_LIMIT', `subscription limit (${max}) reached; "${e.topic}" was not sent`, { details }), true);
+  }
+
+  /** Mark the entry failed and tell its handles (deferred to a microtask inside `add()`). */
+  #fail(e: Entry, err: StreamClientError, deferred = false): void {
+    e.error = err;
+    e.staleSince = undefined;
+    e.attempts = 0;
+    e.previousDelayMs = 0;
+    this.#fallback?.stop(e, 'error');
+    this.#counters.subscriptionErrors++;
+    this.#setState(e, 'error', { code: err.code });
+    const report = (): void => {
+      if (e.error !== err || this.#disposed) return;
+      notify(this.#log, this.#counters, e, 'onError', err);
+      try {
+        this.#onError?.(err);
+      } catch (thrown) {
+        callbackFailed(this.#log, this.#counters, e, 'error', thrown);
+      }
+    };
+    if (deferred) queueMicrotask(report);
+    else report();
+  }
+
+  /** Every entry state change: one `subscription.state` record (debug; warn for errors). */
+  #setState(e: Entry, to: EntryState, extra?: object): void {
+    const from = e.state;
+    if (from === to) return;
+    if (from === 'error') this.#errors--;
+    else if (to === 'error') this.#errors++;
+    e.state = to;
+    const fields = { topic: e.topic, key: e.key, from, to, ...extra };
+    if (to === 'error') this.#log.warn('subscription.state', fields);
+    else this.#log.debug('subscription.state', fields);
+    if (to === 'pending' || to === 'active') this.#stale.watch(e);
+  }
+
+  #resubscribeStale(e: Entry): void {
+    if (!this.#link.session || e.closed || e.state !== 'stale') return; // attach resubscribes anyway
+    this.#counters.staleResubscribes++;
+    this.#log.info('stale.resubscribe', { topic: e.topic, key: e.key });
+    this.#link.send(e);
+  }
+}

@@ -1,0 +1,39 @@
+import type { Counters } from '../observe/counters.js';
+import type { Log } from '../observe/log.js';
+import type { FallbackPoller } from './fallback.js';
+import type { Entry } from './handle.js';
+import { notify } from './notify.js';
+import type { EntryState } from './types.js';
+
+/** What the stale transitions need from the registry. */
+export interface StaleContext {
+  readonly log: Log;
+  readonly counters: Counters;
+  readonly fallback: FallbackPoller | undefined;
+  connected(): boolean;
+  setState(e: Entry, to: EntryState): void;
+}
+
+/** Silent past its threshold: `stale`, `onStale`, a `stale.enter` record, then the fallback. */
+export function enterStale(ctx: StaleContext, e: Entry, now: number): void {
+  const { topic, key, lastDataAt } = e;
+  const silentForMs = now - (lastDataAt ?? e.createdAt);
+  const connected = ctx.connected();
+  e.staleSince = now;
+  ctx.setState(e, 'stale');
+  ctx.counters.staleEntered++;
+  ctx.log.info('stale.enter', { topic, key, silentForMs, connected });
+  notify(ctx.log, ctx.counters, e, 'onStale', { topic, key, lastDataAt, silentForMs, connected });
+  if (!e.closed && e.state === 'stale') ctx.fallback?.start(e);
+}
+
+/** The first stream frame after a stale period: fallback off, `active`, `onRecover`. */
+export function recover(ctx: StaleContext, e: Entry, now: number): void {
+  const staleForMs = now - (e.staleSince ?? now);
+  e.staleSince = undefined;
+  ctx.fallback?.stop(e, 'recovered');
+  ctx.setState(e, 'active');
+  ctx.counters.staleRecovered++;
+  ctx.log.info('stale.recover', { topic: e.topic, key: e.key, staleForMs });
+  notify(ctx.log, ctx.counters, e, 'onRecover', { staleForMs });
+}

@@ -1,0 +1,116 @@
+import type { StreamClientError } from '../core/errors.js';
+import type { Frame } from '../protocol/types.js';
+
+/** The live, authenticated socket, as the connection hands it to the registry. */
+export interface Session {
+  /** Send one frame. Must not throw: a session that is going away drops frames. */
+  send(frame: Frame): void;
+  /** The credential of this session, passed to the protocol in every `FrameContext`. */
+  readonly token: string | undefined;
+}
+
+/**
+ * A handle's state. `pending`: waiting for the server (offline, queued, or awaiting the ack).
+ * `active`: acknowledged or receiving data. `stale`: silent for longer than `staleAfterMs`.
+ * `error`: refused (see `onError`); subscribe again to retry. `closed`: unsubscribed.
+ */
+export type SubscriptionState = 'pending' | 'active' | 'stale' | 'error' | 'closed';
+
+/** The state of a registry entry (a server subscription shared by its handles). */
+export type EntryState = Exclude<SubscriptionState, 'closed'>;
+
+/** Passed to `onStale`. */
+export interface StaleInfo {
+  readonly topic: string;
+  readonly key: string;
+  /** Last stream frame (epoch ms), `undefined` when none ever came. */
+  readonly lastDataAt: number | undefined;
+  /** Silence so far, measured from the last frame (or from subscribing). */
+  readonly silentForMs: number;
+  /** False when the connection is down: the topic went stale during an outage. */
+  readonly connected: boolean;
+}
+
+/** Passed to `onRecover`: the first stream frame after a stale period arrived. */
+export interface RecoverInfo {
+  readonly staleForMs: number;
+}
+
+/** Passed to `onGap`: a sequence number was skipped. The frame is still delivered. */
+export interface GapInfo {
+  readonly expected: number;
+  readonly received: number;
+}
+
+/**
+ * Delivered with every message. One object per message, shared by all handles of a
+ * subscription: treat it as read-only.
+ */
+export interface DataMeta {
+  readonly topic: string;
+  /** The frame's sequence number, when the protocol carries one. */
+  readonly seq?: number | undefined;
+  /** `'fallback'` for data polled through `fallback.fetch` while the topic is stale. */
+  readonly source: 'stream' | 'fallback';
+  /** When the frame was routed (epoch ms, from the client's clock). */
+  readonly receivedAt: number;
+}
+
+/**
+ * Options of `client.subscribe(topic, onData, options)`. Callbacks that throw are isolated
+ * (counted in `callbackErrors`, logged as `callback.error`). `T` is the data type of `onData`.
+ */
+export interface SubscribeOptions<T = unknown> {
+  /**
+   * Sent with the subscribe frame. Part of the subscription's identity: handles with equal
+   * params (compared as canonical JSON, key order ignored) share one server subscription.
+   * @default undefined
+   */
+  params?: unknown;
+  /** The topic went silent for `staleAfterMs`. */
+  onStale?(info: StaleInfo): void;
+  /** The first stream frame after a stale period. */
+  onRecover?(info: RecoverInfo): void;
+  /** The subscription failed: `SUBSCRIPTION_REJECTED`, `SUBSCRIPTION_LIMIT` or `SUBSCRIBE_TIMEOUT`. */
+  onError?(err: StreamClientError): void;
+  /** A sequence number was skipped (the frame is delivered anyway). */
+  onGap?(info: GapInfo): void;
+  /**
+   * Silence before this subscription is `stale`. Handles sharing a server subscription use the
+   * smallest value among them.
+   * @default the client's `stale.afterMs`
+   */
+  staleAfterMs?: number;
+}
+
+/** What `client.subscribe()` returns. Disposable: `using sub = client.subscribe(…)`. */
+export interface Subscription extends Disposable {
+  readonly topic: string;
+  /** Topic plus canonical params: equal keys share one server subscription. */
+  readonly key: string;
+  readonly state: SubscriptionState;
+  /** Stop receiving. Idempotent; the server sees unsubscribe when the last handle leaves. */
+  unsubscribe(): void;
+}
+
+/** One registry entry, as `entries()` reports it (for `health()` and diagnostics). */
+export interface EntryInfo {
+  readonly key: string;
+  readonly topic: string;
+  readonly state: EntryState;
+  /** Live handles sharing the entry. */
+  readonly handles: number;
+  readonly lastDataAt: number | undefined;
+  readonly lastSeq: number | undefined;
+  /** True while the fallback poller serves this entry. */
+  readonly fallback: boolean;
+}
+
+/** Topic counts by state, for `client.health()`. */
+export interface TopicCounts {
+  active: number;
+  stale: number;
+  fallback: number;
+  pending: number;
+  error: number;
+}
