@@ -1,0 +1,252 @@
+import { LRUCache } from 'lru-cache';
+import { StreamClientError, describeError } from '../core/errors.js';
+import { createCounters, type Counters } from '../observe/counters.js';
+import { Log, silentLogger } from '../observe/log.js';
+
+/** Bounds of the render cache shared by all views of a client. */
+export interface RenderCacheOptions {
+  /**
+   * Byte budget of cached outputs, measured by {@link outputBytes} plus the key (2 bytes per
+   * UTF-16 unit). An output whose entry alone exceeds it is rendered but not cached.
+   * @default 8 * 1024 * 1024
+   */
+  maxBytes?: number;
+  /** Entry bound, whatever the sizes. @default 10_000 */
+  maxEntries?: number;
+}
+
+export interface RenderCacheDeps {
+  /** Receives renders, cacheHits, cacheMisses, evictions, cacheBytes, cacheEntries. */
+  counters?: Counters;
+  log?: Log;
+}
+
+/** Measures one output in bytes (a view's `sizeOf`). */
+export type SizeOf<O> = (output: O) => number;
+
+/** The result of a lookup-or-render: where the output came from. */
+export interface Resolved<O> {
+  readonly output: O;
+  /** `'hit'`: from the cache, or shared from another view's render in flight. */
+  readonly cache: 'hit' | 'miss';
+}
+
+interface Entry {
+  readonly output: unknown;
+  readonly size: number;
+}
+
+export const RENDER_CACHE_DEFAULTS = { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000 } as const;
+
+/** Walk bound of the default size estimate. */
+const ESTIMATE_MAX_NODES = 10_000;
+const ESTIMATE_MAX_DEPTH = 16;
+const OBJECT_HEADER = 16;
+const SLOT = 8;
+
+/**
+ * The default size estimate for outputs that are neither strings nor buffers: a rough V8
+ * heap figure — 16 bytes per object or array header, 8 per slot or number, 2 per string unit
+ * (keys included), 4 per boolean, 16 per bigint. The walk stops after 10,000 values or 16
+ * levels (cycles end there too); what it does not visit is not counted.
+ */
+export function estimateBytes(value: unknown): number {
+  let nodes = 0;
+  const walk = (v: unknown, depth: number): number => {
+    if (++nodes > ESTIMATE_MAX_NODES) return 0;
+    switch (typeof v) {
+      case 'string':
+        return v.length * 2;
+      case 'number':
+        return SLOT;
+      case 'boolean':
+        return 4;
+      case 'bigint':
+        return 16;
+      case 'object': {
+        if (v === null) return 0;
+        if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return OBJECT_HEADER + v.byteLength;
+        if (depth >= ESTIMATE_MAX_DEPTH) return OBJECT_HEADER;
+        let size = OBJECT_HEADER;
+        if (Array.isArray(v)) {
+          for (const item of v) size += SLOT + walk(item, depth + 1);
+          return size;
+        }
+        for (const k in v) size += SLOT + k.length * 2 + walk((v as Record<string, unknown>)[k], depth + 1);
+        return size;
+      }
+      default:
+        return SLOT;
+    }
+  };
+  return walk(value, 0);
+}
+
+/**
+ * Bytes of one output: a user `sizeOf` when given (it overrides everything, and a result that
+ * is not a finite number >= 0 falls back to the built-in measure); else 2 per UTF-16 unit for
+ * a string, `byteLength` for an `ArrayBuffer`, typed array, `DataView` or `Buffer`; else
+ * {@link estimateBytes}.
+ */
+export function outputBytes<O>(output: O, sizeOf?: SizeOf<O>): number {
+  if (sizeOf) {
+    const n = sizeOf(output);
+    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return Math.ceil(n);
+  }
+  if (typeof output === 'string') return output.length * 2;
+  if (output instanceof ArrayBuffer || ArrayBuffer.isView(output)) return output.byteLength;
+  return estimateBytes(output);
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+const LOGGED_KEY_CHARS = 120;
+
+/**
+ * The semantic-keyed render cache: an `lru-cache` bounded by bytes (`maxSize` with a
+ * `sizeCalculation`) and entries (`max`), shared by the views of one client. Async renders
+ * are single-flight per key. Keeps the render counters of {@link Counters} current.
+ */
+export class RenderCache {
+  readonly maxBytes: number;
+  readonly maxEntries: number;
+  readonly #lru: LRUCache<string, Entry>;
+  readonly #inflight = new Map<string, Promise<unknown>>();
+  readonly #counters: Counters;
+  readonly #log: Log;
+  #peakBytes = 0;
+  /** Bumped by `clear()`: a render that settles afterwards is not stored. */
+  #epoch = 0;
+
+  constructor(options: RenderCacheOptions = {}, deps: RenderCacheDeps = {}) {
+    const maxBytes = options.maxBytes ?? RENDER_CACHE_DEFAULTS.maxBytes;
+    const maxEntries = options.maxEntries ?? RENDER_CACHE_DEFAULTS.maxEntries;
+    positiveInt('render.maxBytes', maxBytes);
+    positiveInt('render.maxEntries', maxEntries);
+    this.maxBytes = maxBytes;
+    this.maxEntries = maxEntries;
+    this.#counters = deps.counters ?? createCounters();
+    this.#log = deps.log ?? new Log(silentLogger);
+    this.#lru = new LRUCache<string, Entry>({
+      max: maxEntries,
+      maxSize: maxBytes,
+      sizeCalculation: (entry) => entry.size,
+      dispose: (entry, key, reason) => {
+        if (reason !== 'evict') return;
+        this.#counters.evictions++;
+        this.#log.debug('render.evict', { key: clip(key), bytes: entry.size, reason });
+      },
+    });
+  }
+
+  /** Bytes held now. */
+  get bytes(): number {
+    return this.#lru.calculatedSize;
+  }
+  /** Entries held now. */
+  get entries(): number {
+    return this.#lru.size;
+  }
+  /** The most bytes ever held at once (never above `maxBytes`). */
+  get peakBytes(): number {
+    return this.#peakBytes;
+  }
+  /** Renders in flight now (single-flight, one per key). */
+  get inflight(): number {
+    return this.#inflight.size;
+  }
+
+  /** The cached output for a key (refreshing its recency), or undefined. Counts nothing. */
+  get(key: string): { readonly output: unknown } | undefined {
+    return this.#lru.get(key);
+  }
+
+  /**
+   * Store an output. Returns false when its entry (output + key) is larger than the whole
+   * budget: such an output is not cached at all, and nothing is evicted for it.
+   */
+  set<O>(key: string, output: O, sizeOf?: SizeOf<O>): boolean {
+    const size = Math.max(1, this.#measure(output, sizeOf) + key.length * 2);
+    if (size > this.maxBytes) {
+      this.#log.debug('render.evict', { key: clip(key), bytes: size, reason: 'too-large' }, 'output larger than render.maxBytes: not cached');
+      return false;
+    }
+    this.#lru.set(key, { output, size });
+    this.#sync();
+    return true;
+  }
+
+  /**
+   * The output for `key`: from the cache (a hit), joined to a render of the same key in flight
+   * (counted as a hit), or by calling `render` (a miss) and storing the result. Synchronous
+   * unless the render is async or a flight is joined. A sync throw propagates; a rejection
+   * rejects every caller sharing the flight, and nothing is stored.
+   */
+  resolve<O>(key: string, render: () => O | Promise<O>, sizeOf?: SizeOf<O>): Resolved<O> | Promise<Resolved<O>> {
+    const cached = this.#lru.get(key);
+    if (cached !== undefined) {
+      this.#counters.cacheHits++;
+      return { output: cached.output as O, cache: 'hit' };
+    }
+    const flying = this.#inflight.get(key) as Promise<O> | undefined;
+    if (flying !== undefined) {
+      this.#counters.cacheHits++;
+      return flying.then((output) => ({ output, cache: 'hit' as const }));
+    }
+    this.#counters.cacheMisses++;
+    this.#counters.renders++;
+    const out = render();
+    if (!isThenable(out)) {
+      this.set(key, out, sizeOf);
+      return { output: out, cache: 'miss' };
+    }
+    const epoch = this.#epoch;
+    const flight = Promise.resolve(out).then((output) => {
+      if (epoch === this.#epoch) this.set(key, output, sizeOf);
+      return output;
+    });
+    this.#inflight.set(key, flight);
+    const done = () => {
+      if (this.#inflight.get(key) === flight) this.#inflight.delete(key);
+    };
+    flight.then(done, done);
+    return flight.then((output) => ({ output, cache: 'miss' as const }));
+  }
+
+  /** Drop every entry and forget renders in flight (their results will not be stored). */
+  clear(): void {
+    this.#epoch++;
+    this.#inflight.clear();
+    this.#lru.clear();
+    this.#sync();
+  }
+
+  #measure<O>(output: O, sizeOf: SizeOf<O> | undefined): number {
+    try {
+      return outputBytes(output, sizeOf);
+    } catch (err) {
+      this.#counters.callbackErrors++;
+      this.#log.warn('callback.error', { callback: 'sizeOf', error: describeError(err) });
+      return outputBytes(output);
+    }
+  }
+
+  #sync(): void {
+    const bytes = this.#lru.calculatedSize;
+    this.#counters.cacheBytes = bytes;
+    this.#counters.cacheEntries = this.#lru.size;
+    if (bytes > this.#peakBytes) this.#peakBytes = bytes;
+  }
+}
+
+function positiveInt(option: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StreamClientError('INVALID_OPTIONS', `${option} must be an integer >= 1 (got ${String(n)})`, { details: { option } });
+  }
+}
+
+function clip(key: string): string {
+  return key.length > LOGGED_KEY_CHARS ? `${key.slice(0, LOGGED_KEY_CHARS)}…` : key;
+}

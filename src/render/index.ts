@@ -1,0 +1,28 @@
+// The render pipeline: precision -> semantic key -> byte-bounded LRU -> coalesced views.
+export {
+  compilePrecision,
+  normalize,
+  roundDp,
+  roundSig,
+  roundInteger,
+  roundHalfAway,
+  stepRounder,
+} from './precision.js';
+export type {
+  PrecisionRule,
+  PrecisionMap,
+  DecimalPlacesRule,
+  SignificantRule,
+  StepRule,
+  CustomRule,
+  CompiledPrecision,
+  Normalized,
+} from './precision.js';
+export { semanticKey, canonical, sameCanonical, identityTag, sortedKeys, MAX_KEY_DEPTH, MAX_SHAPE_NODES } from './key.js';
+export { RenderCache, RENDER_CACHE_DEFAULTS, outputBytes, estimateBytes } from './cache.js';
+export type { RenderCacheOptions, RenderCacheDeps, Resolved, SizeOf } from './cache.js';
+export { Coalescer, COALESCE_TASK } from './coalescer.js';
+export type { CoalescerOptions } from './coalescer.js';
+export { View } from './view.js';
+export { validateViewOptions } from './view-options.js';
+export type { ViewOptions, ViewDeps, ViewHost, ViewHooks, ViewDataMeta, RenderState, RenderInfo, DataSource } from './view-options.js';

@@ -1,0 +1,137 @@
+import { StreamClientError, describeError } from '../core/errors.js';
+import type { TaskRegistry } from '../core/tasks.js';
+import type { Counters } from '../observe/counters.js';
+import type { Log } from '../observe/log.js';
+import type { RenderCache, SizeOf } from './cache.js';
+import { canonical, identityTag } from './key.js';
+import type { Normalized, PrecisionMap } from './precision.js';
+
+export type DataSource = 'stream' | 'fallback';
+/** What the host passes with each data callback. */
+export interface ViewDataMeta {
+  readonly source: DataSource;
+  /** When given, sets the view's stale flag (e.g. fallback data served while stale). */
+  readonly stale?: boolean;
+}
+export interface ViewHooks {
+  onStale?(info: unknown): void;
+  onRecover?(info: unknown): void;
+}
+/** The part of the client a view needs: a subscription with data and stale hooks. */
+export interface ViewHost {
+  subscribe(topic: string, params: unknown, onData: (data: unknown, meta: ViewDataMeta) => void, hooks: ViewHooks): { unsubscribe(): void };
+}
+
+/** The state `render` receives: normalized, plus how fresh it is. */
+export type RenderState<S> = Normalized<S> & { readonly stale: boolean; readonly source: DataSource };
+
+/** Passed to `onRender` with each output. */
+export interface RenderInfo {
+  /** `'hit'`: reused from the cache (or shared with another view's render in flight). */
+  readonly cache: 'hit' | 'miss';
+  readonly stale: boolean;
+  /** The semantic key of the rendered state. */
+  readonly key: string;
+  readonly viewId: string;
+}
+
+/** A rendered tile bound to a topic. */
+export interface ViewOptions<D, S, O> {
+  /** The topic to subscribe to; `update({ topic })` moves the view. */
+  topic: string;
+  /** Subscription parameters, passed to the protocol. @default undefined */
+  params?: unknown;
+  /** Stream data -> view state; `prev` is the previous state (undefined after a move). */
+  select(data: D, prev: S | undefined): S;
+  /** Rounding policy that defines "visibly equal". @default {} (no rounding) */
+  precision?: PrecisionMap;
+  /** The expensive part: called only on a cache miss, with the normalized state only. */
+  render(state: RenderState<S>): O | Promise<O>;
+  /** Receives each output to show. */
+  onRender(output: O, info: RenderInfo): void;
+  /** Minimum time between two renders of this view; bursts coalesce. @default client `render.minIntervalMs` (50) */
+  minIntervalMs?: number;
+  /**
+   * Template / theme version: everything `render` reads besides its argument. Views with equal
+   * render keys share cached outputs; bump it when the template changes.
+   * @default the identity of the `render` function (views sharing one function share outputs)
+   */
+  renderKey?: string;
+  /** Bytes of one output, for the cache budget. @default strings 2/unit, buffers byteLength, else an estimate */
+  sizeOf?(output: O): number;
+  /** Called with a `RENDER_FAILED` error when a callback of this view throws. @default none (logged and counted) */
+  onError?(err: unknown): void;
+}
+
+export interface ViewDeps {
+  host: ViewHost;
+  cache: RenderCache;
+  tasks: TaskRegistry;
+  counters: Counters;
+  log: Log;
+  defaults: { minIntervalMs: number };
+  /** Called once when the view closes (the client forgets it). */
+  onClose?: () => void;
+}
+
+function invalid(option: string, rule: string): never {
+  throw new StreamClientError('INVALID_OPTIONS', `view.${option} ${rule}`, { details: { option: `view.${option}` } });
+}
+
+/** Throws `INVALID_OPTIONS` naming the option (`view.select must be a function`). */
+export function validateViewOptions(o: ViewOptions<unknown, unknown, unknown>): void {
+  if (typeof o.topic !== 'string' || o.topic === '') invalid('topic', 'must be a non-empty string');
+  for (const k of ['select', 'render', 'onRender'] as const) if (typeof o[k] !== 'function') invalid(k, 'must be a function');
+  for (const k of ['sizeOf', 'onError'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') invalid(k, 'must be a function');
+  if (o.renderKey !== undefined && typeof o.renderKey !== 'string') invalid('renderKey', 'must be a string');
+  const ms = o.minIntervalMs;
+  if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)) invalid('minIntervalMs', 'must be a finite number >= 0');
+}
+
+/** The key prefix of a view's template: its renderKey, else its render function's identity. */
+export function prefixOf<D, S, O>(o: ViewOptions<D, S, O>): string {
+  // Quoted user keys and `#id` function identities can never collide.
+  return o.renderKey === undefined ? identityTag(o.render) : JSON.stringify(o.renderKey);
+}
+
+/** The view's `sizeOf`, bound to its options object. */
+export function sizeOfOf<D, S, O>(o: ViewOptions<D, S, O>): SizeOf<O> | undefined {
+  const sizeOf = o.sizeOf;
+  return sizeOf === undefined ? undefined : (output) => sizeOf.call(o, output);
+}
+
+/** Params equal by value (canonical form), so a fresh but equal literal does not move a view. */
+export function sameParams(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  try {
+    return canonical(a) === canonical(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Where in a view's pipeline a user callback threw. */
+export type ViewStage = 'select' | 'normalize' | 'render' | 'onRender' | 'unsubscribe';
+
+/**
+ * Isolate a user callback that threw: count it (`callbackErrors`), log `render.error` (render)
+ * or `callback.error` (anything else) at warn, and pass a `RENDER_FAILED` error to `onError`.
+ */
+export function reportViewError(
+  deps: Pick<ViewDeps, 'counters' | 'log'>,
+  o: Pick<ViewOptions<never, never, never>, 'topic' | 'onError'>,
+  viewId: string,
+  stage: ViewStage,
+  err: unknown,
+): void {
+  deps.counters.callbackErrors++;
+  const error = err instanceof Error ? err : describeError(err);
+  deps.log.warn(stage === 'render' ? 'render.error' : 'callback.error', { viewId, topic: o.topic, stage, error });
+  const onError = o.onError;
+  if (!onError) return;
+  try {
+    onError.call(o, new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } }));
+  } catch {
+    // An error handler that throws has nowhere left to report to.
+  }
+}

@@ -1,0 +1,296 @@
+import type { Resolved, SizeOf } from './cache.js';
+import { Coalescer } from './coalescer.js';
+import { canonical, sameCanonical } from './key.js';
+import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
+import {
+  prefixOf,
+  reportViewError,
+  sameParams,
+  sizeOfOf,
+  validateViewOptions,
+  type DataSource,
+  type ViewDataMeta,
+  type ViewDeps,
+  type ViewOptions,
+  type ViewStage,
+} from './view-options.js';
+
+interface Item<S> {
+  readonly key: string;
+  readonly state: Normalized<S>;
+  readonly stale: boolean;
+  readonly source: DataSource;
+}
+
+/**
+ * One view: subscribes through the host, and per tick runs select -> normalize -> key ->
+ * dedupe -> coalesce -> cache (hit) or render (miss) -> onRender. At most one render of the
+ * view is in flight; states arriving meanwhile wait (latest wins), and a result whose state
+ * was superseded (a newer distinct state arrived, settings changed, or the view closed) is
+ * cached but not delivered. User callbacks that throw are counted, logged and passed to
+ * `onError`; they never break the data path.
+ */
+export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
+  readonly id: string;
+  readonly #deps: ViewDeps;
+  readonly #coalescer: Coalescer<Item<S>>;
+  #o: ViewOptions<D, S, O>;
+  #precision: CompiledPrecision;
+  #prefix: string;
+  #sizeOf: SizeOf<O> | undefined;
+  #sub: { unsubscribe(): void } | undefined;
+  /** Identifies the live subscription: callbacks of a released one are ignored. */
+  #token: object | undefined;
+  #closed = false;
+  /** Bumped by settings changes and close: renders started before are superseded. */
+  #gen = 0;
+  #data: { value: D } | undefined;
+  #prevInput: S | undefined;
+  #state: S | undefined;
+  #stale = false;
+  #source: DataSource = 'stream';
+  /** The latest accepted state and its key (the dedupe point). */
+  #latest: Item<S> | undefined;
+  /** Key of the output last delivered to onRender. */
+  #shownKey: string | undefined;
+  #flight: object | undefined;
+  #queued: Item<S> | undefined;
+
+  constructor(id: string, options: ViewOptions<D, S, O>, deps: ViewDeps) {
+    validateViewOptions(options as unknown as ViewOptions<unknown, unknown, unknown>);
+    this.id = id;
+    this.#deps = deps;
+    this.#o = options;
+    this.#precision = compilePrecision(options.precision);
+    this.#prefix = prefixOf(options);
+    this.#sizeOf = sizeOfOf(options);
+    this.#coalescer = new Coalescer<Item<S>>(deps.tasks, (item) => this.#flush(item), {
+      minIntervalMs: options.minIntervalMs ?? deps.defaults.minIntervalMs,
+      onDrop: () => deps.counters.coalesced++,
+    });
+    this.#subscribe(options.topic, options.params);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get topic(): string {
+    return this.#o.topic;
+  }
+  get stale(): boolean {
+    return this.#stale;
+  }
+
+  /**
+   * Change settings. A new topic or params moves the view (the new subscription first, then
+   * the old one is released; the id is kept). A new select, precision, render or renderKey
+   * re-renders the last data. No-op on a closed view.
+   */
+  update(settings: Partial<ViewOptions<D, S, O>>): void {
+    if (this.#closed) return;
+    const prev = this.#o;
+    const prevPrecision = this.#precision;
+    const next: ViewOptions<D, S, O> = { ...prev, ...settings };
+    validateViewOptions(next as unknown as ViewOptions<unknown, unknown, unknown>);
+    const precision = 'precision' in settings ? compilePrecision(next.precision) : prevPrecision;
+    const moved = next.topic !== prev.topic || ('params' in settings && !sameParams(next.params, prev.params));
+    this.#apply(next, precision);
+    if (moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
+      this.#gen++; // renders in flight belong to the old settings: not delivered
+      this.#coalescer.cancel();
+      this.#queued = undefined;
+      this.#latest = undefined;
+      if (moved) {
+        // Reset before subscribing: the new subscription may deliver data synchronously.
+        this.#data = undefined;
+        this.#state = this.#prevInput = undefined;
+        this.#stale = false;
+        this.#source = 'stream';
+        try {
+          this.#subscribe(next.topic, next.params);
+        } catch (err) {
+          this.#apply(prev, prevPrecision); // still on the old topic; its next tick renders
+          throw err;
+        }
+      } else {
+        if ('select' in settings && this.#data) this.#select(this.#data.value, this.#prevInput);
+        this.#process();
+      }
+    }
+    if (settings.minIntervalMs !== undefined) this.#coalescer.minIntervalMs = settings.minIntervalMs;
+  }
+
+  #apply(o: ViewOptions<D, S, O>, precision: CompiledPrecision): void {
+    this.#o = o;
+    this.#precision = precision;
+    this.#prefix = prefixOf(o);
+    this.#sizeOf = sizeOfOf(o);
+  }
+
+  /** Release the subscription and the coalesce timer; nothing is rendered after. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#gen++;
+    this.#token = undefined;
+    this.#coalescer.cancel();
+    this.#queued = undefined;
+    const sub = this.#sub;
+    this.#sub = undefined;
+    try {
+      sub?.unsubscribe();
+    } catch (err) {
+      this.#fail('unsubscribe', err);
+    }
+    this.#deps.onClose?.();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #subscribe(topic: string, params: unknown): void {
+    const old = this.#sub;
+    const oldToken = this.#token;
+    const token = {};
+    const live = () => this.#token === token;
+    this.#token = token; // before subscribe: data delivered synchronously by it is accepted
+    let sub: { unsubscribe(): void };
+    try {
+      sub = this.#deps.host.subscribe(
+        topic,
+        params,
+        (data, meta) => {
+          if (live()) this.#onData(data as D, meta);
+        },
+        { onStale: () => live() && this.#setStale(true), onRecover: () => live() && this.#setStale(false) },
+      );
+    } catch (err) {
+      this.#token = oldToken;
+      throw err;
+    }
+    if (this.#closed) return void sub.unsubscribe(); // closed from a callback during subscribe
+    this.#sub = sub;
+    old?.unsubscribe();
+  }
+
+  #onData(data: D, meta: ViewDataMeta): void {
+    this.#data = { value: data };
+    this.#source = meta.source;
+    if (meta.stale !== undefined) this.#stale = meta.stale;
+    if (this.#select(data, this.#state)) this.#process();
+  }
+
+  #setStale(stale: boolean): void {
+    if (this.#stale === stale) return;
+    this.#stale = stale;
+    this.#process(); // the key carries the flag: entering or leaving stale renders once
+  }
+
+  #select(data: D, prev: S | undefined): boolean {
+    try {
+      const state = this.#o.select(data, prev);
+      this.#prevInput = prev;
+      this.#state = state;
+      return true;
+    } catch (err) {
+      this.#fail('select', err);
+      return false;
+    }
+  }
+
+  #process(): void {
+    const state = this.#state;
+    if (state === undefined || this.#closed) return;
+    const stale = this.#stale;
+    const source = this.#source;
+    const latest = this.#latest;
+    let item: Item<S>;
+    try {
+      const normalized = normalize(state, this.#precision);
+      // Most ticks are noise below the precision: compare before serializing (no allocation).
+      if (latest !== undefined && latest.stale === stale && latest.source === source && sameCanonical(normalized, latest.state)) {
+        this.#deps.counters.skipped++;
+        return;
+      }
+      const key = `${this.#prefix}|${canonical(normalized)}|${stale ? 'stale' : 'live'}|${source}`;
+      item = { key, state: normalized, stale, source };
+    } catch (err) {
+      return this.#fail('normalize', err);
+    }
+    if (item.key === latest?.key) {
+      this.#deps.counters.skipped++;
+      return;
+    }
+    this.#latest = item;
+    this.#coalescer.push(item);
+  }
+
+  #flush(item: Item<S>): void {
+    if (this.#closed) return;
+    if (this.#flight !== undefined) {
+      if (this.#queued !== undefined) this.#deps.counters.coalesced++;
+      this.#queued = item;
+      return;
+    }
+    this.#present(item);
+  }
+
+  #present(item: Item<S>): void {
+    if (item.key === this.#shownKey) {
+      this.#deps.counters.skipped++; // a burst came back to what is shown
+      return;
+    }
+    const gen = this.#gen;
+    const o = this.#o;
+    let result: Resolved<O> | Promise<Resolved<O>>;
+    try {
+      result = this.#deps.cache.resolve(item.key, () => o.render({ ...item.state, stale: item.stale, source: item.source }), this.#sizeOf);
+    } catch (err) {
+      this.#renderFailed(item);
+      return this.#fail('render', err);
+    }
+    if (!(result instanceof Promise)) return this.#deliver(item, result);
+    const flight = {};
+    this.#flight = flight;
+    result.then(
+      (r) => this.#settle(flight, gen, item, r),
+      (err: unknown) => this.#settle(flight, gen, item, undefined, err),
+    );
+  }
+
+  #settle(flight: object, gen: number, item: Item<S>, r: Resolved<O> | undefined, err?: unknown): void {
+    if (this.#flight === flight) this.#flight = undefined;
+    if (this.#closed) return;
+    const current = gen === this.#gen && this.#latest?.key === item.key;
+    if (r === undefined) {
+      if (current) this.#renderFailed(item);
+      this.#fail('render', err);
+    } else if (current) {
+      this.#deliver(item, r);
+    } else {
+      this.#deps.counters.coalesced++; // superseded: cached, not shown
+    }
+    const next = this.#queued;
+    this.#queued = undefined;
+    if (next !== undefined && !this.#closed) this.#present(next);
+  }
+
+  #renderFailed(item: Item<S>): void {
+    // Let the same state try again on its next tick.
+    if (this.#latest?.key === item.key) this.#latest = undefined;
+  }
+
+  #deliver(item: Item<S>, r: Resolved<O>): void {
+    this.#shownKey = item.key;
+    try {
+      this.#o.onRender(r.output, { cache: r.cache, stale: item.stale, key: item.key, viewId: this.id });
+    } catch (err) {
+      this.#fail('onRender', err);
+    }
+  }
+
+  #fail(stage: ViewStage, err: unknown): void {
+    reportViewError(this.#deps, this.#o, this.id, stage, err);
+  }
+}
