@@ -22,3 +22,5 @@ export type {
 } from './server-events.js';
 export { createMemoryNetwork, MemorySocket } from './memory.js';
 export type { MemoryNetwork, MemoryNetworkOptions, MemoryPeer } from './memory.js';
+export { createKisSimulator, KisSimulator, KisSimSession, KIS_IN_USE_CLOSE, KIS_SIMULATOR_DEFAULTS, kisEncryptBody } from './kis/index.js';
+export type { KisSimulatorOptions, KisSimulatorEvents, KisSimulatorEventName, KisSimulatorCounters, KisSimRecord } from './kis/index.js';

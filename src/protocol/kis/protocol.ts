@@ -1,0 +1,136 @@
+import { ProtocolError } from '../../core/errors.js';
+import type { DecodeResult, Frame, FrameContext, Inbound, Protocol, ProtocolLimits, SubscribeRequest } from '../types.js';
+import { decryptWithAny, nodeAesDecrypt, type KisAesKey, type KisDecrypt } from './crypto.js';
+import { KIS_MSG, KIS_PINGPONG, controlInbound, kisTopic, parseTopic, readControl, requestFrame, type KisCustType } from './frames.js';
+import { KIS_LAYOUTS, rawRecord, splitRecords, type KisRecordLayout } from './records.js';
+
+/** Limits of the KIS realtime socket: the client paces and caps subscriptions with these. */
+export const KIS_LIMITS = {
+  /** Registrations per session (OPSP0008 beyond). */
+  maxSubscriptions: 41,
+  /** KIS punishes bursts: one subscribe or unsubscribe about every 100 ms. */
+  subscribeIntervalMs: 100,
+  /** A subscribe unanswered this long is retried. */
+  ackTimeoutMs: 5_000,
+} as const satisfies ProtocolLimits;
+
+export interface KisProtocolOptions {
+  /** `custtype` of every subscribe header: `P` personal, `B` business. @default 'P' */
+  custtype?: KisCustType;
+  /**
+   * Record layouts per tr_id, merged over the built-in ones (H0STCNT0 trades, H0STASP0 quotes).
+   * A tr_id without a layout still decodes, into `{ trId, symbol, fields }` records.
+   * @default {}
+   * @example kisProtocol({ trIds: { H0STCNI0: { fieldCount: 26, parse: (f) => ({ order: f[2] }) } } })
+   */
+  trIds?: Readonly<Record<string, KisRecordLayout>>;
+  /**
+   * Synchronous AES-256-CBC decryption for encrypted frames (`1|…`).
+   * @default nodeAesDecrypt — `node:crypto`, loaded lazily; outside Node pass your own
+   */
+  decrypt?: KisDecrypt;
+  /** Name shown in logs. @default 'kis' */
+  name?: string;
+}
+
+/** Bound on AES keys kept per session (one per subscribe reply; the limit is 41 topics). */
+const MAX_KEYS = 256;
+const textDecoder = new TextDecoder();
+
+/**
+ * The Korea Investment & Securities (KIS) Open API realtime protocol.
+ *
+ * - Topics are `tr_id:tr_key` (`H0STCNT0:005930`). The approval key (the client's token, from
+ *   `kisApprovalKey`) rides in every subscribe frame; there is no handshake.
+ * - Data frames `0|TR|NNN|f^f^…` hold NNN records; each becomes one `data` message on topic
+ *   `TR:<field 0>` (or the layout's `trKey`) carrying a typed record ({@link KisTrade}, {@link KisQuote}, or raw fields).
+ *   Encrypted frames (`1|…`) are decrypted with the key/iv of that tr_id's subscribe reply.
+ * - PINGPONG is echoed verbatim (`{ type: 'ping', reply }`); it also counts as liveness.
+ * - Replies: see `controlInbound` (OPSP0011 -> refresh + reconnect; OPSP8996 -> long retry).
+ * - Not resumable: KIS has no replay position.
+ *
+ * One instance per client: it keeps the session's AES keys (cleared by `reset()`).
+ */
+export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
+  const custtype = options.custtype ?? 'P';
+  if (custtype !== 'P' && custtype !== 'B') throw new TypeError("kisProtocol: custtype must be 'P' or 'B'");
+  const layouts: Readonly<Record<string, KisRecordLayout>> = { ...KIS_LAYOUTS, ...options.trIds };
+  for (const [trId, l] of Object.entries(options.trIds ?? {})) {
+    const badKey = l.trKey !== undefined && typeof l.trKey !== 'function';
+    if (!(Number.isInteger(l.fieldCount) && l.fieldCount > 0) || typeof l.parse !== 'function' || badKey) {
+      throw new TypeError(`kisProtocol: trIds.${trId} needs a positive integer fieldCount, a parse function, and trKey a function if given`);
+    }
+  }
+  const decrypt = options.decrypt ?? nodeAesDecrypt;
+  /** AES keys of this session: tr_id -> (topic -> key), insertion order = age. */
+  const keys = new Map<string, Map<string, KisAesKey>>();
+  let keyCount = 0;
+
+  const remember = (trId: string, topic: string, key: KisAesKey): void => {
+    if (keyCount >= MAX_KEYS) {
+      keys.clear();
+      keyCount = 0;
+    }
+    let byTopic = keys.get(trId);
+    if (!byTopic) keys.set(trId, (byTopic = new Map()));
+    if (!byTopic.delete(topic)) keyCount++;
+    byTopic.set(topic, key); // re-inserted: newest last
+  };
+
+  const decodeData = (text: string): readonly Inbound[] => {
+    // `E|TR|NNN|body`: the body may contain `|` only when encrypted (base64 has none), so split 3 times.
+    const a = text.indexOf('|');
+    const b = text.indexOf('|', a + 1);
+    const c = text.indexOf('|', b + 1);
+    if (a !== 1 || b < 0 || c < 0) throw new ProtocolError('DECODE_ERROR', 'KIS data frame: expected "flag|tr_id|count|body"');
+    const trId = text.slice(a + 1, b);
+    const count = Number(text.slice(b + 1, c));
+    let body = text.slice(c + 1);
+    if (text[0] === '1') body = decryptWithAny(decrypt, body, [...(keys.get(trId)?.values() ?? [])], trId);
+    const layout = layouts[trId];
+    const out: Inbound[] = [];
+    for (const fields of splitRecords(body, count, trId, layout)) {
+      const record = layout ? layout.parse(fields, trId) : rawRecord(fields, trId);
+      const trKey = layout?.trKey ? layout.trKey(fields) : (fields[0] ?? '');
+      out.push({ type: 'data', topic: kisTopic(trId, trKey), data: record });
+    }
+    return out;
+  };
+
+  const decodeControl = (text: string): DecodeResult => {
+    const c = readControl(text);
+    if (c.trId === KIS_PINGPONG) return { type: 'ping', reply: text };
+    if ((c.msgCd === KIS_MSG.subscribed || c.msgCd === KIS_MSG.alreadySubscribed) && c.aes && c.trId && c.trKey) {
+      remember(c.trId, kisTopic(c.trId, c.trKey), c.aes);
+    }
+    return controlInbound(c);
+  };
+
+  return {
+    name: options.name ?? 'kis',
+    limits: { ...KIS_LIMITS },
+    resumable: false,
+    subscribe(req: SubscribeRequest, ctx: FrameContext): Frame {
+      const topic = parseTopic(req.topic);
+      if (ctx.token === undefined) {
+        throw new ProtocolError('PROTOCOL_ERROR', 'kisProtocol needs an approval key: set auth.fetchToken (e.g. kisApprovalKey(…))');
+      }
+      return requestFrame('1', topic, ctx.token, custtype);
+    },
+    unsubscribe(req: SubscribeRequest, ctx: FrameContext): Frame | undefined {
+      if (ctx.token === undefined) return undefined;
+      return requestFrame('2', parseTopic(req.topic), ctx.token, custtype);
+    },
+    decode(frame: Frame): DecodeResult {
+      const text = typeof frame === 'string' ? frame : textDecoder.decode(frame);
+      const first = text[0];
+      if (first === '0' || first === '1') return decodeData(text);
+      if (first === '{') return decodeControl(text);
+      throw new ProtocolError('DECODE_ERROR', `KIS frame starts with neither 0, 1 nor {`);
+    },
+    reset(): void {
+      keys.clear();
+      keyCount = 0;
+    },
+  };
+}

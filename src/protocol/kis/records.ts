@@ -1,0 +1,172 @@
+import { ProtocolError } from '../../core/errors.js';
+
+/**
+ * Sign of the change against the previous close, as KIS sends it (`PRDY_VRSS_SIGN`):
+ * 1 upper limit, 2 up, 3 unchanged, 4 lower limit, 5 down.
+ */
+export type KisChangeSign = '1' | '2' | '3' | '4' | '5';
+
+/**
+ * One H0STCNT0 record: a domestic stock trade (실시간체결가). The fields a ticker shows are
+ * named; `fields` keeps the whole record (46 fields in the documented layout), in wire order,
+ * so `fields[i]` matches the KIS column list (e.g. `fields[18]` is CTTR, trade strength).
+ */
+export interface KisTrade {
+  readonly trId: 'H0STCNT0';
+  /** MKSC_SHRN_ISCD, e.g. `005930`. */
+  readonly symbol: string;
+  /** STCK_CNTG_HOUR, `HHMMSS` (exchange time). */
+  readonly time: string;
+  /** STCK_PRPR, the last trade price. */
+  readonly price: number;
+  /** PRDY_VRSS_SIGN. */
+  readonly changeSign: KisChangeSign;
+  /** PRDY_VRSS, change against the previous close (signed as sent). */
+  readonly change: number;
+  /** PRDY_CTRT, change in percent. */
+  readonly changeRate: number;
+  /** STCK_OPRC / STCK_HGPR / STCK_LWPR. */
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  /** ASKP1 / BIDP1, best ask and bid. */
+  readonly ask: number;
+  readonly bid: number;
+  /** CNTG_VOL, this trade's volume. */
+  readonly tradeVolume: number;
+  /** ACML_VOL, accumulated volume of the day. */
+  readonly volume: number;
+  readonly fields: readonly string[];
+}
+
+/**
+ * One H0STASP0 record: the domestic stock order book (실시간호가), 10 levels each side.
+ * `fields` keeps the whole record (59 fields in the classic layout; KIS has appended
+ * mid-price fields since, which decode fine and stay in `fields`).
+ */
+export interface KisQuote {
+  readonly trId: 'H0STASP0';
+  /** MKSC_SHRN_ISCD. */
+  readonly symbol: string;
+  /** BSOP_HOUR, `HHMMSS`. */
+  readonly time: string;
+  /** ASKP1..10, best first. */
+  readonly asks: readonly number[];
+  /** BIDP1..10, best first. */
+  readonly bids: readonly number[];
+  /** ASKP_RSQN1..10 / BIDP_RSQN1..10, resting size per level. */
+  readonly askSizes: readonly number[];
+  readonly bidSizes: readonly number[];
+  /** TOTAL_ASKP_RSQN / TOTAL_BIDP_RSQN. */
+  readonly totalAskSize: number;
+  readonly totalBidSize: number;
+  /** ANTC_CNPR, the expected match price (auction periods; 0 otherwise). */
+  readonly expectedPrice: number;
+  /** ACML_VOL, accumulated volume of the day. */
+  readonly volume: number;
+  readonly fields: readonly string[];
+}
+
+/** A record of a tr_id without a built-in layout: the symbol (field 0) and every field. */
+export interface KisRawRecord {
+  readonly trId: string;
+  readonly symbol: string;
+  readonly fields: readonly string[];
+}
+
+/** What a `data` message of `kisProtocol()` carries. Narrow on `trId`. */
+export type KisRecord = KisTrade | KisQuote | KisRawRecord;
+
+/**
+ * How records of one tr_id are laid out: the documented field count (the width used to split
+ * multi-record frames) and a parser from the fields to a typed record.
+ */
+export interface KisRecordLayout {
+  readonly fieldCount: number;
+  parse(fields: readonly string[], trId: string): unknown;
+  /** The tr_key a record belongs to (its topic is `tr_id:tr_key`). @default field 0 */
+  trKey?(fields: readonly string[]): string;
+}
+
+/** A numeric field; an empty field is `NaN`, never a made-up 0. */
+function num(s: string | undefined): number {
+  return s === undefined || s === '' ? Number.NaN : Number(s);
+}
+
+function range(fields: readonly string[], from: number, n: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = num(fields[from + i]);
+  return out;
+}
+
+function parseTrade(f: readonly string[]): KisTrade {
+  return {
+    trId: 'H0STCNT0',
+    symbol: f[0] ?? '',
+    time: f[1] ?? '',
+    price: num(f[2]),
+    changeSign: (f[3] ?? '3') as KisChangeSign,
+    change: num(f[4]),
+    changeRate: num(f[5]),
+    open: num(f[7]),
+    high: num(f[8]),
+    low: num(f[9]),
+    ask: num(f[10]),
+    bid: num(f[11]),
+    tradeVolume: num(f[12]),
+    volume: num(f[13]),
+    fields: f,
+  };
+}
+
+function parseQuote(f: readonly string[]): KisQuote {
+  return {
+    trId: 'H0STASP0',
+    symbol: f[0] ?? '',
+    time: f[1] ?? '',
+    asks: range(f, 3, 10),
+    bids: range(f, 13, 10),
+    askSizes: range(f, 23, 10),
+    bidSizes: range(f, 33, 10),
+    totalAskSize: num(f[43]),
+    totalBidSize: num(f[44]),
+    expectedPrice: num(f[47]),
+    volume: num(f[53]),
+    fields: f,
+  };
+}
+
+/** Field counts of the documented layouts (KIS open-trading-api samples). */
+export const KIS_FIELD_COUNTS = { H0STCNT0: 46, H0STASP0: 59 } as const;
+
+/** The built-in layouts: trades and the order book of the domestic stock market. */
+export const KIS_LAYOUTS: Readonly<Record<string, KisRecordLayout>> = {
+  H0STCNT0: { fieldCount: KIS_FIELD_COUNTS.H0STCNT0, parse: parseTrade },
+  H0STASP0: { fieldCount: KIS_FIELD_COUNTS.H0STASP0, parse: parseQuote },
+};
+
+/** Records of tr_ids without a layout keep their fields as they are. */
+export function rawRecord(fields: readonly string[], trId: string): KisRawRecord {
+  return { trId, symbol: fields[0] ?? '', fields };
+}
+
+/**
+ * Split a data body (`^`-separated fields of `count` records, concatenated) into records.
+ * The width is the layout's field count when the body matches it exactly; otherwise the body
+ * must divide evenly by `count` (a server that appended fields to a layout still decodes).
+ */
+export function splitRecords(body: string, count: number, trId: string, layout: KisRecordLayout | undefined): string[][] {
+  if (!Number.isInteger(count) || count < 1) throw new ProtocolError('DECODE_ERROR', `KIS ${trId} frame: bad record count`);
+  const fields = body.split('^');
+  const width = layout && fields.length === layout.fieldCount * count ? layout.fieldCount : fields.length / count;
+  if (!Number.isInteger(width) || (layout !== undefined && width < layout.fieldCount)) {
+    const expected = layout ? `${layout.fieldCount} × ${count}` : `a multiple of ${count}`;
+    throw new ProtocolError('DECODE_ERROR', `KIS ${trId} frame: ${fields.length} fields, expected ${expected}`, {
+      details: { trId, count, fields: fields.length },
+    });
+  }
+  if (count === 1) return [fields];
+  const out: string[][] = [];
+  for (let i = 0; i < count; i++) out.push(fields.slice(i * width, (i + 1) * width));
+  return out;
+}
