@@ -43,3 +43,58 @@ export type {
 } from './protocol/types.js';
 export { noJitter, fullJitter, equalJitter, decorrelatedJitter, hintedDelay } from './reconnect/backoff.js';
 export type { BackoffStrategy, BackoffOptions, JitterKind } from './reconnect/backoff.js';
+export type {
+  Subscription,
+  SubscribeOptions,
+  SubscriptionState,
+  DataMeta,
+  StaleInfo,
+  RecoverInfo,
+  GapInfo,
+  TopicCounts,
+} from './subscriptions/index.js';
+export type { View } from './render/view.js';
+export type {
+  ViewOptions,
+  RenderState,
+  RenderInfo,
+  DataSource,
+} from './render/view-options.js';
+export type { PrecisionMap, PrecisionRule } from './render/precision.js';
+export type { AuthOptions, AuthRetryOptions, TokenResult } from './auth/index.js';
+export {
+  graphqlWsProtocol,
+  graphqlWsCloseKind,
+  tokenConnectionParams,
+  GRAPHQL_TRANSPORT_WS,
+  GRAPHQL_WS_ACK_TIMEOUT_MS,
+} from './protocol/graphql-ws.js';
+export type { GraphqlWsProtocolOptions, GraphqlOperation } from './protocol/graphql-ws.js';
+export {
+  kisProtocol,
+  kisApprovalKey,
+  KisApprovalError,
+  KIS_LIMITS,
+  KIS_MSG,
+  KIS_PINGPONG,
+  KIS_IN_USE_RETRY_MS,
+  KIS_APPROVAL_TTL_MS,
+  KIS_FIELD_COUNTS,
+  KIS_LAYOUTS,
+  nodeAesDecrypt,
+  parseKisTopic,
+} from './protocol/kis/index.js';
+export type {
+  KisProtocolOptions,
+  KisApprovalOptions,
+  KisFetch,
+  KisCustType,
+  KisTopic,
+  KisRecord,
+  KisTrade,
+  KisQuote,
+  KisRawRecord,
+  KisRecordLayout,
+  KisChangeSign,
+  KisDecrypt,
+} from './protocol/kis/index.js';

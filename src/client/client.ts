@@ -71,10 +71,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
         ready: (session) => {
           this.#registry.attach(session);
           this.#outbox.drain((f) => session.send(f));
-          this.#auth?.markAccepted();
           this.#auth?.start();
         },
         message: (m) => this.#registry.handle(m),
+        accepted: () => this.#auth?.markAccepted(),
         down: () => this.#registry.detach(),
         authRejected: (token) => (this.#auth ? (this.#auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal'),
         transition: (change) => this.emit('state', change),

@@ -27,6 +27,11 @@ export interface ConnectionHooks {
   message(msg: Inbound): void;
   /** The session is gone, whatever the reason. */
   down(): void;
+  /**
+   * The server has accepted the session's credential: after the handshake when the protocol
+   * has one, else at the first acknowledged subscribe (KIS checks its key only there).
+   */
+  accepted(): void;
   /** The server refused `token`: reconnect with a fresh one, or give up. */
   authRejected(token: string | undefined): 'retry' | 'fatal';
   transition(change: StateChange): void;
@@ -75,6 +80,8 @@ export class Connection {
   #token: string | undefined;
   #lastInboundAt = 0;
   #retryHintMs: number | undefined;
+  /** The credential of this session has not been proven yet (no handshake, no ack so far). */
+  #unproven = false;
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
     this.#o = o;
@@ -130,7 +137,13 @@ export class Connection {
   /** In-band re-auth on the open socket with a new token; a refusal reconnects. */
   async reauth(token: string): Promise<boolean> {
     const reauth = this.#o.protocol.reauth;
-    if (this.#state !== 'open' || !reauth || this.#control) return false;
+    if (this.#state !== 'open' || this.#control) return false;
+    if (!reauth) {
+      // No in-band re-auth: the handshake token stays, but frames that carry the credential
+      // (KIS subscribe frames) use the new one from now on.
+      this.#token = token;
+      return false;
+    }
     const gen = this.#gen;
     const abort = new AbortController();
     const channel = (this.#control = new ControlChannel(token, abort.signal, (f) => this.send(f)));
@@ -169,6 +182,7 @@ export class Connection {
     }
     if (gen !== this.#gen) return;
     this.#token = token;
+    this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
       this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, {
@@ -207,6 +221,8 @@ export class Connection {
     const tokenNow = () => this.#token; // follows an in-band re-auth
     // Resubscription runs before `open` is announced, so the session writes to its own socket
     // for as long as its generation is current, not only in state `open`.
+    this.#unproven = !this.#o.protocol.handshake;
+    if (!this.#unproven) this.#hooks.accepted();
     this.#hooks.ready({ send: (f) => this.#write(gen, f), get token() { return tokenNow(); } });
     this.#counters.connects++;
     this.#retryHintMs = undefined;
@@ -265,6 +281,10 @@ export class Connection {
         return;
       default:
         if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
+        if (this.#unproven && m.type === 'subscribed') {
+          this.#unproven = false;
+          this.#hooks.accepted();
+        }
         this.#hooks.message(m);
     }
   }
@@ -279,6 +299,7 @@ export class Connection {
 
   #probe(): void {
     this.#counters.heartbeatProbes++;
+    this.#log.debug('connection.heartbeat', { probe: this.#counters.heartbeatProbes });
     if (this.#transport?.ping()) return;
     const frame = this.#o.protocol.ping?.();
     if (frame !== undefined) this.#transport?.send(frame);

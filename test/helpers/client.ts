@@ -1,3 +1,4 @@
+import { EventEmitter } from 'eventemitter3';
 import { StreamClient, type StreamClientOptions } from '../../src/index.js';
 import type { ConnectionState, StateChange } from '../../src/connection/states.js';
 import type { Logger } from '../../src/observe/log.js';
@@ -16,12 +17,20 @@ export function nextState(
   });
 }
 
-/** A logger that keeps every record as a JSON line, for redaction and event assertions. */
-export function captureLogger(): { logger: Logger; lines: string[]; events: () => string[] } {
+/**
+ * A logger that keeps every record as a JSON line, for redaction and event assertions, and
+ * emits each record's `event` on `bus` so a test can wait for one with a bound.
+ */
+export function captureLogger(): { logger: Logger; lines: string[]; events: () => string[]; bus: EventEmitter } {
   const lines: string[] = [];
-  const push = (obj: object, msg?: string) => void lines.push(JSON.stringify({ ...obj, msg }));
+  const bus = new EventEmitter();
+  const push = (obj: object, msg?: string) => {
+    lines.push(JSON.stringify({ ...obj, msg }));
+    bus.emit((obj as { event: string }).event, obj);
+  };
   return {
     lines,
+    bus,
     logger: { debug: push, info: push, warn: push, error: push, isLevelEnabled: () => true },
     events: () => lines.map((l) => (JSON.parse(l) as { event: string }).event),
   };

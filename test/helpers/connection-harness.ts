@@ -45,6 +45,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
     ready: vi.fn(),
     message: (m) => messages.push(m),
     down: vi.fn(),
+    accepted: vi.fn(),
     authRejected: h.authRejected ?? (() => 'retry'),
     transition: (c) => changes.push(c),
     error: (e) => errors.push(e),

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStreamClientError, type StreamClient, type StreamClientError } from '../../src/index.js';
 import { createTestServer, type TestServer } from '../../src/testing/index.js';
 import { waitFor } from '../../src/testing/wait-for.js';
-import { nextState, testClient } from '../helpers/client.js';
+import { barrier } from '../helpers/barrier.js';
+import { captureLogger, nextState, testClient } from '../helpers/client.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
 
 let server: TestServer;
@@ -28,14 +29,16 @@ describe('StreamClient against the real test server', () => {
   it('reconnects after a drop with the scheduled delay', async () => {
     const client = track(testClient(server.url));
     await client.start();
+    const at: Partial<Record<string, number>> = {};
+    client.on('state', (e) => (at[e.to] ??= performance.now())); // synchronous: when the timer is armed
     const reconnecting = nextState(client, 'reconnecting');
     server.dropAll();
     const plan = await reconnecting;
     // equal jitter, random 0.5, initial 20 ms: 10 + 0.5 * 10
     expect(plan).toMatchObject({ from: 'open', reason: 'close:1006', attempt: 1, delayMs: 15 });
-    const t0 = performance.now();
     await nextState(client, 'open');
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(14);
+    // The next attempt starts no earlier than the delay (libuv timers are ms-granular: 1 ms slack).
+    expect(at['connecting']! - at['reconnecting']!).toBeGreaterThanOrEqual(14);
     expect(server.connectionAttempts).toBe(2);
   });
 
@@ -46,6 +49,7 @@ describe('StreamClient against the real test server', () => {
     client.subscribe<number>('A', () => got.A++); // a second handle on A: one server subscription
     client.subscribe<number>('B', () => got.B++);
     client.subscribe<number>('C', () => got.C++);
+    const sync = barrier(client, server);
     await client.start();
     await serverHas(['A', 'B', 'C']);
     for (let i = 0; i < 20; i++) {
@@ -53,12 +57,11 @@ describe('StreamClient against the real test server', () => {
       server.dropAll();
       await connected;
     }
-    await nextState(client, 'open', { timeoutMs: 3_000 }).catch(() => undefined);
-    const subs = await serverHas(['A', 'B', 'C']);
-    expect(Object.fromEntries(subs)).toEqual({ A: 1, B: 1, C: 1 });
+    const subs = await serverHas(['A', 'B', 'C', '__barrier__']);
+    expect(Object.fromEntries(subs)).toEqual({ A: 1, B: 1, C: 1, __barrier__: 1 });
     expect(server.connections).toBe(1);
     for (const t of ['A', 'B', 'C']) server.publish(t, 1);
-    await waitFor(client as never, 'never', { timeoutMs: 50 }).catch(() => undefined);
+    await sync.flush();
     expect(got).toEqual({ A: 2, B: 1, C: 1 });
   });
 
@@ -96,12 +99,13 @@ describe('StreamClient against the real test server', () => {
   });
 
   it('keeps a quiet but healthy connection open (pongs count as liveness)', async () => {
-    const client = track(testClient(server.url, { heartbeat: { intervalMs: 30, timeoutMs: 60 } }));
+    const { logger, bus } = captureLogger();
+    const client = track(testClient(server.url, { logger, heartbeat: { intervalMs: 30, timeoutMs: 60 } }));
     await client.start();
-    // Ten probe cycles of silence from the application; the server answers ws pings.
-    for (let i = 0; i < 10; i++) await waitFor(client as never, 'state', { timeoutMs: 40 }).catch(() => undefined);
+    // Ten probes into an application-silent feed; the server answers each ws ping.
+    await waitFor(bus, 'connection.heartbeat', { timeoutMs: 3_000, filter: (r: { probe: number }) => r.probe === 10 });
     expect(client.state).toBe('open');
-    expect(client.metrics().heartbeatProbes).toBeGreaterThan(3);
+    expect(client.metrics().heartbeatTimeouts).toBe(0);
     expect(server.connectionAttempts).toBe(1);
   });
 
@@ -111,14 +115,14 @@ describe('StreamClient against the real test server', () => {
     client.on('error', (e) => errors.push(e));
     const data: unknown[] = [];
     client.subscribe('A', (d) => data.push(d));
+    const sync = barrier(client, server);
     await client.start();
-    await serverHas(['A']);
+    await serverHas(['A', '__barrier__']);
     server.sendRaw('{not json');
     server.sendRaw('{"op":"weird"}');
     server.sendRaw('[1,2,3]');
-    const delivered = waitFor(client as never, 'never', { timeoutMs: 100 }).catch(() => undefined);
     server.publish('A', { p: 1 });
-    await delivered;
+    await sync.flush();
     expect(errors.map((e) => e.code)).toEqual(['DECODE_ERROR', 'DECODE_ERROR', 'DECODE_ERROR']);
     expect(client.metrics().decodeErrors).toBe(3);
     expect(data).toEqual([{ p: 1 }]);
