@@ -90,6 +90,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
 
   /** Connect. Resolves on the first open; rejects only when the client gives up (or is stopped). */
   start(): Promise<void> {
+    this.#registry.resume();
     return this.#connection.start();
   }
 
@@ -99,6 +100,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     // getToken() is not mistaken for a token failure.
     const stopping = this.#connection.stop();
     this.#auth?.stop();
+    this.#registry.pause(); // a stopped client is quiet: no stale sweeps, no fallback polls
     await stopping;
   }
 

@@ -159,6 +159,18 @@ export class SubscriptionRegistry {
     }
   }
 
+  /** The user stopped the client: no stale sweeps and no fallback polls while stopped. */
+  pause(): void {
+    this.#stale.pause();
+    for (const e of this.#entries.values()) this.#fallback?.stop(e, 'stopped');
+  }
+
+  /** The user started the client again: staleness counts from now; stale topics poll again. */
+  resume(): void {
+    this.#stale.resume(this.#tasks.clock.now());
+    for (const e of this.#entries.values()) if (e.state === 'stale') this.#fallback?.start(e);
+  }
+
   /** Entries by state (plus those served by the fallback), O(entries). */
   topicCounts(): TopicCounts {
     const counts: TopicCounts = { active: 0, stale: 0, fallback: this.#fallback?.size ?? 0, pending: 0, error: 0 };

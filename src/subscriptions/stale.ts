@@ -33,10 +33,13 @@ export function sweepFloorMs(afterMs: number | undefined): number {
   return Math.min(MAX_FLOOR_MS, Math.max(MIN_FLOOR_MS, base));
 }
 
-/** When the entry next needs the monitor's attention, or `undefined` if never. */
-function deadline(entry: Entry, resubscribeAfterMs: number | undefined): number | undefined {
+/**
+ * When the entry next needs the monitor's attention, or `undefined` if never. Silence counts
+ * from the last frame, but never from before `countFrom` (the client's last `start()`).
+ */
+function deadline(entry: Entry, resubscribeAfterMs: number | undefined, countFrom = 0): number | undefined {
   if (entry.afterMs === undefined) return undefined;
-  if (entry.state === 'pending' || entry.state === 'active') return (entry.lastDataAt ?? entry.createdAt) + entry.afterMs;
+  if (entry.state === 'pending' || entry.state === 'active') return Math.max(entry.lastDataAt ?? entry.createdAt, countFrom) + entry.afterMs;
   if (entry.state === 'stale' && resubscribeAfterMs !== undefined) return entry.resubscribeAt;
   return undefined;
 }
@@ -56,6 +59,8 @@ export class StaleMonitor {
   readonly #floorMs: number;
   #task: Task | undefined;
   #taskAt = Infinity;
+  #paused = false;
+  #countFrom = 0;
 
   constructor(config: StaleConfig | undefined, tasks: TaskRegistry, host: StaleHost) {
     this.#tasks = tasks;
@@ -71,7 +76,8 @@ export class StaleMonitor {
 
   /** The entry changed on the control path (new, state change, threshold change). */
   watch(entry: Entry): void {
-    const at = deadline(entry, this.#resubscribeAfterMs);
+    if (this.#paused) return;
+    const at = deadline(entry, this.#resubscribeAfterMs, this.#countFrom);
     if (at !== undefined) this.#armAt(at, this.#tasks.clock.now());
   }
 
@@ -80,6 +86,20 @@ export class StaleMonitor {
     this.#task?.cancel();
     this.#task = undefined;
     this.#taskAt = Infinity;
+  }
+
+  /** The user stopped the client: no sweeps (and no staleness) until `resume()`. */
+  pause(): void {
+    this.#paused = true;
+    this.idle();
+  }
+
+  /** Started again: silence counts from `now`, not from before the stop. */
+  resume(now: number): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#countFrom = now;
+    for (const entry of this.#host.entries.values()) this.watch(entry);
   }
 
   #armAt(at: number, now: number): void {
@@ -98,13 +118,13 @@ export class StaleMonitor {
     let next = Infinity;
     // Callbacks may (un)subscribe during the sweep: Map iteration tolerates both.
     for (const entry of this.#host.entries.values()) {
-      let at = deadline(entry, resubscribeAfterMs);
+      let at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       if (at === undefined) continue;
       if (at <= now) {
         if (entry.state === 'stale') this.#host.resubscribe(entry, now);
         else this.#host.enterStale(entry, now);
         entry.resubscribeAt = now + (resubscribeAfterMs ?? Infinity);
-        at = deadline(entry, resubscribeAfterMs);
+        at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       }
       if (at !== undefined && !entry.closed && at < next) next = at;
     }

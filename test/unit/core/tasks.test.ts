@@ -57,13 +57,17 @@ describe('TaskRegistry', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('unref option unrefs timers so they do not keep the process alive', () => {
+  it('keeps the process alive by default (a daemon must not exit during an outage); unref opts out', () => {
     vi.useRealTimers();
-    const tasks = new TaskRegistry(systemClock, { unref: true });
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    tasks.timeout('t', 60_000, () => {});
-    const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    expect(after).toBe(before);
-    tasks.dispose();
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    for (const unref of [false, true]) {
+      const tasks = new TaskRegistry(systemClock, { unref });
+      const before = timeouts();
+      tasks.timeout('reconnect.attempt', 60_000, () => {});
+      // Node lists only ref'd timers.
+      expect(timeouts() - before).toBe(unref ? 0 : 1);
+      tasks.dispose();
+      expect(timeouts()).toBe(before);
+    }
   });
 });

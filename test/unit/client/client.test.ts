@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isStreamClientError, StreamClient, type StreamClientOptions } from '../../../src/index.js';
+import { createMemoryNetwork, type MemoryPeer } from '../../../src/testing/memory.js';
+import { speakJson } from '../../helpers/memory-json.js';
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+function setup(options: Partial<StreamClientOptions> = {}) {
+  const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer) });
+  const client = new StreamClient({
+    url: 'ws://memory.test/',
+    WebSocket: network.WebSocket as never,
+    random: () => 0.5,
+    reconnect: { initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'none' },
+    heartbeat: { intervalMs: 1_000, timeoutMs: 500 },
+    stale: { afterMs: 2_000 },
+    ...options,
+  });
+  const sent = (peer: MemoryPeer | undefined) => (peer?.received ?? []).map((f) => JSON.parse(String(f)) as { op: string; topic?: string });
+  return { network, client, sent };
+}
+
+describe('StreamClient (in-memory network, fake timers)', () => {
+  it('a whole lifecycle with subscriptions, a view and a reconnect leaves zero timers after close', async () => {
+    const { network, client } = setup();
+    const rendered: string[] = [];
+    client.subscribe('A', () => {});
+    client.view('v', {
+      topic: 'A',
+      select: (d: { p: number }) => ({ p: d.p }),
+      precision: { p: 1 },
+      render: (s) => `p=${s.p}`,
+      onRender: (out) => rendered.push(out),
+      minIntervalMs: 0,
+    });
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', seq: 1, data: { p: 1.04 } }));
+    network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', seq: 2, data: { p: 1.01 } })); // same at 1 dp
+    network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', seq: 3, data: { p: 1.26 } }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(rendered).toEqual(['p=1', 'p=1.3']);
+    network.last()!.drop();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(client.state).toBe('open');
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    await client.close();
+    expect(client.pendingTimers).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(network.live()).toHaveLength(0);
+  });
+
+  it('stop() keeps subscriptions; start() restores them exactly once', async () => {
+    const { network, client, sent } = setup();
+    client.subscribe('A', () => {});
+    client.subscribe('B', () => {});
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await client.stop();
+    expect(client.state).toBe('stopped');
+    expect(client.pendingTimerNames()).toEqual([]);
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const subs = sent(network.last()).filter((m) => m.op === 'subscribe').map((m) => m.topic);
+    expect(subs.sort()).toEqual(['A', 'B']);
+    await client.close();
+  });
+
+  it('send() while offline queues in order, flushes on open, and overflow throws OUTBOX_FULL', async () => {
+    const { network, client } = setup({ outbox: { maxMessages: 2 } });
+    client.send('{"op":"x","n":1}');
+    client.send('{"op":"x","n":2}');
+    expect(() => client.send('{"op":"x","n":3}')).toThrow(expect.objectContaining({ code: 'OUTBOX_FULL' }));
+    expect(client.metrics().outboxDropped).toBe(1);
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(network.last()!.received.map(String)).toEqual(['{"op":"x","n":1}', '{"op":"x","n":2}']);
+    client.send('{"op":"x","n":4}');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(network.last()!.received).toHaveLength(3);
+    await client.close();
+  });
+
+  it('after close, every entry point refuses with CLIENT_CLOSED', async () => {
+    const { client } = setup();
+    await client.close();
+    expect(() => client.subscribe('A', () => {})).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }));
+    expect(() => client.send('x')).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }));
+    await expect(client.start()).rejects.toSatisfy((e) => isStreamClientError(e, 'CLIENT_CLOSED'));
+    await client[Symbol.asyncDispose]();
+  });
+
+  it('a view with an id already in use replaces the old view', async () => {
+    const { network, client } = setup();
+    const a: string[] = [];
+    const b: string[] = [];
+    const opts = (out: string[]) => ({ topic: 'A', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: (o: string) => out.push(o), minIntervalMs: 0 });
+    client.view('tile', opts(a));
+    client.view('tile', opts(b));
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', data: 7 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect([a, b]).toEqual([[], ['7']]);
+    await client.close();
+  });
+
+  it('health() reports state, token expiry and topic counts', async () => {
+    const { client } = setup({ auth: { fetchToken: async () => ({ token: 'tok-abcdef-123', expiresAt: Date.now() + 3_600_000 }) } });
+    client.subscribe('A', () => {});
+    await client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const h = client.health();
+    expect(h).toMatchObject({ state: 'open', connected: true, topics: { active: 1, stale: 0 } });
+    expect(h.tokenExpiresAt).toBe(Date.now() + 3_600_000);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(client.health().topics).toMatchObject({ stale: 1 });
+    await client.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
