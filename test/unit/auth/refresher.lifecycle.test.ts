@@ -5,56 +5,7 @@ import { isStreamClientError } from '../../../src/core/errors.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log } from '../../../src/observe/log.js';
-
-const HOUR = 3_600_000;
-
-interface Call {
-  at: number;
-  signal: AbortSignal;
-  resolve(r: TokenResult): void;
-  reject(e: unknown): void;
-}
-
-/** A token service whose every call waits for the test to settle it. */
-function manualService() {
-  const calls: Call[] = [];
-  const fetchToken = vi.fn(
-    (signal: AbortSignal) => new Promise<TokenResult>((resolve, reject) => calls.push({ at: Date.now(), signal, resolve, reject })),
-  );
-  const inFlight = () => calls.filter((c) => !c.signal.aborted).length;
-  return { calls, fetchToken, inFlight };
-}
-
-/** A token service answering at once: tokens `token-000001`, … living `ttlMs`. */
-function instantService(ttlMs: number) {
-  let n = 0;
-  const at: number[] = [];
-  const fetchToken = vi.fn(async () => {
-    at.push(Date.now());
-    return { token: `token-${String(++n).padStart(6, '0')}`, expiresInMs: ttlMs };
-  });
-  return { fetchToken, at };
-}
-
-function httpError(status: number, message = `token service ${status}`): Error {
-  return Object.assign(new Error(message), { status });
-}
-
-function setup(auth: AuthOptions, random: () => number = () => 0.5) {
-  const tasks = new TaskRegistry(systemClock);
-  const lines: string[] = [];
-  const records: Record<string, unknown>[] = [];
-  const push = (obj: object, msg?: string) => {
-    records.push({ ...obj });
-    lines.push(JSON.stringify({ ...obj, msg }));
-  };
-  const log = new Log({ debug: push, info: push, warn: push, error: push });
-  const counters = createCounters();
-  const onToken = vi.fn();
-  const refresher = new TokenRefresher(normalizeAuthOptions(auth), { tasks, random, log, counters, onToken });
-  const events = (name: string) => records.filter((r) => r['event'] === name);
-  return { refresher, tasks, lines, records, events, counters, onToken };
-}
+import { HOUR, httpError, instantService, manualService, refresherHarness, type Call } from '../../helpers/auth.js';
 
 describe('TokenRefresher lifecycle', () => {
   beforeEach(() => {
@@ -67,7 +18,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it('invalidate: a rejection of a token obtained after a rejection, before any acceptance, is repeated', async () => {
     const svc = instantService(HOUR);
-    const { refresher, counters, events } = setup({ fetchToken: svc.fetchToken });
+    const { refresher, counters, events } = refresherHarness({ fetchToken: svc.fetchToken });
     await refresher.getToken();
     expect(refresher.invalidate()).toEqual({ repeated: false });
     expect(refresher.hasValidToken).toBe(false);
@@ -87,7 +38,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it('invalidate(token) about an older token keeps the newer cached one', async () => {
     const svc = instantService(HOUR);
-    const { refresher } = setup({ fetchToken: svc.fetchToken });
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken });
     await refresher.getToken();
     await refresher.refresh();
     expect(refresher.invalidate('token-000001')).toEqual({ repeated: false });
@@ -99,7 +50,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it("a caller's abort ends its own wait, not the shared fetch", async () => {
     const svc = manualService();
-    const { refresher } = setup({ fetchToken: svc.fetchToken });
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken });
     const ac = new AbortController();
     const impatient = refresher.getToken(ac.signal);
     const patient = refresher.getToken();
@@ -113,7 +64,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it('rejects a malformed result as AUTH_FAILED without retrying or echoing the token', async () => {
     const fetchToken = vi.fn(async () => ({ token: 'token-malformed-xyz', expiresAt: 'tomorrow' }) as unknown as TokenResult);
-    const { refresher, lines } = setup({ fetchToken });
+    const { refresher, lines } = refresherHarness({ fetchToken });
     const err = (await refresher.getToken().catch((e: unknown) => e)) as Error;
     expect(isStreamClientError(err, 'AUTH_FAILED')).toBe(true);
     expect(err.message).toMatch(/expiresAt must be a finite number/);
@@ -130,7 +81,7 @@ describe('TokenRefresher lifecycle', () => {
       if (++n === 1) return { token: secret, expiresInMs: 400_000 };
       throw httpError(401, `refresh of ${secret} refused`);
     });
-    const { refresher, lines, onToken } = setup({ fetchToken, refreshBeforeMs: 300_000 });
+    const { refresher, lines, onToken } = refresherHarness({ fetchToken, refreshBeforeMs: 300_000 });
     expect(await refresher.getToken()).toBe(secret);
     refresher.start();
     await vi.advanceTimersByTimeAsync(400_000);
@@ -147,7 +98,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it('stop rejects pending callers with ClosedError, keeps the token, and leaves no timer', async () => {
     const svc = manualService();
-    const { refresher, tasks } = setup({ fetchToken: svc.fetchToken });
+    const { refresher, tasks } = refresherHarness({ fetchToken: svc.fetchToken });
     const first = refresher.getToken();
     svc.calls[0]!.resolve({ token: 'token-kept-1', expiresInMs: HOUR });
     await first;
@@ -164,7 +115,7 @@ describe('TokenRefresher lifecycle', () => {
 
   it('after dispose no timer remains and no promise stays pending', async () => {
     const svc = manualService();
-    const { refresher, tasks } = setup({ fetchToken: svc.fetchToken, timeoutMs: 5_000 });
+    const { refresher, tasks } = refresherHarness({ fetchToken: svc.fetchToken, timeoutMs: 5_000 });
     const waiting = [refresher.getToken(), refresher.refresh()];
     await vi.advanceTimersByTimeAsync(5_000); // timeout -> now in the retry wait
     expect(tasks.names()).toEqual([AUTH_TASKS.retry]);

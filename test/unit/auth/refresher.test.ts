@@ -5,56 +5,7 @@ import { isStreamClientError } from '../../../src/core/errors.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log } from '../../../src/observe/log.js';
-
-const HOUR = 3_600_000;
-
-interface Call {
-  at: number;
-  signal: AbortSignal;
-  resolve(r: TokenResult): void;
-  reject(e: unknown): void;
-}
-
-/** A token service whose every call waits for the test to settle it. */
-function manualService() {
-  const calls: Call[] = [];
-  const fetchToken = vi.fn(
-    (signal: AbortSignal) => new Promise<TokenResult>((resolve, reject) => calls.push({ at: Date.now(), signal, resolve, reject })),
-  );
-  const inFlight = () => calls.filter((c) => !c.signal.aborted).length;
-  return { calls, fetchToken, inFlight };
-}
-
-/** A token service answering at once: tokens `token-000001`, … living `ttlMs`. */
-function instantService(ttlMs: number) {
-  let n = 0;
-  const at: number[] = [];
-  const fetchToken = vi.fn(async () => {
-    at.push(Date.now());
-    return { token: `token-${String(++n).padStart(6, '0')}`, expiresInMs: ttlMs };
-  });
-  return { fetchToken, at };
-}
-
-function httpError(status: number, message = `token service ${status}`): Error {
-  return Object.assign(new Error(message), { status });
-}
-
-function setup(auth: AuthOptions, random: () => number = () => 0.5) {
-  const tasks = new TaskRegistry(systemClock);
-  const lines: string[] = [];
-  const records: Record<string, unknown>[] = [];
-  const push = (obj: object, msg?: string) => {
-    records.push({ ...obj });
-    lines.push(JSON.stringify({ ...obj, msg }));
-  };
-  const log = new Log({ debug: push, info: push, warn: push, error: push });
-  const counters = createCounters();
-  const onToken = vi.fn();
-  const refresher = new TokenRefresher(normalizeAuthOptions(auth), { tasks, random, log, counters, onToken });
-  const events = (name: string) => records.filter((r) => r['event'] === name);
-  return { refresher, tasks, lines, records, events, counters, onToken };
-}
+import { HOUR, httpError, instantService, manualService, refresherHarness, type Call } from '../../helpers/auth.js';
 
 describe('TokenRefresher', () => {
   beforeEach(() => {
@@ -67,7 +18,7 @@ describe('TokenRefresher', () => {
 
   it('shares one fetchToken call among 50 concurrent callers', async () => {
     const svc = manualService();
-    const { refresher, counters, onToken } = setup({ fetchToken: svc.fetchToken });
+    const { refresher, counters, onToken } = refresherHarness({ fetchToken: svc.fetchToken });
     const waiting = Array.from({ length: 50 }, (_, i) => (i % 5 === 0 ? refresher.refresh() : refresher.getToken()));
     expect(svc.fetchToken).toHaveBeenCalledTimes(1);
     svc.calls[0]!.resolve({ token: 'token-shared-1', expiresInMs: HOUR });
@@ -81,7 +32,7 @@ describe('TokenRefresher', () => {
 
   it('serves the cached token until clockSkewMs before expiry, then fetches', async () => {
     const svc = instantService(60_000);
-    const { refresher } = setup({ fetchToken: svc.fetchToken, clockSkewMs: 5_000 });
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken, clockSkewMs: 5_000 });
     expect(await refresher.getToken()).toBe('token-000001');
     await vi.advanceTimersByTimeAsync(54_999);
     expect(await refresher.getToken()).toBe('token-000001');
@@ -95,7 +46,7 @@ describe('TokenRefresher', () => {
 
   it.each([0, 0.5, 0.999])('refreshes refreshBeforeMs (up to 10 percent earlier) before expiry, never after it: random %s', async (r) => {
     const svc = instantService(24 * HOUR);
-    const { refresher, tasks } = setup({ fetchToken: svc.fetchToken, refreshBeforeMs: 300_000 }, () => r);
+    const { refresher, tasks } = refresherHarness({ fetchToken: svc.fetchToken, refreshBeforeMs: 300_000 }, () => r);
     await refresher.getToken();
     const expiresAt = refresher.expiresAt!;
     refresher.start();
@@ -119,7 +70,7 @@ describe('TokenRefresher', () => {
     ['500 ms token (below the 1 s floor) over 1 min', 500, 60_000, 55, 61],
   ] as const)('keeps a sane cadence without looping: %s', async (_name, ttl, window, min, max) => {
     const svc = instantService(ttl);
-    const { refresher } = setup({ fetchToken: svc.fetchToken, refreshBeforeMs: 300_000 }, () => 0.5);
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken, refreshBeforeMs: 300_000 }, () => 0.5);
     await refresher.getToken();
     refresher.start();
     await vi.advanceTimersByTimeAsync(window);
@@ -136,7 +87,7 @@ describe('TokenRefresher', () => {
 
   it('does not fire early for a TTL longer than a timer can hold', async () => {
     const svc = instantService(60 * 24 * HOUR);
-    const { refresher } = setup({ fetchToken: svc.fetchToken });
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken });
     await refresher.getToken();
     refresher.start();
     await vi.advanceTimersByTimeAsync(59 * 24 * HOUR);
@@ -148,7 +99,7 @@ describe('TokenRefresher', () => {
 
   it('aborts a hanging fetchToken at timeoutMs and retries with backoff', async () => {
     const svc = manualService();
-    const { refresher, events, counters } = setup(
+    const { refresher, events, counters } = refresherHarness(
       { fetchToken: svc.fetchToken, timeoutMs: 10_000, retry: { initialDelayMs: 1_000, jitter: 'full' } },
       () => 0.5,
     );
@@ -176,7 +127,7 @@ describe('TokenRefresher', () => {
     const fetchToken = vi.fn(async (): Promise<TokenResult> => {
       throw httpError(401);
     });
-    const { refresher, tasks } = setup({ fetchToken });
+    const { refresher, tasks } = refresherHarness({ fetchToken });
     const err = await refresher.getToken().catch((e: unknown) => e);
     expect(isStreamClientError(err, 'AUTH_FAILED')).toBe(true);
     expect((err as { details: unknown }).details).toEqual({ attempts: 1, fatal: true });
@@ -193,7 +144,7 @@ describe('TokenRefresher', () => {
     const fetchToken = vi.fn(async (): Promise<TokenResult> => {
       throw httpError(503);
     });
-    const { refresher, events } = setup({ fetchToken, retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1_000 } });
+    const { refresher, events } = refresherHarness({ fetchToken, retry: { maxAttempts: 4, initialDelayMs: 100, maxDelayMs: 1_000 } });
     const result = refresher.getToken().catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(60_000);
     const err = await result;
@@ -210,7 +161,7 @@ describe('TokenRefresher', () => {
       if (++n <= 3) throw httpError(503);
       return { token: 'token-recovered', expiresInMs: HOUR };
     });
-    const { refresher, counters } = setup({ fetchToken });
+    const { refresher, counters } = refresherHarness({ fetchToken });
     const result = refresher.getToken();
     await vi.advanceTimersByTimeAsync(60_000);
     await expect(result).resolves.toBe('token-recovered');
@@ -226,7 +177,7 @@ describe('TokenRefresher', () => {
       if (down) throw httpError(503);
       return { token: `token-bg-${++n}`, expiresInMs: HOUR };
     });
-    const { refresher, events, counters } = setup({ fetchToken, refreshBeforeMs: 600_000 });
+    const { refresher, events, counters } = refresherHarness({ fetchToken, refreshBeforeMs: 600_000 });
     await refresher.getToken();
     refresher.start();
     down = true;

@@ -8,20 +8,10 @@ import {
   type JitterKind,
   type RandomSource,
 } from '../../../src/reconnect/backoff.js';
+import { seeded } from '../../helpers/random.js';
 
 const JITTERED = ['full', 'equal', 'decorrelated'] as const;
 
-/** A small seeded PRNG (mulberry32): many reproducible draws from one fast-check integer. */
-function seeded(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Attempts up to 10_000, biased towards the early ones where the ceiling is not yet capped. */
 const attempts = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10_000 }));

@@ -4,6 +4,7 @@ import { systemClock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import type { JitterKind, RandomSource } from '../../../src/reconnect/backoff.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../../src/reconnect/scheduler.js';
+import { seeded } from '../../helpers/random.js';
 
 const BASE: ReconnectOptions = {
   initialDelayMs: 100,
@@ -42,7 +43,7 @@ describe('ReconnectScheduler', () => {
     const jitter = fc.constantFrom<JitterKind>('none', 'full', 'equal', 'decorrelated');
     fc.assert(
       fc.property(jitter, fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 10 }), fc.integer(), (j, initial, ratio, seed) => {
-        const { tasks, scheduler } = setup({ jitter: j, initialDelayMs: initial, maxDelayMs: initial * ratio }, seededRandom(seed));
+        const { tasks, scheduler } = setup({ jitter: j, initialDelayMs: initial, maxDelayMs: initial * ratio }, seeded(seed));
         const run = vi.fn();
         const plan = scheduler.schedule(run);
         expect(plan?.attempt).toBe(1);
@@ -191,7 +192,7 @@ describe('ReconnectScheduler', () => {
         fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.double({ min: 0, max: 120_000, noNaN: true })),
         fc.integer(),
         (maxDelayMs, hintMs, seed) => {
-          const { tasks, scheduler } = setup({ initialDelayMs: 1, maxDelayMs }, seededRandom(seed));
+          const { tasks, scheduler } = setup({ initialDelayMs: 1, maxDelayMs }, seeded(seed));
           const run = vi.fn();
           const plan = scheduler.schedule(run, hintMs);
           const delayMs = plan?.delayMs ?? -1;
@@ -252,7 +253,7 @@ describe('ReconnectScheduler under random operation sequences', () => {
     fc.assert(
       fc.property(jitter, fc.integer({ min: 0, max: 6 }), fc.array(opArb, { maxLength: 60 }), fc.integer(), (j, maxAttempts, ops, seed) => {
         const resetAfterMs = 1_000;
-        const { tasks, scheduler } = setup({ jitter: j, maxAttempts, resetAfterMs, maxDelayMs: 2_000 }, seededRandom(seed));
+        const { tasks, scheduler } = setup({ jitter: j, maxAttempts, resetAfterMs, maxDelayMs: 2_000 }, seeded(seed));
         // A model: what the counter must be and when the uptime reset is due.
         let attempt = 0;
         let resetDueAt: number | undefined;
@@ -316,14 +317,3 @@ describe('ReconnectScheduler under random operation sequences', () => {
   });
 });
 
-/** mulberry32: a seeded `[0, 1)` source, so every run of a property is reproducible. */
-function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}

@@ -1,52 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../../src/core/clock.js';
 import { isStreamClientError, type StreamClientError } from '../../../src/core/errors.js';
-import { TaskRegistry } from '../../../src/core/tasks.js';
-import { createCounters } from '../../../src/observe/counters.js';
-import { Log, type Logger } from '../../../src/observe/log.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
 import { SubscriptionRegistry, type DataMeta, type RegistryOptions, type Session } from '../../../src/subscriptions/index.js';
-
-type Json = Record<string, unknown>;
-
-class FakeSession implements Session {
-  readonly frames: Json[] = [];
-  readonly token = undefined;
-  send(frame: Frame): void {
-    this.frames.push(JSON.parse(String(frame)) as Json);
-  }
-  ops(op: string): Json[] {
-    return this.frames.filter((f) => f['op'] === op);
-  }
-}
-
-function setup(options: RegistryOptions = {}, protocol: Protocol = jsonProtocol()) {
-  const tasks = new TaskRegistry(systemClock);
-  const counters = createCounters();
-  const records: Json[] = [];
-  const at = (level: string) => (obj: object) => void records.push({ level, ...obj });
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), isLevelEnabled: () => true };
-  const errors: StreamClientError[] = [];
-  const registry = new SubscriptionRegistry(protocol, {
-    tasks,
-    log: new Log(logger),
-    counters,
-    options: { random: () => 0.5, ...options },
-    onError: (e) => errors.push(e),
-  });
-  /** Feed server frames through jsonProtocol's decoder, as the connection does. */
-  const server = (frame: Json): void => {
-    const decoded = protocol.decode(JSON.stringify(frame));
-    for (const m of Array.isArray(decoded) ? decoded : decoded ? [decoded] : []) registry.handle(m);
-  };
-  const attach = (): FakeSession => {
-    const s = new FakeSession();
-    registry.attach(s);
-    return s;
-  };
-  return { tasks, counters, records, registry, errors, server, attach };
-}
+import { registryHarness, type Json } from '../../helpers/registry.js';
 
 const noop = (): void => {};
 
@@ -55,7 +12,7 @@ afterEach(() => void vi.useRealTimers());
 
 describe('errors and limits', () => {
   it('a rejection errors that entry only, with SUBSCRIPTION_REJECTED on its handles', () => {
-    const { registry, attach, server, errors, records } = setup();
+    const { registry, attach, server, errors, records } = registryHarness();
     attach();
     const bad: StreamClientError[] = [];
     const good: StreamClientError[] = [];
@@ -71,7 +28,7 @@ describe('errors and limits', () => {
   });
 
   it('subscribing again to an errored key retries it', () => {
-    const { registry, attach, server } = setup();
+    const { registry, attach, server } = registryHarness();
     const s = attach();
     const a = registry.add('A', noop);
     server({ op: 'error', topic: 'A', code: 'busy', message: '' });
@@ -82,7 +39,7 @@ describe('errors and limits', () => {
   });
 
   it('maxSubscriptions: the one over gets SUBSCRIPTION_LIMIT, is not sent; others unaffected', async () => {
-    const { registry, attach, errors } = setup({ maxSubscriptions: 2 });
+    const { registry, attach, errors } = registryHarness({ maxSubscriptions: 2 });
     const s = attach();
     const seen: string[] = [];
     registry.add('A', noop);
@@ -101,7 +58,7 @@ describe('errors and limits', () => {
 
   it('protocol limits apply, and a server limit error maps to SUBSCRIPTION_LIMIT', () => {
     const protocol: Protocol = { ...jsonProtocol(), limits: { maxSubscriptions: 1 } };
-    const { registry, attach, server } = setup({}, protocol);
+    const { registry, attach, server } = registryHarness({}, protocol);
     attach();
     const a = registry.add('A', noop);
     const b = registry.add('B', noop);
@@ -114,7 +71,7 @@ describe('errors and limits', () => {
   });
 
   it('a transient error or a server complete resubscribes after backoff', () => {
-    const { registry, attach } = setup();
+    const { registry, attach } = registryHarness();
     const s = attach();
     const a = registry.add('A', noop);
     registry.handle({ type: 'error', topic: 'A', code: 'busy', message: '', kind: 'transient' });
@@ -131,7 +88,7 @@ describe('errors and limits', () => {
 
 describe('data path', () => {
   it('delivers one shared meta per message, drops duplicates, reports gaps and still delivers', () => {
-    const { registry, attach, server, counters, records } = setup();
+    const { registry, attach, server, counters, records } = registryHarness();
     attach();
     const got: [unknown, DataMeta][] = [];
     const gaps: unknown[] = [];
@@ -152,7 +109,7 @@ describe('data path', () => {
   });
 
   it('drops late frames for topics without an entry, and for entries not subscribed on this session', () => {
-    const { registry, attach, server, counters } = setup();
+    const { registry, attach, server, counters } = registryHarness();
     const got: unknown[] = [];
     attach();
     registry.add('A', (d) => got.push(d)).unsubscribe();
@@ -165,7 +122,7 @@ describe('data path', () => {
   });
 
   it('a handle closed during dispatch gets nothing more, even in the same loop', () => {
-    const { registry, attach, server } = setup();
+    const { registry, attach, server } = registryHarness();
     attach();
     const got: string[] = [];
     const second = { sub: undefined as undefined | { unsubscribe(): void } };
@@ -181,7 +138,7 @@ describe('data path', () => {
   });
 
   it('a throwing callback is isolated: counted, logged, the others still receive', () => {
-    const { registry, attach, server, counters, records } = setup();
+    const { registry, attach, server, counters, records } = registryHarness();
     attach();
     const got: unknown[] = [];
     registry.add('A', () => {
@@ -195,7 +152,7 @@ describe('data path', () => {
   });
 
   it('logs nothing and arms no timer on the data path', () => {
-    const { registry, attach, server, records, tasks } = setup({ stale: { afterMs: 1_000 } });
+    const { registry, attach, server, records, tasks } = registryHarness({ stale: { afterMs: 1_000 } });
     attach();
     registry.add('A', noop);
     server({ op: 'subscribed', topic: 'A' });
@@ -207,7 +164,7 @@ describe('data path', () => {
   });
 
   it('does not misroute a reply due to an unsubscribed entry to its successor', () => {
-    const { registry, attach, server } = setup();
+    const { registry, attach, server } = registryHarness();
     attach();
     registry.add('A', noop).unsubscribe(); // subscribe sent, reply still in flight
     const b = registry.add('A', noop);

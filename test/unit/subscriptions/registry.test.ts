@@ -1,52 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../../src/core/clock.js';
-import type { StreamClientError } from '../../../src/core/errors.js';
-import { TaskRegistry } from '../../../src/core/tasks.js';
-import { createCounters } from '../../../src/observe/counters.js';
-import { Log, type Logger } from '../../../src/observe/log.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
 import { SubscriptionRegistry, type RegistryOptions, type Session } from '../../../src/subscriptions/index.js';
-
-type Json = Record<string, unknown>;
-
-class FakeSession implements Session {
-  readonly frames: Json[] = [];
-  readonly token = undefined;
-  send(frame: Frame): void {
-    this.frames.push(JSON.parse(String(frame)) as Json);
-  }
-  ops(op: string): Json[] {
-    return this.frames.filter((f) => f['op'] === op);
-  }
-}
-
-function setup(options: RegistryOptions = {}, protocol: Protocol = jsonProtocol()) {
-  const tasks = new TaskRegistry(systemClock);
-  const counters = createCounters();
-  const records: Json[] = [];
-  const at = (level: string) => (obj: object) => void records.push({ level, ...obj });
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), isLevelEnabled: () => true };
-  const errors: StreamClientError[] = [];
-  const registry = new SubscriptionRegistry(protocol, {
-    tasks,
-    log: new Log(logger),
-    counters,
-    options: { random: () => 0.5, ...options },
-    onError: (e) => errors.push(e),
-  });
-  /** Feed server frames through jsonProtocol's decoder, as the connection does. */
-  const server = (frame: Json): void => {
-    const decoded = protocol.decode(JSON.stringify(frame));
-    for (const m of Array.isArray(decoded) ? decoded : decoded ? [decoded] : []) registry.handle(m);
-  };
-  const attach = (): FakeSession => {
-    const s = new FakeSession();
-    registry.attach(s);
-    return s;
-  };
-  return { tasks, counters, records, registry, errors, server, attach };
-}
+import type { StreamClientError } from '../../../src/core/errors.js';
+import { registryHarness, type Json } from '../../helpers/registry.js';
 
 const noop = (): void => {};
 
@@ -55,7 +12,7 @@ afterEach(() => void vi.useRealTimers());
 
 describe('ref-counting', () => {
   it('two handles on one key send one subscribe; the last unsubscribe sends one unsubscribe', () => {
-    const { registry, attach, counters } = setup();
+    const { registry, attach, counters } = registryHarness();
     const s = attach();
     const a = registry.add('AAPL', noop);
     const b = registry.add('AAPL', noop);
@@ -71,7 +28,7 @@ describe('ref-counting', () => {
   });
 
   it('unsubscribe is idempotent (and Symbol.dispose is unsubscribe)', () => {
-    const { registry, attach } = setup();
+    const { registry, attach } = registryHarness();
     const s = attach();
     const a = registry.add('AAPL', noop);
     const b = registry.add('AAPL', noop);
@@ -89,7 +46,7 @@ describe('ref-counting', () => {
   });
 
   it('params with different key order share a key; different params are different entries', () => {
-    const { registry, attach } = setup();
+    const { registry, attach } = registryHarness();
     const s = attach();
     const a = registry.add('q', noop, { params: { depth: 5, venue: 'X' } });
     const b = registry.add('q', noop, { params: { venue: 'X', depth: 5 } });
@@ -101,7 +58,7 @@ describe('ref-counting', () => {
   });
 
   it('a subscribe/unsubscribe/subscribe burst while detached sends exactly one subscribe on attach', () => {
-    const { registry, attach } = setup();
+    const { registry, attach } = registryHarness();
     registry.add('A', noop).unsubscribe();
     registry.add('B', noop);
     registry.add('A', noop);
@@ -116,7 +73,7 @@ describe('ref-counting', () => {
 
 describe('sessions', () => {
   it('pending -> active on ack, back to pending on detach; attach resubscribes all in one batch with from', () => {
-    const { registry, attach, server, counters } = setup();
+    const { registry, attach, server, counters } = registryHarness();
     const s1 = attach();
     const a = registry.add('A', noop);
     const b = registry.add('B', noop);
@@ -138,7 +95,7 @@ describe('sessions', () => {
 
   it('without resumable, attach sends no from and restarts positions', () => {
     const protocol: Protocol = { ...jsonProtocol(), resumable: false };
-    const { registry, attach, server } = setup({}, protocol);
+    const { registry, attach, server } = registryHarness({}, protocol);
     const got: unknown[] = [];
     attach();
     registry.add('A', (d) => got.push(d));
@@ -151,7 +108,7 @@ describe('sessions', () => {
   });
 
   it('subscribeIntervalMs paces subscribes through one timer; an unsubscribed queued key is never sent', () => {
-    const { registry, attach, tasks } = setup({ subscribeIntervalMs: 100, ackTimeoutMs: Infinity });
+    const { registry, attach, tasks } = registryHarness({ subscribeIntervalMs: 100, ackTimeoutMs: Infinity });
     const subs = ['A', 'B', 'C', 'D'].map((t) => registry.add(t, noop));
     const s = attach();
     expect(s.frames.map((f) => f['topic'])).toEqual(['A']);
@@ -167,7 +124,7 @@ describe('sessions', () => {
   });
 
   it('detach mid-pacing cancels the pacing and sends nothing more', () => {
-    const { registry, attach, tasks } = setup({ subscribeIntervalMs: 100 });
+    const { registry, attach, tasks } = registryHarness({ subscribeIntervalMs: 100 });
     ['A', 'B', 'C'].forEach((t) => registry.add(t, noop));
     const s = attach();
     registry.detach();
@@ -179,7 +136,7 @@ describe('sessions', () => {
 
 describe('ack timeout', () => {
   it('retries with backoff (replacing, never doubling) and gives up with SUBSCRIBE_TIMEOUT', () => {
-    const { registry, attach, errors, counters } = setup({ ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 } });
+    const { registry, attach, errors, counters } = registryHarness({ ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 } });
     const s = attach();
     const seen: StreamClientError[] = [];
     const a = registry.add('A', noop, { onError: (e) => seen.push(e) });
@@ -203,7 +160,7 @@ describe('ack timeout', () => {
   });
 
   it('a late ack during the retry wait activates the entry and cancels the retry', () => {
-    const { registry, attach, server, tasks } = setup({ ackTimeoutMs: 1_000 });
+    const { registry, attach, server, tasks } = registryHarness({ ackTimeoutMs: 1_000 });
     const s = attach();
     const a = registry.add('A', noop);
     vi.advanceTimersByTime(1_000);
@@ -216,7 +173,7 @@ describe('ack timeout', () => {
   });
 
   it('stream data before the ack counts as an ack', () => {
-    const { registry, attach, server, tasks } = setup({ ackTimeoutMs: 1_000 });
+    const { registry, attach, server, tasks } = registryHarness({ ackTimeoutMs: 1_000 });
     attach();
     const a = registry.add('A', noop);
     server({ op: 'data', topic: 'A', data: 1 });
@@ -227,7 +184,7 @@ describe('ack timeout', () => {
 
 describe('dispose', () => {
   it('closes every handle, cancels every timer and sends nothing', () => {
-    const { registry, attach } = setup({ subscribeIntervalMs: 50, ackTimeoutMs: 1_000, stale: { afterMs: 500 } });
+    const { registry, attach } = registryHarness({ subscribeIntervalMs: 50, ackTimeoutMs: 1_000, stale: { afterMs: 500 } });
     const subs = ['A', 'B', 'C'].map((t) => registry.add(t, noop));
     const s = attach();
     expect(vi.getTimerCount()).toBeGreaterThan(0);

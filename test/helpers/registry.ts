@@ -1,0 +1,48 @@
+import { systemClock } from '../../src/core/clock.js';
+import type { StreamClientError } from '../../src/core/errors.js';
+import { TaskRegistry } from '../../src/core/tasks.js';
+import { createCounters } from '../../src/observe/counters.js';
+import { Log, type Logger } from '../../src/observe/log.js';
+import { jsonProtocol } from '../../src/protocol/json.js';
+import type { Frame, Protocol } from '../../src/protocol/types.js';
+import { SubscriptionRegistry, type RegistryOptions, type Session } from '../../src/subscriptions/index.js';
+
+export type Json = Record<string, unknown>;
+
+export class FakeSession implements Session {
+  readonly frames: Json[] = [];
+  readonly token = undefined;
+  send(frame: Frame): void {
+    this.frames.push(JSON.parse(String(frame)) as Json);
+  }
+  ops(op: string): Json[] {
+    return this.frames.filter((f) => f['op'] === op);
+  }
+}
+
+export function registryHarness(options: RegistryOptions = {}, protocol: Protocol = jsonProtocol()) {
+  const tasks = new TaskRegistry(systemClock);
+  const counters = createCounters();
+  const records: Json[] = [];
+  const at = (level: string) => (obj: object) => void records.push({ level, ...obj });
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), isLevelEnabled: () => true };
+  const errors: StreamClientError[] = [];
+  const registry = new SubscriptionRegistry(protocol, {
+    tasks,
+    log: new Log(logger),
+    counters,
+    options: { random: () => 0.5, ...options },
+    onError: (e) => errors.push(e),
+  });
+  /** Feed server frames through jsonProtocol's decoder, as the connection does. */
+  const server = (frame: Json): void => {
+    const decoded = protocol.decode(JSON.stringify(frame));
+    for (const m of Array.isArray(decoded) ? decoded : decoded ? [decoded] : []) registry.handle(m);
+  };
+  const attach = (): FakeSession => {
+    const s = new FakeSession();
+    registry.attach(s);
+    return s;
+  };
+  return { tasks, counters, records, registry, errors, server, attach };
+}
