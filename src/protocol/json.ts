@@ -60,8 +60,10 @@ export function jsonProtocol(options: JsonProtocolOptions = {}): Protocol {
             : { type: 'data', topic, data: m['data'] };
         }
         case 'subscribed':
-          if (str(m['topic'])) return { type: 'subscribed', topic: m['topic'] };
-          break;
+          if (!str(m['topic'])) break;
+          return typeof m['seq'] === 'number'
+            ? { type: 'subscribed', topic: m['topic'], seq: m['seq'] }
+            : { type: 'subscribed', topic: m['topic'] };
         case 'unsubscribed':
           if (str(m['topic'])) return { type: 'unsubscribed', topic: m['topic'] };
           break;

@@ -29,7 +29,8 @@ export type SubscriptionErrorKind = 'rejected' | 'limit' | 'auth' | 'transient';
  */
 export type Inbound =
   | { readonly type: 'data'; readonly topic: string; readonly key?: string; readonly data: unknown; readonly seq?: number }
-  | { readonly type: 'subscribed'; readonly topic: string; readonly key?: string }
+  /** `seq`: the server's current position on the topic, where a later resume may start. */
+  | { readonly type: 'subscribed'; readonly topic: string; readonly key?: string; readonly seq?: number }
   | { readonly type: 'unsubscribed'; readonly topic: string; readonly key?: string }
   | { readonly type: 'complete'; readonly topic: string; readonly key?: string }
   | {

@@ -126,7 +126,11 @@ export class ServerLink {
     const e = this.replyTarget(msg);
     if (!e || e.wire === 'idle' || e.state === 'error') return;
     if (msg.type === 'subscribed') {
-      if (e.wire === 'sent') this.acked(e);
+      if (e.wire !== 'sent') return;
+      // Nothing delivered yet: the server's position at subscribe time is where a resume
+      // starts, so frames published during a later outage are replayed, not silently lost.
+      if (msg.seq !== undefined && e.lastSeq === undefined && this.#d.protocol.resumable) e.lastSeq = msg.seq;
+      this.acked(e);
       return;
     }
     // Topic-routed: a newer subscribe (retry, re-send) is still unanswered; its reply decides.

@@ -170,7 +170,7 @@ export class JsonServerSession implements TestConnection {
     if (result === 'ok') {
       this.#subs.set(topic, this.subscriptionCount(topic) + 1);
       this.#subCount += 1;
-      this.#json({ op: 'subscribed', topic });
+      this.#json({ op: 'subscribed', topic, seq: this.#host.topics.lastSeq(topic) });
       if (from !== undefined && this.mayReceiveData) {
         for (const entry of this.#host.topics.since(topic, from)) if (this.send(entry.frame)) replayed += 1;
       }

@@ -91,3 +91,26 @@ describe('subscriptions against the test server', () => {
     expect(server.subscriptions().has('OVER')).toBe(false);
   });
 });
+
+describe('resume for a topic that has not delivered yet', () => {
+  it('frames published during an outage are replayed even before the first delivery', async () => {
+    server = await createTestServer({ history: 100 });
+    const client = testClient(server.url);
+    clients.push(client);
+    const seqs: number[] = [];
+    client.subscribe('Q', (_d, meta) => seqs.push(meta.seq!));
+    const sync = barrier(client, server);
+    await client.start();
+    await settled(server, 'Q', 1);
+    const reopened = nextState(client, 'open');
+    server.dropAll();
+    server.publish('Q', 'during the outage'); // seq 1: the client has seen nothing on Q yet
+    await reopened;
+    await settled(server, 'Q', 1);
+    await sync.ready();
+    server.publish('Q', 'after');
+    await sync.flush();
+    expect(seqs).toEqual([1, 2]);
+    expect(client.metrics().gaps).toBe(0);
+  });
+});

@@ -67,7 +67,7 @@ async function connect(server: TestServer): Promise<RawClient> {
 
 async function subscribed(client: RawClient, topic: string, extra: Msg = {}): Promise<void> {
   client.send({ op: 'subscribe', topic, ...extra });
-  expect(await client.next('subscribed')).toEqual({ op: 'subscribed', topic });
+  expect(await client.next('subscribed')).toEqual({ op: 'subscribed', topic, seq: expect.any(Number) });
 }
 
 afterEach(async () => {
