@@ -1,12 +1,12 @@
 /**
  * steadystream demo: a local stream server and a client with three tiles, run through a
- * scripted ~45 s timeline of faults. Run: `npm run demo` (Ctrl-C ends it early).
+ * scripted ~60 s timeline of faults. Run: `npm run demo` (Ctrl-C ends it early).
  */
 import { StreamClient, type StateChange } from '../src/index.js';
 import { createTestServer } from '../src/testing/index.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'] as const;
-const DURATION_MS = Number(process.env['DEMO_SECONDS'] ?? 45) * 1_000;
+const DURATION_MS = Number(process.env['DEMO_SECONDS'] ?? 60) * 1_000;
 const t0 = Date.now();
 const ts = () => `${((Date.now() - t0) / 1_000).toFixed(1).padStart(5)}s`;
 const say = (line: string) => console.log(`${ts()}  ${line}`);
@@ -28,6 +28,7 @@ const client = new StreamClient({
   },
   reconnect: { initialDelayMs: 300, maxDelayMs: 3_000 },
   heartbeat: { intervalMs: 1_000, timeoutMs: 1_000 },
+  handshakeTimeoutMs: 2_000, // a silent server must not hold a handshake for the default 10 s
   stale: { afterMs: 2_000 },
   // The "REST" fallback: the last price the exchange knows, served while a topic is stale.
   fallback: { fetch: async (topic) => ({ price: prices[topic], changePct: 0 }), intervalMs: 1_000 },

@@ -332,9 +332,10 @@ describe('createTestServer', () => {
     it('waitFor() times out, and rejects pending waits on close()', async () => {
       const server = await createTestServer();
       await expect(server.waitFor('connection', { timeoutMs: 10 })).rejects.toThrow(/within 10 ms/);
-      const pending = server.waitFor('connection');
+      // Attach the expectation before close(): the wait rejects while close() runs.
+      const rejected = expect(server.waitFor('connection')).rejects.toThrow(/aborted/);
       await server.close();
-      await expect(pending).rejects.toThrow(/aborted/);
+      await rejected;
       await server.close();
     });
 
