@@ -28,7 +28,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #connection: Connection;
   readonly #auth: TokenRefresher | undefined;
   readonly #registry: SubscriptionRegistry;
-  readonly #cache: RenderCache;
+  /** Made on the first view(): lru-cache preallocates for maxEntries, a cost no view-less client pays. */
+  #cache: RenderCache | undefined;
   readonly #views = new Map<string, View>();
   readonly #outbox: Outbox;
   #closing: Promise<void> | undefined;
@@ -59,7 +60,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
       onError: (err) => this.emit('error', err),
     });
-    this.#cache = new RenderCache({ maxBytes: o.render.maxBytes, maxEntries: o.render.maxEntries }, { counters, log });
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
       tasks,
@@ -129,7 +129,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#views.get(id)?.close();
     const view = new View(id, options as never, {
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
-      cache: this.#cache,
+      cache: (this.#cache ??= new RenderCache(
+        { maxBytes: this.#options.render.maxBytes, maxEntries: this.#options.render.maxEntries },
+        { counters: this.#counters, log: this.#log },
+      )),
       tasks: this.#tasks,
       counters: this.#counters,
       log: this.#log,
@@ -188,7 +191,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
-    this.#cache.clear();
+    this.#cache?.clear();
     this.#outbox.clear();
     this.#tasks.dispose();
     this.removeAllListeners();

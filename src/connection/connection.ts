@@ -218,6 +218,7 @@ export class Connection {
     if (gen !== this.#gen || this.#state !== 'authenticating') return;
     this.#deadline.cancel();
     this.#control = undefined;
+    this.#attemptAbort = undefined; // the attempt is over: an open session holds no AbortController
     const tokenNow = () => this.#token; // follows an in-band re-auth
     // Resubscription runs before `open` is announced, so the session writes to its own socket
     // for as long as its generation is current, not only in state `open`.
