@@ -73,7 +73,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           this.#outbox.drain((f) => session.send(f));
           this.#auth?.start();
         },
-        message: (m) => this.#registry.handle(m),
+        message: (m, receivedAt) => this.#registry.handle(m, receivedAt),
         accepted: () => this.#auth?.markAccepted(),
         down: () => this.#registry.detach(),
         authRejected: (token) => (this.#auth ? (this.#auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal'),

@@ -23,8 +23,9 @@ export interface ConnectionHooks {
   credential(signal: AbortSignal): Promise<string | undefined>;
   /** Handshake done, before `open` is announced: resubscribe, flush the outbox. */
   ready(session: Session): void;
-  /** Inbound messages that are not the connection's own (data, acks, topic errors). */
-  message(msg: Inbound): void;
+  /** Inbound messages that are not the connection's own (data, acks, topic errors), with the
+   * frame's receive time (one clock read per frame, shared down the data path). */
+  message(msg: Inbound, receivedAt: number): void;
   /** The session is gone, whatever the reason. */
   down(): void;
   /**
@@ -247,7 +248,7 @@ export class Connection {
   }
 
   #frame(frame: Frame): void {
-    this.#lastInboundAt = this.#tasks.clock.now();
+    const now = (this.#lastInboundAt = this.#tasks.clock.now());
     this.#counters.messagesIn++;
     let decoded;
     try {
@@ -260,11 +261,11 @@ export class Connection {
       return;
     }
     if (decoded === undefined) return;
-    if ('type' in decoded) this.#inbound(decoded as Inbound);
-    else for (const m of decoded as readonly Inbound[]) this.#inbound(m);
+    if ('type' in decoded) this.#inbound(decoded as Inbound, now);
+    else for (const m of decoded as readonly Inbound[]) this.#inbound(m, now);
   }
 
-  #inbound(m: Inbound): void {
+  #inbound(m: Inbound, now: number): void {
     switch (m.type) {
       case 'ping':
         if (m.reply !== undefined) this.#transport?.send(m.reply);
@@ -286,7 +287,7 @@ export class Connection {
           this.#unproven = false;
           this.#hooks.accepted();
         }
-        this.#hooks.message(m);
+        this.#hooks.message(m, now);
     }
   }
 

@@ -129,18 +129,18 @@ export class SubscriptionRegistry {
   }
 
   /** Route one inbound message. Data: one Map lookup, a seq check, a timestamp, the handles. */
-  handle(msg: Inbound): void {
+  handle(msg: Inbound, now: number = this.#clock.now()): void {
     switch (msg.type) {
       case 'data': {
         if (msg.key !== undefined) {
           const e = this.#entries.get(msg.key);
-          if (e) this.#deliver(e, msg.data, msg.seq, true);
+          if (e) this.#deliver(e, msg.data, msg.seq, true, now);
           else this.#counters.lateFramesDropped++;
           return;
         }
         const list = this.#byTopic.get(msg.topic);
         if (list === undefined) this.#counters.lateFramesDropped++;
-        else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, msg.data, msg.seq, false);
+        else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, msg.data, msg.seq, false, now);
         return;
       }
       case 'subscribed':
@@ -215,7 +215,7 @@ export class SubscriptionRegistry {
     this.#log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
   };
 
-  #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean): void {
+  #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean, now: number): void {
     if (e.wire === 'idle') {
       this.#counters.lateFramesDropped++; // not subscribed on this session: a leftover
       return;
@@ -231,7 +231,6 @@ export class SubscriptionRegistry {
       }
       e.lastSeq = seq;
     }
-    const now = this.#clock.now();
     e.lastDataAt = now;
     if (e.state !== 'active' || e.wire !== 'acked') this.#fresh(e, now, keyed);
     dispatch(this.#log, this.#counters, e, data, { topic: e.topic, seq, source: 'stream', receivedAt: now });
