@@ -17,18 +17,9 @@ import { TaskRegistry } from '../src/core/tasks.js';
 import { ReconnectScheduler } from '../src/reconnect/scheduler.js';
 import type { JitterKind } from '../src/reconnect/backoff.js';
 import { median, min, max } from './util.js';
+import { seeded as mulberry32 } from '../test/helpers/random.js';
+export { mulberry32 };
 
-/** A small, fast, well-distributed seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Event {
   at: number;

@@ -16,6 +16,7 @@ import { canonical, sameCanonical } from '../src/render/key.js';
 import { compilePrecision, normalize, type PrecisionMap } from '../src/render/precision.js';
 import type { RenderState, ViewDataMeta, ViewHost } from '../src/render/view-options.js';
 import { View } from '../src/render/view.js';
+import { seeded as prng } from '../test/helpers/random.js';
 
 export interface RenderBenchOptions {
   /** Row label. @default 'dedupe' */
@@ -60,17 +61,6 @@ export interface RenderBenchResult {
   maxBytes: number;
 }
 
-/** mulberry32: a small, fast, seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A manual clock: time moves only when the bench says so; due timers fire in time order. */
 class VirtualClock implements Clock {

@@ -1,21 +1,12 @@
 /** Clients, server waits and small utilities shared by the soak phases. */
 import { StreamClient, type StreamClientOptions } from '../../src/index.js';
 import { waitFor, type TestServer } from '../../src/testing/index.js';
+import { seeded as prng } from '../../test/helpers/random.js';
+export { prng };
 
 /** Bound of every single wait in the soak: a wait that takes longer is a finding, not a hang. */
 export const WAIT_MS = 10_000;
 
-/** mulberry32: a seeded PRNG, so every run drives the same sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A client with loopback-sized delays: millisecond backoff (full jitter, seeded), heartbeat
