@@ -60,6 +60,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
       onError: (err) => this.emit('error', err),
     });
+    this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
       tasks,

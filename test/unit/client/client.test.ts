@@ -51,6 +51,14 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(network.live()).toHaveLength(0);
   });
 
+  it('a client with subscriptions that was never started holds no timer', () => {
+    const { client } = setup();
+    client.subscribe('A', () => {});
+    client.view('v', { topic: 'B', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: () => {} });
+    expect(client.pendingTimerNames()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('stop() keeps subscriptions; start() restores them exactly once', async () => {
     const { network, client, sent } = setup();
     client.subscribe('A', () => {});
