@@ -106,6 +106,35 @@ const rawWs: ClientKind = {
   },
 };
 
+/** The floor for graphql-ws frames: `ws` + `JSON.parse(buf.toString())` + a Map<operation id, handler>. */
+const rawWsGql: ClientKind = {
+  id: 'raw-ws-gql',
+  label: 'raw ws + JSON.parse + Map by id (floor, gql frames)',
+  group: 'gql',
+  run: async ({ server, n, topics, probe }) => {
+    const handlers = new Map<string, (data: { tick: { data: { price: number } } }) => void>();
+    const names = topicsList(topics);
+    names.forEach((_, i) => handlers.set(String(i + 1), (d) => probe.tick(d.tick.data.price)));
+    const ws = new WebSocket(server.url(`/gql?topics=${topics}&n=${n}`), 'graphql-transport-ws');
+    ws.on('message', (buf: Buffer) => {
+      const m = JSON.parse(buf.toString());
+      if (m.type === 'next') {
+        const h = handlers.get(m.id);
+        if (h !== undefined) h(m.payload.data);
+      } else if (m.type === 'connection_ack') {
+        names.forEach((topic, i) => ws.send(JSON.stringify({ id: String(i + 1), type: 'subscribe', payload: { query: GQL_QUERY, variables: { topic } } })));
+      }
+    });
+    ws.on('open', () => ws.send('{"type":"connection_init"}'));
+    ws.on('error', () => {});
+    return async () => {
+      const closed = waitClose(ws);
+      ws.close();
+      await closed;
+    };
+  },
+};
+
 function steadystream(ours: Ours, id: string, label: string, staleAfterMs: number): ClientKind {
   const { StreamClient, jsonProtocol } = ours;
   return {
@@ -250,6 +279,7 @@ export function dispatchKinds(ours: Ours): { kinds: ClientKind[]; notes: string[
     steadystream(ours, 'steadystream-stale-off', 'steadystream jsonProtocol (stale off)', STALE_OFF_MS),
     rws,
     party,
+    rawWsGql,
     gqlClient,
   ];
   const notes: string[] = [];

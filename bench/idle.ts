@@ -78,21 +78,11 @@ export function idleKinds(ours: Ours): IdleKind[] {
     },
   },
   {
-    id: 'steadystream-cache-1',
-    label: 'diagnostic: steadystream with render.maxEntries 1 (what a lazily created render cache would cost)',
+    id: 'steadystream-no-heartbeat',
+    label: 'diagnostic: steadystream with heartbeat: false',
     diagnostic: true,
     open: (url) => {
-      const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, render: { maxEntries: 1 } });
-      client.on('error', () => {});
-      return { ready: client.start(), close: () => client.close() };
-    },
-  },
-  {
-    id: 'steadystream-cache-1-no-hb',
-    label: 'diagnostic: … and heartbeat: false',
-    diagnostic: true,
-    open: (url) => {
-      const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, render: { maxEntries: 1 }, heartbeat: false });
+      const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, heartbeat: false });
       client.on('error', () => {});
       return { ready: client.start(), close: () => client.close() };
     },

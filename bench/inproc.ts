@@ -182,6 +182,55 @@ const floor: InprocKind = {
   },
 };
 
+/**
+ * A reference, not a product: the same per-message semantics as steadystream's data path
+ * (route by topic, drop seq <= last, one clock read for the last-seen timestamp and
+ * `meta.receivedAt`, a counter, a fresh meta object, each callback isolated by try/catch),
+ * written as one function. The gap between it and steadystream is the cost of the layering.
+ */
+const semantics: InprocKind = {
+  id: 'minimal-same-semantics',
+  label: 'reference: same semantics, one function (seq check, 1 clock read, meta, try/catch)',
+  group: 'json',
+  prepare: async (topics) => {
+    let count = 0;
+    let sink = 0;
+    interface E {
+      topic: string;
+      lastSeq: number;
+      lastDataAt: number;
+      handles: ((data: { price: number }, meta: object) => void)[];
+    }
+    const counters = { messagesIn: 0, duplicatesDropped: 0, callbackErrors: 0 };
+    const byTopic = new Map<string, E>();
+    for (const t of topicsList(topics)) byTopic.set(t, { topic: t, lastSeq: -1, lastDataAt: 0, handles: [(d) => void (count++, (sink += d.price))] });
+    const onMessage = (buf: Buffer, _isBinary: boolean) => {
+      counters.messagesIn++;
+      const m = JSON.parse(buf.toString());
+      if (m.op !== 'data') return;
+      const e = byTopic.get(m.topic);
+      if (e === undefined) return;
+      const seq = m.seq;
+      if (typeof seq === 'number') {
+        if (seq <= e.lastSeq) return void counters.duplicatesDropped++;
+        e.lastSeq = seq;
+      }
+      const now = Date.now();
+      e.lastDataAt = now;
+      const meta = { topic: e.topic, seq, source: 'stream', receivedAt: now };
+      const hs = e.handles;
+      for (let i = 0; i < hs.length; i++) {
+        try {
+          hs[i]!(m.data, meta);
+        } catch {
+          counters.callbackErrors++;
+        }
+      }
+    };
+    return { push: (b) => onMessage(b, false), received: () => count + (sink < 0 ? 1 : 0), close: async () => {} };
+  },
+};
+
 /** The floor for graphql-ws frames: `JSON.parse(buf.toString())` + a Map<operation id, handler>. */
 const floorGql: InprocKind = {
   id: 'raw-floor-gql',
@@ -305,6 +354,7 @@ function oursGql(ours: Ours, make: GqlFactory): InprocKind {
 export function inprocKinds(ours: Ours): { kinds: InprocKind[]; notes: string[] } {
   const kinds: InprocKind[] = [
     floor,
+    semantics,
     oursJson(ours, 'steadystream', 'steadystream jsonProtocol (stale on)', STALE_ON_MS),
     oursJson(ours, 'steadystream-stale-off', 'steadystream jsonProtocol (stale off)', STALE_OFF_MS),
     oursJson(ours, 'steadystream-frozen-clock', 'steadystream jsonProtocol (stale on, frozen clock: no clock reads)', STALE_ON_MS, frozenClock),

@@ -23,7 +23,7 @@ import { runReconnects } from './soak/reconnects.js';
 import { renderReport } from './soak/report.js';
 
 /** Share of the remaining time budget each phase may use (unused time flows to later ones). */
-const SHARE: Record<PhaseName, number> = { cycles: 0.3, lifecycles: 0.1, reconnects: 0.15, messages: 0.4, collectable: 0.05 };
+const SHARE: Record<PhaseName, number> = { cycles: 0.22, lifecycles: 0.1, reconnects: 0.25, messages: 0.38, collectable: 0.05 };
 
 /** After the report, a handle still holding the loop open is a finding: name it and exit. */
 const EXIT_GRACE_MS = 5_000;
