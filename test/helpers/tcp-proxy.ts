@@ -50,6 +50,8 @@ export interface TcpProxyEvents {
   chunk: [direction: 'up' | 'down', bytes: number];
   /** The blackhole dropped a chunk of `bytes`. */
   drop: [bytes: number];
+  /** The blackhole swallowed a FIN from one side (`'up'`: the client's). */
+  finHidden: [direction: 'up' | 'down'];
 }
 
 interface Settings {
@@ -462,8 +464,8 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
     };
     client.on('data', pass(pair.up, 'up'));
     upstream.on('data', pass(pair.down, 'down'));
-    client.on('end', () => pair.dead || pair.up.end());
-    upstream.on('end', () => pair.dead || pair.down.end());
+    client.on('end', () => (pair.dead ? this.emit('finHidden', 'up') : pair.up.end()));
+    upstream.on('end', () => (pair.dead ? this.emit('finHidden', 'down') : pair.down.end()));
     const closed = (other: Socket, toSide: Pipe) => (hadError: boolean) => {
       if (other.closed) return this.#forget(pair);
       if (pair.dead || pair.resetting) return; // a partition hides closes; a reset is already both ways
