@@ -35,6 +35,7 @@ export type {
   Frame,
   Inbound,
   DecodeResult,
+  DataSink,
   HandshakeIO,
   SubscribeRequest,
   FrameContext,

@@ -74,7 +74,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           this.#outbox.drain((f) => session.send(f));
           this.#auth?.start();
         },
-        message: (m, receivedAt) => this.#registry.handle(m, receivedAt),
+        data: (topic, key, data, seq, receivedAt) => this.#registry.route(topic, key, data, seq, receivedAt),
+        message: (m) => this.#registry.handle(m),
         accepted: () => this.#auth?.markAccepted(),
         down: () => this.#registry.detach(),
         authRejected: (token) => (this.#auth ? (this.#auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal'),

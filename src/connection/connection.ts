@@ -3,7 +3,7 @@ import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { defaultCloseKind } from '../protocol/close-codes.js';
-import type { CloseKind, Frame, Inbound, Protocol } from '../protocol/types.js';
+import type { CloseKind, DataSink, Frame, Inbound, Protocol } from '../protocol/types.js';
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
@@ -23,9 +23,11 @@ export interface ConnectionHooks {
   credential(signal: AbortSignal): Promise<string | undefined>;
   /** Handshake done, before `open` is announced: resubscribe, flush the outbox. */
   ready(session: Session): void;
-  /** Inbound messages that are not the connection's own (data, acks, topic errors), with the
-   * frame's receive time (one clock read per frame, shared down the data path). */
-  message(msg: Inbound, receivedAt: number): void;
+  /** Stream data, with the frame's receive time (one clock read per frame, shared down the
+   * data path). Called straight from the protocol's `decodeInto` when it has one. */
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt: number): void;
+  /** Other inbound messages that are not the connection's own (acks, topic errors). */
+  message(msg: Inbound): void;
   /** The session is gone, whatever the reason. */
   down(): void;
   /**
@@ -83,6 +85,15 @@ export class Connection {
   #retryHintMs: number | undefined;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
+  /** Where `decodeInto` hands the current frame's data; its receive time is `#lastInboundAt`. */
+  readonly #sink: DataSink = {
+    data: (topic, key, data, seq) => {
+      if (this.#control !== undefined && this.#state === 'authenticating') {
+        return this.#control.push(dataInbound(topic, key, data, seq));
+      }
+      this.#hooks.data(topic, key, data, seq, this.#lastInboundAt);
+    },
+  };
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
     this.#o = o;
@@ -250,13 +261,15 @@ export class Connection {
   #frame(frame: Frame): void {
     const now = (this.#lastInboundAt = this.#tasks.clock.now());
     this.#counters.messagesIn++;
+    const p = this.#o.protocol;
     let decoded;
     try {
-      decoded = this.#o.protocol.decode(frame);
+      // The fast path hands data to the sink as it decodes; what comes back is the rest.
+      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, this.#sink) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
-      this.#log.warn('decode.error', { protocol: this.#o.protocol.name, err: error, bytes: typeof frame === 'string' ? frame.length : frame.byteLength });
+      this.#log.warn('decode.error', { protocol: p.name, err: error, bytes: typeof frame === 'string' ? frame.length : frame.byteLength });
       this.#hooks.error(error);
       return;
     }
@@ -283,11 +296,12 @@ export class Connection {
         return;
       default:
         if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
+        if (m.type === 'data') return this.#hooks.data(m.topic, m.key, m.data, m.seq, now);
         if (this.#unproven && m.type === 'subscribed') {
           this.#unproven = false;
           this.#hooks.accepted();
         }
-        this.#hooks.message(m, now);
+        this.#hooks.message(m);
     }
   }
 
@@ -377,4 +391,9 @@ export class Connection {
     this.#log.info('connection.state', change);
     this.#hooks.transition(change);
   }
+}
+
+/** The `Inbound` the fast path did not allocate, for the rare consumer that needs one. */
+function dataInbound(topic: string, key: string | undefined, data: unknown, seq: number | undefined): Inbound {
+  return { type: 'data', topic, data, ...(key === undefined ? {} : { key }), ...(seq === undefined ? {} : { seq }) };
 }

@@ -1,7 +1,7 @@
 import { ProtocolError } from '../core/errors.js';
 import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
 import { OperationTable, type Operation } from './graphql-ws-ops.js';
-import type { CloseKind, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
+import type { CloseKind, DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
 
 /** The GraphQL operation a topic subscribes to: a `subscription` document and its variables. */
 export interface GraphqlOperation {
@@ -140,43 +140,50 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
       return op ? completeFrame(op.id) : undefined; // nothing live (the server ended it): nothing to say
     },
 
-    decode(frame: Frame): DecodeResult {
-      const m = parse(frame);
-      switch (m.type) {
-        case 'next': {
-          const payload = m['payload'];
-          if (!isObject(payload)) throw malformed('next without an object payload');
-          const op = ops.get(operationId(m));
-          // Unknown id: a late frame of an operation we completed; dropped, never misrouted.
-          return op ? { type: 'data', topic: op.topic, key: op.key, data: payload['data'] } : IGNORE;
-        }
-        case 'error': {
-          const message = errorMessage(m['payload']);
-          const op = ops.end(operationId(m)); // an error ends the operation: no complete follows
-          if (!op) return IGNORE;
-          return { type: 'error', topic: op.topic, key: op.key, code: 'GRAPHQL_ERROR', message, kind: 'rejected' };
-        }
-        case 'complete': {
-          const op = ops.end(operationId(m));
-          return op ? { type: 'complete', topic: op.topic, key: op.key } : IGNORE;
-        }
-        case 'connection_ack':
-          return AUTH_OK;
-        case 'ping': {
-          const payload = m['payload'];
-          return { type: 'ping', reply: isObject(payload) ? JSON.stringify({ type: 'pong', payload }) : PONG };
-        }
-        case 'pong':
-          return PONG_IN;
-      }
-      throw malformed(`unexpected message type ${JSON.stringify(m.type.slice(0, 32))}`);
-    },
+    decode: (frame: Frame): DecodeResult => decode(frame, undefined),
+    decodeInto: (frame: Frame, sink: DataSink): DecodeResult => decode(frame, sink),
 
     closeKind: graphqlWsCloseKind,
     retryAfterMs: retryAfterFromReason,
     ping: () => PING,
     reset: () => ops.reset(),
   };
+
+  /** One decoder for both paths: with a sink, `next` data goes straight to it. */
+  function decode(frame: Frame, sink: DataSink | undefined): DecodeResult {
+    const m = parse(frame);
+    switch (m.type) {
+      case 'next': {
+        const payload = m['payload'];
+        if (!isObject(payload)) throw malformed('next without an object payload');
+        const op = ops.get(operationId(m));
+        // Unknown id: a late frame of an operation we completed; dropped, never misrouted.
+        if (op === undefined) return IGNORE;
+        if (sink === undefined) return { type: 'data', topic: op.topic, key: op.key, data: payload['data'] };
+        sink.data(op.topic, op.key, payload['data'], undefined);
+        return undefined;
+      }
+      case 'error': {
+        const message = errorMessage(m['payload']);
+        const op = ops.end(operationId(m)); // an error ends the operation: no complete follows
+        if (!op) return IGNORE;
+        return { type: 'error', topic: op.topic, key: op.key, code: 'GRAPHQL_ERROR', message, kind: 'rejected' };
+      }
+      case 'complete': {
+        const op = ops.end(operationId(m));
+        return op ? { type: 'complete', topic: op.topic, key: op.key } : IGNORE;
+      }
+      case 'connection_ack':
+        return AUTH_OK;
+      case 'ping': {
+        const payload = m['payload'];
+        return { type: 'ping', reply: isObject(payload) ? JSON.stringify({ type: 'pong', payload }) : PONG };
+      }
+      case 'pong':
+        return PONG_IN;
+    }
+    throw malformed(`unexpected message type ${JSON.stringify(m.type.slice(0, 32))}`);
+  }
 }
 
 function completeFrame(id: string): string {

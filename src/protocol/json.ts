@@ -1,6 +1,6 @@
 import { AuthError, ProtocolError } from '../core/errors.js';
 import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
-import type { DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
+import type { DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
 
 export interface JsonProtocolOptions {
   /** Name shown in logs. @default 'json' */
@@ -47,56 +47,62 @@ export function jsonProtocol(options: JsonProtocolOptions = {}): Protocol {
     unsubscribe(req: SubscribeRequest): Frame {
       return JSON.stringify({ op: 'unsubscribe', topic: req.topic });
     },
-    decode(frame: Frame): DecodeResult {
-      const m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as Record<string, unknown>;
-      if (m === null || typeof m !== 'object') throw new ProtocolError('DECODE_ERROR', 'frame is not a JSON object');
-      switch (m['op']) {
-        case 'data': {
-          const topic = m['topic'];
-          if (!str(topic)) break;
-          const seq = m['seq'];
-          return typeof seq === 'number'
-            ? { type: 'data', topic, data: m['data'], seq }
-            : { type: 'data', topic, data: m['data'] };
-        }
-        case 'subscribed':
-          if (!str(m['topic'])) break;
-          return typeof m['seq'] === 'number'
-            ? { type: 'subscribed', topic: m['topic'], seq: m['seq'] }
-            : { type: 'subscribed', topic: m['topic'] };
-        case 'unsubscribed':
-          if (str(m['topic'])) return { type: 'unsubscribed', topic: m['topic'] };
-          break;
-        case 'error': {
-          const code = str(m['code']) ? m['code'] : 'error';
-          const message = str(m['message']) ? m['message'] : '';
-          const kind = code === 'limit' ? 'limit' : 'rejected';
-          return str(m['topic'])
-            ? { type: 'error', topic: m['topic'], code, message, kind }
-            : { type: 'error', code, message };
-        }
-        case 'ping':
-          return { type: 'ping', reply: JSON.stringify({ op: 'pong', t: m['t'] }) };
-        case 'pong':
-          return { type: 'pong' };
-        case 'auth_ok':
-          return { type: 'auth-ok' };
-        case 'auth_error':
-          return {
-            type: 'auth-rejected',
-            reason: m['code'] === 'expired' ? 'expired' : 'invalid',
-            ...(str(m['message']) ? { message: m['message'] } : {}),
-          };
-        case 'retry':
-          if (typeof m['afterMs'] === 'number' && m['afterMs'] >= 0) return { type: 'retry', afterMs: m['afterMs'] };
-          break;
-      }
-      throw new ProtocolError('DECODE_ERROR', `unknown or malformed frame (op: ${describeOp(m['op'])})`);
-    },
+    decode: (frame: Frame): DecodeResult => decodeJson(frame, undefined),
+    decodeInto: decodeJson,
     closeKind: defaultCloseKind,
     retryAfterMs: retryAfterFromReason,
     ping: () => JSON.stringify({ op: 'ping', t: Date.now() }),
   };
+}
+
+/** One decoder for both paths: with a sink, data goes straight to it (nothing allocated). */
+function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
+  const m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as Record<string, unknown>;
+  if (m === null || typeof m !== 'object') throw new ProtocolError('DECODE_ERROR', 'frame is not a JSON object');
+  switch (m['op']) {
+    case 'data': {
+      const topic = m['topic'];
+      if (!str(topic)) break;
+      const seq = typeof m['seq'] === 'number' ? m['seq'] : undefined;
+      if (sink !== undefined) {
+        sink.data(topic, undefined, m['data'], seq);
+        return undefined;
+      }
+      return seq === undefined ? { type: 'data', topic, data: m['data'] } : { type: 'data', topic, data: m['data'], seq };
+    }
+    case 'subscribed':
+      if (!str(m['topic'])) break;
+      return typeof m['seq'] === 'number'
+        ? { type: 'subscribed', topic: m['topic'], seq: m['seq'] }
+        : { type: 'subscribed', topic: m['topic'] };
+    case 'unsubscribed':
+      if (str(m['topic'])) return { type: 'unsubscribed', topic: m['topic'] };
+      break;
+    case 'error': {
+      const code = str(m['code']) ? m['code'] : 'error';
+      const message = str(m['message']) ? m['message'] : '';
+      const kind = code === 'limit' ? 'limit' : 'rejected';
+      return str(m['topic'])
+        ? { type: 'error', topic: m['topic'], code, message, kind }
+        : { type: 'error', code, message };
+    }
+    case 'ping':
+      return { type: 'ping', reply: JSON.stringify({ op: 'pong', t: m['t'] }) };
+    case 'pong':
+      return { type: 'pong' };
+    case 'auth_ok':
+      return { type: 'auth-ok' };
+    case 'auth_error':
+      return {
+        type: 'auth-rejected',
+        reason: m['code'] === 'expired' ? 'expired' : 'invalid',
+        ...(str(m['message']) ? { message: m['message'] } : {}),
+      };
+    case 'retry':
+      if (typeof m['afterMs'] === 'number' && m['afterMs'] >= 0) return { type: 'retry', afterMs: m['afterMs'] };
+      break;
+  }
+  throw new ProtocolError('DECODE_ERROR', `unknown or malformed frame (op: ${describeOp(m['op'])})`);
 }
 
 function describeOp(op: unknown): string {

@@ -51,6 +51,14 @@ export type Inbound =
 /** What `decode` returns: one message, several (multi-record frames), or nothing. */
 export type DecodeResult = Inbound | readonly Inbound[] | undefined;
 
+/**
+ * Where `decodeInto` hands stream data, one call per `data` message, in frame order: the same
+ * fields as a `data` Inbound, without allocating one per message.
+ */
+export interface DataSink {
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
+}
+
 /** The socket as a protocol sees it during the handshake or an in-band re-auth. */
 export interface HandshakeIO {
   readonly token: string | undefined;
@@ -88,6 +96,12 @@ export interface Protocol {
   unsubscribe(req: SubscribeRequest, ctx: FrameContext): Frame | undefined;
   /** Decode one frame. Throw (any error) for a malformed frame: it is counted, not fatal. */
   decode(frame: Frame): DecodeResult;
+  /**
+   * Optional fast path of `decode`, used by the client when present: hand every `data`
+   * message to `sink.data` (synchronously, in frame order) and return the frame's other
+   * messages exactly as `decode` would (`undefined` when it held only data).
+   */
+  decodeInto?(frame: Frame, sink: DataSink): DecodeResult;
   /** Classify a close code. Default: see `defaultCloseKind`. */
   closeKind?(code: number, reason: string): CloseKind;
   /** A retry hint carried by a close (e.g. 1013 with "retry-after=5000"). */

@@ -22,7 +22,11 @@ export interface Entry {
   closed: boolean;
   /** Silence is measured from `lastDataAt`, or from here when no frame came yet. */
   createdAt: number;
-  lastDataAt: number | undefined;
+  /**
+   * Last stream frame (epoch ms); `NaN` until one comes. A number from the start, so the
+   * per-message write stores into the field's double box instead of allocating one.
+   */
+  lastDataAt: number;
   lastSeq: number | undefined;
   /** Stale threshold; `undefined` = not watched. */
   afterMs: number | undefined;
@@ -51,7 +55,7 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     handles: [],
     closed: false,
     createdAt: now,
-    lastDataAt: undefined,
+    lastDataAt: NaN,
     lastSeq: undefined,
     afterMs: undefined,
     staleSince: undefined,
@@ -64,6 +68,16 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     retryTask: undefined,
     error: undefined,
   };
+}
+
+/** The last stream frame's time, `undefined` when none came yet. */
+export function lastDataAt(entry: Entry): number | undefined {
+  return Number.isNaN(entry.lastDataAt) ? undefined : entry.lastDataAt;
+}
+
+/** Where silence counts from: the last stream frame, else the entry's creation. */
+export function quietSince(entry: Entry): number {
+  return Number.isNaN(entry.lastDataAt) ? entry.createdAt : entry.lastDataAt;
 }
 
 /** Cancel the entry's ack and retry timers. */

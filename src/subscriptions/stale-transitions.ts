@@ -1,7 +1,7 @@
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { FallbackPoller } from './fallback.js';
-import type { Entry } from './handle.js';
+import { lastDataAt, quietSince, type Entry } from './handle.js';
 import { notify } from './notify.js';
 import type { EntryState } from './types.js';
 
@@ -16,14 +16,14 @@ export interface StaleContext {
 
 /** Silent past its threshold: `stale`, `onStale`, a `stale.enter` record, then the fallback. */
 export function enterStale(ctx: StaleContext, e: Entry, now: number): void {
-  const { topic, key, lastDataAt } = e;
-  const silentForMs = now - (lastDataAt ?? e.createdAt);
+  const { topic, key } = e;
+  const silentForMs = now - quietSince(e);
   const connected = ctx.connected();
   e.staleSince = now;
   ctx.setState(e, 'stale');
   ctx.counters.staleEntered++;
   ctx.log.info('stale.enter', { topic, key, silentForMs, connected });
-  notify(ctx.log, ctx.counters, e, 'onStale', { topic, key, lastDataAt, silentForMs, connected });
+  notify(ctx.log, ctx.counters, e, 'onStale', { topic, key, lastDataAt: lastDataAt(e), silentForMs, connected });
   if (!e.closed && e.state === 'stale') ctx.fallback?.start(e);
 }
 

@@ -1,5 +1,5 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import type { Entry } from './handle.js';
+import { quietSince, type Entry } from './handle.js';
 
 /** Staleness settings (the client's `stale` option). */
 export interface StaleConfig {
@@ -39,7 +39,7 @@ export function sweepFloorMs(afterMs: number | undefined): number {
  */
 function deadline(entry: Entry, resubscribeAfterMs: number | undefined, countFrom = 0): number | undefined {
   if (entry.afterMs === undefined) return undefined;
-  if (entry.state === 'pending' || entry.state === 'active') return Math.max(entry.lastDataAt ?? entry.createdAt, countFrom) + entry.afterMs;
+  if (entry.state === 'pending' || entry.state === 'active') return Math.max(quietSince(entry), countFrom) + entry.afterMs;
   if (entry.state === 'stale' && resubscribeAfterMs !== undefined) return entry.resubscribeAt;
   return undefined;
 }

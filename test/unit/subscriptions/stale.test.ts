@@ -55,6 +55,20 @@ describe('stale monitor', () => {
     expect(records).toContainEqual(expect.objectContaining({ level: 'info', event: 'stale.enter', topic: 'A', silentForMs: 1_000 }));
   });
 
+  it('a topic that never delivered goes stale counting from its subscribe, with no lastDataAt', () => {
+    const { registry, session } = setup({ stale: { afterMs: 1_000 } });
+    const stale: StaleInfo[] = [];
+    vi.advanceTimersByTime(250);
+    const sub = registry.add('A', noop, { onStale: (i) => stale.push(i) });
+    registry.attach(session);
+    vi.advanceTimersByTime(999);
+    expect(sub.state).toBe('pending');
+    vi.advanceTimersByTime(1);
+    expect(sub.state).toBe('stale');
+    expect(stale).toEqual([{ topic: 'A', key: 'A', lastDataAt: undefined, silentForMs: 1_000, connected: true }]);
+    expect([...registry.entries()][0]).toMatchObject({ key: 'A', lastDataAt: undefined, lastSeq: undefined });
+  });
+
   it('never early and at most one sweep floor late, for any pattern of frames (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 20, max: 5_000 }), fc.array(fc.integer({ min: 0, max: 6_000 }), { maxLength: 12 }), (afterMs, gaps) => {
