@@ -82,6 +82,11 @@ export class Connection {
   #control: ControlChannel | undefined;
   #token: string | undefined;
   #lastInboundAt = 0;
+  /** `#lastInboundAt` was read in the current job: frames of one socket read share it. */
+  #clockFresh = false;
+  readonly #clockStale = (): void => {
+    this.#clockFresh = false;
+  };
   #retryHintMs: number | undefined;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
@@ -258,8 +263,18 @@ export class Connection {
     return { kind: 'retry', reason: 'handshake-failed', error };
   }
 
+  /**
+   * One clock read per job, not per frame: `ws` hands every frame of one socket read over in
+   * one synchronous run, and they were all received at that moment. The next job reads again.
+   */
+  #readClock(): number {
+    this.#clockFresh = true;
+    queueMicrotask(this.#clockStale);
+    return (this.#lastInboundAt = this.#tasks.clock.now());
+  }
+
   #frame(frame: Frame): void {
-    const now = (this.#lastInboundAt = this.#tasks.clock.now());
+    const now = this.#clockFresh ? this.#lastInboundAt : this.#readClock();
     this.#counters.messagesIn++;
     const p = this.#o.protocol;
     let decoded;

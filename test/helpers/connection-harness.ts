@@ -43,7 +43,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
   const hooks: ConnectionHooks = {
     credential: vi.fn(async () => (typeof h.token === 'function' ? h.token() : h.token)),
     ready: vi.fn(),
-    data: (topic, key, data, seq) => messages.push({ type: 'data', topic, key, data, seq }),
+    data: (topic, key, data, seq, receivedAt) => messages.push({ type: 'data', topic, key, data, seq, receivedAt }),
     message: (m) => messages.push(m),
     down: vi.fn(),
     accepted: vi.fn(),

@@ -139,6 +139,28 @@ describe('Connection state machine', () => {
     await h.connection.close();
   });
 
+  it('frames of one socket read share one clock read; a later read reads the clock again', async () => {
+    const h = connectionHarness();
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const peer = h.network.last()!;
+    const t0 = Date.now();
+    const reads = vi.spyOn(Date, 'now');
+    const tick = (topic: string, seq: number) => peer.send(JSON.stringify({ op: 'data', topic, seq, data: seq }));
+    tick('A', 1);
+    tick('A', 2);
+    tick('B', 1);
+    await vi.advanceTimersByTimeAsync(0); // the three frames arrive in one job, like one ws read
+    expect(reads).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(250);
+    tick('A', 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.messages.map((m) => (m as { receivedAt: number }).receivedAt)).toEqual([t0, t0, t0, t0 + 250]);
+    expect(h.connection.lastMessageAt).toBe(t0 + 250);
+    reads.mockRestore();
+    await h.connection.close();
+  });
+
   it('an auth rejection asks the auth part, and a fatal verdict fails', async () => {
     const h = connectionHarness({ token: 'stale-token', peer: { auth: () => 'expired' }, authRejected: () => 'fatal' });
     void h.connection.start().catch(() => {});
