@@ -1,4 +1,5 @@
 import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
+import { isRealTime } from '../core/clock.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
@@ -264,13 +265,17 @@ export class Connection {
   }
 
   /**
-   * One clock read per job, not per frame: `ws` hands every frame of one socket read over in
-   * one synchronous run, and they were all received at that moment. The next job reads again.
+   * In real time, one clock read per job, not per frame: `ws` hands every frame of one socket
+   * read over in one synchronous run, and they were received at that moment; a microtask lets
+   * the next job read again. Under fake timers or a custom clock: one read per frame.
    */
   #readClock(): number {
-    this.#clockFresh = true;
-    queueMicrotask(this.#clockStale);
-    return (this.#lastInboundAt = this.#tasks.clock.now());
+    const clock = this.#tasks.clock;
+    if (isRealTime(clock)) {
+      this.#clockFresh = true;
+      queueMicrotask(this.#clockStale);
+    }
+    return (this.#lastInboundAt = clock.now());
   }
 
   #frame(frame: Frame): void {

@@ -17,3 +17,17 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/** The platform's own `Date.now`, captured at load (a fake timer's replacement is JS, not native). */
+const platformNow = Date.now;
+const platformNowIsNative = /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(platformNow));
+
+/**
+ * True when `clock` is real time: the system clock over the platform's own `Date.now` — no
+ * fake timers, no spy, no user clock. Only then may frames that arrive in one synchronous job
+ * share one clock read: under fake timers a synchronous advance delivers frames at different
+ * times within one job, and each must see its own.
+ */
+export function isRealTime(clock: Clock): boolean {
+  return clock === systemClock && platformNowIsNative && Date.now === platformNow;
+}

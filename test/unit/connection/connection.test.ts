@@ -139,25 +139,46 @@ describe('Connection state machine', () => {
     await h.connection.close();
   });
 
-  it('frames of one socket read share one clock read; a later read reads the clock again', async () => {
-    const h = connectionHarness();
+  it('under fake timers every frame gets the fake time it arrived at, even within one synchronous advance', async () => {
+    const h = connectionHarness({ network: { latencyMs: 100 } });
     void h.connection.start();
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1_000);
     const peer = h.network.last()!;
     const t0 = Date.now();
-    const reads = vi.spyOn(Date, 'now');
-    const tick = (topic: string, seq: number) => peer.send(JSON.stringify({ op: 'data', topic, seq, data: seq }));
-    tick('A', 1);
-    tick('A', 2);
-    tick('B', 1);
-    await vi.advanceTimersByTimeAsync(0); // the three frames arrive in one job, like one ws read
-    expect(reads).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(250);
-    tick('A', 3);
-    await vi.advanceTimersByTimeAsync(0);
-    expect(h.messages.map((m) => (m as { receivedAt: number }).receivedAt)).toEqual([t0, t0, t0, t0 + 250]);
-    expect(h.connection.lastMessageAt).toBe(t0 + 250);
-    reads.mockRestore();
+    peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: 1, data: 1 })); // arrives at t0 + 100
+    vi.advanceTimersByTime(400);
+    peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: 2, data: 2 })); // arrives at t0 + 500
+    vi.advanceTimersByTime(400); // both deliveries fire inside these synchronous advances
+    expect(h.messages.map((m) => (m as { receivedAt: number }).receivedAt)).toEqual([t0 + 100, t0 + 500]);
+    expect(h.connection.lastMessageAt).toBe(t0 + 500);
+    const closed = h.connection.close(); // the closing handshake crosses the 100 ms link too
+    await vi.advanceTimersByTimeAsync(1_000);
+    await closed;
+  });
+
+  it('in real time, frames of one job share the clock read of the first; the next job reads again', async () => {
+    vi.useRealTimers();
+    const h = connectionHarness();
+    await h.connection.start(); // bounded by the connect and handshake timeouts (1 s each)
+    const peer = h.network.last()!;
+    const record = h.hooks.data;
+    let first = true;
+    h.hooks.data = (...args) => {
+      record(...args);
+      if (!first) return;
+      first = false;
+      const t = Date.now(); // the first callback runs 2 ms: a per-frame read would see it
+      while (Date.now() < t + 2);
+    };
+    for (const seq of [1, 2, 3]) peer.send(JSON.stringify({ op: 'data', topic: 'A', seq, data: seq }));
+    await new Promise<void>((resolve) => setImmediate(resolve)); // the microtask deliveries are done
+    const times = h.messages.map((m) => (m as { receivedAt: number }).receivedAt);
+    expect(times).toHaveLength(3);
+    expect(new Set(times).size).toBe(1);
+    peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: 4, data: 4 }));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(h.messages.at(-1)).toMatchObject({ seq: 4 });
+    expect((h.messages.at(-1) as { receivedAt: number }).receivedAt).toBeGreaterThanOrEqual(times[0]! + 2);
     await h.connection.close();
   });
 
