@@ -16,6 +16,7 @@ import type { Clock, TimerHandle } from '../src/core/clock.js';
 import { TaskRegistry } from '../src/core/tasks.js';
 import { ReconnectScheduler } from '../src/reconnect/scheduler.js';
 import type { JitterKind } from '../src/reconnect/backoff.js';
+import { DEFAULTS } from '../src/client/options.js';
 import { median, min, max } from './util.js';
 import { seeded as mulberry32 } from '../test/helpers/random.js';
 export { mulberry32 };
@@ -130,11 +131,12 @@ export interface Strategy {
   defaultMaxRetries?: number;
 }
 
-/** Our scheduler with the library defaults (initial 500, max 30_000, factor 2). */
+/** Our scheduler with the library's default options (only the jitter kind varies). */
 function ours(jitter: JitterKind): Strategy {
+  const { initialDelayMs, maxDelayMs, factor } = DEFAULTS.reconnect;
   return oursWith(
     jitter,
-    { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2 },
+    { initialDelayMs, maxDelayMs, factor },
     `steadystream ${jitter}${jitter === 'decorrelated' ? ' (default)' : ''}`,
     `steadystream-${jitter}`,
   );

@@ -12,9 +12,9 @@ import { fn, invalid, num, obj, withDefaults } from './validate.js';
 
 /** Reconnect policy. */
 export interface ReconnectOptions {
-  /** First retry's delay scale. @default 500 */
+  /** First retry's delay scale (decorrelated: the first retry falls in [1×, 3×]). @default 1_500 */
   initialDelayMs?: number;
-  /** Cap on any delay; jitter stays spread below it. @default 30_000 */
+  /** Cap on any delay; jitter stays spread below it. @default 8_000 */
   maxDelayMs?: number;
   /** Exponential growth per attempt. @default 2 */
   factor?: number;
@@ -111,7 +111,8 @@ export interface StreamClientOptions {
 
 /** Every default in one place. */
 export const DEFAULTS = {
-  reconnect: { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
+  // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
+  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 1_000,

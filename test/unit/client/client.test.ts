@@ -51,6 +51,25 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(network.live()).toHaveLength(0);
   });
 
+  it('by default a lone drop retries within 1.5–4.5 s, and a failed retry waits no longer than 8 s', async () => {
+    for (const [r, first] of [[0, 1_500], [0.999, 1_500 + 0.999 * 3_000]] as const) {
+      let down = false; // then the server refuses every new socket
+      const network = createMemoryNetwork({ onConnection: (peer) => (down ? peer.reject() : speakJson(peer)) });
+      const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, random: () => r });
+      const delays: number[] = [];
+      client.on('state', (c) => void (c.to === 'reconnecting' && delays.push(c.delayMs!)));
+      await client.start();
+      network.last()!.drop();
+      await vi.advanceTimersByTimeAsync(0);
+      down = true;
+      for (let i = 0; i < 4; i++) await vi.advanceTimersByTimeAsync(8_000);
+      expect(delays[0]).toBeCloseTo(first, 6);
+      expect(delays.length).toBeGreaterThanOrEqual(4);
+      for (const d of delays) expect(d).toBeGreaterThanOrEqual(1_500), expect(d).toBeLessThanOrEqual(8_000);
+      await client.close();
+    }
+  });
+
   it('a client with subscriptions that was never started holds no timer', () => {
     const { client } = setup();
     client.subscribe('A', () => {});
