@@ -56,6 +56,33 @@ interface Loss {
   hintMs?: number;
 }
 
+/* Connection internals LiveSession reaches through (assigned in Connection's static block). */
+let writeAt: (c: Connection, gen: number, frame: Frame) => void;
+let tokenOf: (c: Connection) => string | undefined;
+
+/**
+ * The session handed to `ready()`: writes to the socket of its own generation for as long as
+ * that generation is current; `token` follows an in-band re-auth. A class, not a literal with
+ * a getter and closures: an open client holds one for its whole life.
+ */
+class LiveSession implements Session {
+  readonly #conn: Connection;
+  readonly #gen: number;
+
+  constructor(conn: Connection, gen: number) {
+    this.#conn = conn;
+    this.#gen = gen;
+  }
+
+  send(frame: Frame): void {
+    writeAt(this.#conn, this.#gen, frame);
+  }
+
+  get token(): string | undefined {
+    return tokenOf(this.#conn);
+  }
+}
+
 /**
  * The connection state machine: the only place that changes connection state, logs and emits
  * a transition. Triggers (close, error, heartbeat miss, auth rejection, stop) are requests;
@@ -83,6 +110,11 @@ export class Connection {
   #retryHintMs: number | undefined;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
+
+  static {
+    writeAt = (c, gen, frame) => c.#write(gen, frame);
+    tokenOf = (c) => c.#token;
+  }
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
     this.#o = o;
@@ -218,14 +250,14 @@ export class Connection {
     }
     if (gen !== this.#gen || this.#state !== 'authenticating') return;
     this.#deadline.cancel();
+    this.#deadline = undefined;
     this.#control = undefined;
     this.#attemptAbort = undefined; // the attempt is over: an open session holds no AbortController
-    const tokenNow = () => this.#token; // follows an in-band re-auth
     // Resubscription runs before `open` is announced, so the session writes to its own socket
     // for as long as its generation is current, not only in state `open`.
     this.#unproven = !this.#o.protocol.handshake;
     if (!this.#unproven) this.#hooks.accepted();
-    this.#hooks.ready({ send: (f) => this.#write(gen, f), get token() { return tokenNow(); } });
+    this.#hooks.ready(new LiveSession(this, gen));
     this.#counters.connects++;
     this.#retryHintMs = undefined;
     this.#transition('open', 'handshake-complete');
