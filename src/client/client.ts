@@ -30,7 +30,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #registry: SubscriptionRegistry;
   /** Made on the first view(): lru-cache preallocates for maxEntries, a cost no view-less client pays. */
   #cache: RenderCache | undefined;
-  readonly #views = new Map<string, View>();
+  /** Made on the first view(). */
+  #views: Map<string, View> | undefined;
   readonly #outbox: Outbox;
   #closing: Promise<void> | undefined;
 
@@ -127,7 +128,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** A rendered tile bound to a topic. An existing view with the same id is replaced. */
   view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View {
     this.#assertOpenForUse();
-    this.#views.get(id)?.close();
+    const views = (this.#views ??= new Map());
+    views.get(id)?.close();
     const view = new View(id, options as never, {
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
       cache: (this.#cache ??= new RenderCache(
@@ -139,10 +141,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       log: this.#log,
       defaults: { minIntervalMs: this.#options.render.minIntervalMs },
       onClose: () => {
-        if (this.#views.get(id) === view) this.#views.delete(id);
+        if (views.get(id) === view) views.delete(id);
       },
     });
-    this.#views.set(id, view);
+    views.set(id, view);
     return view;
   }
 
@@ -187,7 +189,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   }
 
   async #close(): Promise<void> {
-    for (const view of [...this.#views.values()]) view.close();
+    for (const view of [...(this.#views?.values() ?? [])]) view.close();
     const closing = this.#connection.close();
     this.#auth?.dispose();
     await closing;

@@ -72,6 +72,9 @@ export interface ResolvedRegistryOptions {
   random: RandomSource;
 }
 
+/** The resolved retry policy when none is given: one frozen object shared by every registry. */
+const DEFAULT_RETRY: ResolvedRegistryOptions['retry'] = Object.freeze({ ...REGISTRY_DEFAULTS.retry, factor: 2 });
+
 function check(name: string, value: number, min: number, allowInfinity = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!allowInfinity && !Number.isFinite(value))) {
     throw new TypeError(`${name} must be a number >= ${min}${allowInfinity ? ' (Infinity allowed)' : ''}`);
@@ -84,7 +87,7 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
   const limits = protocol.limits ?? {};
   const ack = check('subscriptions.ackTimeoutMs', o.ackTimeoutMs ?? limits.ackTimeoutMs ?? REGISTRY_DEFAULTS.ackTimeoutMs, 0, true);
   const d = REGISTRY_DEFAULTS.retry;
-  const retry = {
+  const retry = o.retry === undefined ? DEFAULT_RETRY : {
     initialDelayMs: check('subscriptions.retry.initialDelayMs', o.retry?.initialDelayMs ?? d.initialDelayMs, 0),
     maxDelayMs: check('subscriptions.retry.maxDelayMs', o.retry?.maxDelayMs ?? d.maxDelayMs, 0),
     factor: 2,

@@ -9,12 +9,72 @@ import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
 import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
-import { ServerLink } from './server-link.js';
-import { StaleMonitor } from './stale.js';
+import { ServerLink, type LinkHost } from './server-link.js';
+import { StaleMonitor, type StaleHost } from './stale.js';
 import { enterStale, recover, type StaleContext } from './stale-transitions.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
 
 export type { RegistryDeps };
+
+/** The maps of a registry that never had an entry: shared, and never written (`add` replaces them first). */
+const NO_ENTRIES: Map<string, Entry> = new Map();
+const NO_TOPICS: Map<string, readonly Entry[]> = new Map();
+
+/* Registry internals its host reaches through (assigned in the registry's static block). */
+let setStateOf: (r: SubscriptionRegistry, e: Entry, to: EntryState, extra?: object) => void;
+let failOf: (r: SubscriptionRegistry, e: Entry, err: StreamClientError) => void;
+let entriesOf: (r: SubscriptionRegistry) => ReadonlyMap<string, Entry>;
+let topicOf: (r: SubscriptionRegistry, topic: string) => readonly Entry[] | undefined;
+let resubscribeOf: (r: SubscriptionRegistry, e: Entry) => void;
+
+/**
+ * What the server link, the stale monitor and the stale transitions ask of the registry, as
+ * one small object with prototype methods (closures per registry cost ~0.6 KB an idle client).
+ */
+class RegistryHost implements LinkHost, StaleHost, StaleContext {
+  readonly log: Log;
+  readonly counters: Counters;
+  fallback: FallbackPoller | undefined;
+  readonly #r: SubscriptionRegistry;
+
+  constructor(r: SubscriptionRegistry, log: Log, counters: Counters) {
+    this.#r = r;
+    this.log = log;
+    this.counters = counters;
+  }
+
+  get entries(): ReadonlyMap<string, Entry> {
+    return entriesOf(this.#r);
+  }
+
+  setState(e: Entry, to: EntryState, extra?: object): void {
+    setStateOf(this.#r, e, to, extra);
+  }
+
+  fail(e: Entry, err: StreamClientError): void {
+    failOf(this.#r, e, err);
+  }
+
+  byTopic(topic: string): readonly Entry[] | undefined {
+    return topicOf(this.#r, topic);
+  }
+
+  byKey(key: string): Entry | undefined {
+    return entriesOf(this.#r).get(key);
+  }
+
+  connected(): boolean {
+    return this.#r.attached;
+  }
+
+  enterStale(e: Entry, now: number): void {
+    enterStale(this, e, now);
+  }
+
+  resubscribe(e: Entry): void {
+    resubscribeOf(this.#r, e);
+  }
+}
 
 /**
  * The ref-counted subscription registry. Entries are keyed by topic + canonical params; N
@@ -30,16 +90,27 @@ export class SubscriptionRegistry {
   readonly #counters: Counters;
   readonly #onError: ((err: StreamClientError) => void) | undefined;
   readonly #o: ResolvedRegistryOptions;
-  readonly #entries = new Map<string, Entry>();
-  /** Copy-on-write lists: a dispatch loop keeps its snapshot. */
-  readonly #byTopic = new Map<string, readonly Entry[]>();
+  /** `NO_ENTRIES` until the first `add()`. */
+  #entries = NO_ENTRIES;
+  /** Copy-on-write lists: a dispatch loop keeps its snapshot. `NO_TOPICS` until the first `add()`. */
+  #byTopic = NO_TOPICS;
   readonly #link: ServerLink;
   readonly #stale: StaleMonitor;
   readonly #fallback: FallbackPoller | undefined;
   readonly #resumable: boolean;
-  readonly #staleCtx: StaleContext;
+  readonly #staleCtx: RegistryHost;
+  /** Given to handles; made on the first `add()`. */
+  #releaser: ((h: SubscriptionHandle) => void) | undefined;
   #errors = 0;
   #disposed = false;
+
+  static {
+    setStateOf = (r, e, to, extra) => r.#setState(e, to, extra);
+    failOf = (r, e, err) => r.#fail(e, err);
+    entriesOf = (r) => r.#entries;
+    topicOf = (r, topic) => r.#byTopic.get(topic);
+    resubscribeOf = (r, e) => r.#resubscribeStale(e);
+  }
 
   constructor(protocol: Protocol, deps: RegistryDeps) {
     const options = deps.options ?? {};
@@ -51,29 +122,13 @@ export class SubscriptionRegistry {
     this.#onError = deps.onError;
     this.#resumable = protocol.resumable === true;
     this.#o = resolveRegistryOptions(options, protocol);
-    this.#link = new ServerLink({
-      protocol,
-      options: this.#o,
-      tasks,
-      log,
-      counters,
-      host: {
-        setState: (e, to, extra) => this.#setState(e, to, extra),
-        fail: (e, err) => this.#fail(e, err),
-        byTopic: (topic) => this.#byTopic.get(topic),
-        byKey: (key) => this.#entries.get(key),
-      },
-    });
-    this.#stale = new StaleMonitor(options.stale, tasks, {
-      entries: this.#entries,
-      enterStale: (e, now) => enterStale(this.#staleCtx, e, now),
-      resubscribe: (e) => this.#resubscribeStale(e),
-    });
-    const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
-    const fallback = (this.#fallback = options.fallback
-      ? new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver })
-      : undefined);
-    this.#staleCtx = { log, counters, fallback, connected: () => this.attached, setState: (e, to) => this.#setState(e, to) };
+    const host = (this.#staleCtx = new RegistryHost(this, log, counters));
+    this.#link = new ServerLink({ protocol, options: this.#o, tasks, log, counters, host });
+    this.#stale = new StaleMonitor(options.stale, tasks, host);
+    if (options.fallback) {
+      const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
+      host.fallback = this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
+    }
   }
 
   /** Entries (distinct server subscriptions), error ones included. */
@@ -94,6 +149,10 @@ export class SubscriptionRegistry {
     const ms = options.staleAfterMs;
     if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
     const { key, params } = identify(topic, options.params);
+    if (this.#entries === NO_ENTRIES) {
+      this.#entries = new Map();
+      this.#byTopic = new Map();
+    }
     let e = this.#entries.get(key);
     const isNew = e === undefined;
     if (!e) {
@@ -102,7 +161,7 @@ export class SubscriptionRegistry {
       this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
       this.#log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });
     }
-    const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, this.#release);
+    const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, (this.#releaser ??= (h) => this.#release(h)));
     e.handles = [...e.handles, handle];
     e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
     if (isNew || e.state === 'error') this.#want(e);
@@ -195,7 +254,7 @@ export class SubscriptionRegistry {
     this.#errors = 0;
   }
 
-  readonly #release = (h: SubscriptionHandle): void => {
+  #release(h: SubscriptionHandle): void {
     const e = h.entry;
     if (e.closed) return;
     e.handles = e.handles.filter((x) => x !== h);
@@ -213,7 +272,7 @@ export class SubscriptionRegistry {
     if (e.state === 'error') this.#errors--;
     if (this.#entries.size === 0) this.#stale.idle();
     this.#log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
-  };
+  }
 
   #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean, now: number): void {
     if (e.wire === 'idle') {

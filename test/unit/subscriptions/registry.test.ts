@@ -197,3 +197,56 @@ describe('dispose', () => {
     expect(() => registry.add('D', noop)).toThrow(/closed/);
   });
 });
+
+describe('a registry that has never had an entry (its parts are made on the first add)', () => {
+  it('holds no timer, ignores replies and data, and sends nothing while attached', () => {
+    const { registry, attach, server, tasks, counters } = registryHarness({ stale: { afterMs: 1_000 }, subscribeIntervalMs: 100 });
+    const s = attach();
+    server({ op: 'error', code: 'boom', message: 'connection-level' }); // no topic: the connection's own
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'data', topic: 'A', data: 1 });
+    vi.advanceTimersByTime(60_000);
+    expect(s.frames).toEqual([]);
+    expect(tasks.size).toBe(0);
+    expect(registry.size).toBe(0);
+    expect(counters.lateFramesDropped).toBe(1);
+    registry.detach();
+    registry.dispose();
+    expect(tasks.size).toBe(0);
+  });
+
+  it('the first add after attach subscribes (paced), acks, delivers, goes stale and recovers', () => {
+    const { registry, attach, server, tasks, counters } = registryHarness({ stale: { afterMs: 1_000 }, subscribeIntervalMs: 100, ackTimeoutMs: 5_000 });
+    const s = attach();
+    const got: unknown[] = [];
+    const stale = vi.fn();
+    registry.add('A', (d) => got.push(d), { onStale: stale });
+    registry.add('B', noop);
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A']);
+    vi.advanceTimersByTime(100);
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A', 'B']);
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'data', topic: 'A', data: 1, seq: 1 });
+    expect(got).toEqual([1]);
+    expect(registry.topicCounts()).toMatchObject({ active: 1, pending: 1 });
+    vi.advanceTimersByTime(1_500);
+    expect(stale).toHaveBeenCalledTimes(1);
+    server({ op: 'data', topic: 'A', data: 2, seq: 2 });
+    expect(got).toEqual([1, 2]);
+    expect(counters.staleRecovered).toBe(1);
+    registry.dispose();
+    expect(tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a reply still due for a removed entry is swallowed, not given to a new entry on its topic', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop).unsubscribe(); // subscribe went out, its ack is still due
+    const sub = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' }); // the orphan's ack
+    expect(sub.state).toBe('pending');
+    server({ op: 'subscribed', topic: 'A' });
+    expect(sub.state).toBe('active');
+  });
+});
