@@ -50,7 +50,7 @@ export class ReconnectScheduler {
     const strategy = typeof jitter === 'function' ? jitter : Object.hasOwn(strategies, jitter) ? strategies[jitter] : undefined;
     if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
     this.#strategy = strategy;
-    this.#backoff = { initialDelayMs: options.initialDelayMs, maxDelayMs: options.maxDelayMs, factor: options.factor };
+    this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
     this.#maxAttempts = options.maxAttempts;
     this.#resetAfterMs = options.resetAfterMs;
     this.#tasks = tasks;
