@@ -9,7 +9,8 @@ import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { openTransport, type Transport, type WebSocketConstructor } from './transport.js';
+import { openTransport, type Transport, type TransportHandlers, type WebSocketConstructor } from './transport.js';
+import type { HeartbeatTarget } from './heartbeat.js';
 
 /** The live, authenticated socket as other parts see it. */
 export interface Session {
@@ -56,9 +57,63 @@ interface Loss {
   hintMs?: number;
 }
 
-/* Connection internals LiveSession reaches through (assigned in Connection's static block). */
+/* Connection internals LiveSession and SocketEvents reach through (assigned in Connection's static block). */
 let writeAt: (c: Connection, gen: number, frame: Frame) => void;
 let tokenOf: (c: Connection) => string | undefined;
+let onOpen: (c: Connection, t: Transport) => void;
+let onFrame: (c: Connection, t: Transport, frame: Frame) => void;
+let onClose: (c: Connection, t: Transport, code: number, reason: string) => void;
+let onError: (c: Connection, t: Transport, err: unknown) => void;
+let onPong: (c: Connection) => void;
+let lastInboundOf: (c: Connection) => number;
+let probeOf: (c: Connection) => void;
+let deadOf: (c: Connection) => void;
+
+/**
+ * The connection's side of its sockets and of its heartbeat: one object per connection with
+ * prototype methods, made once (not one set of closures per connect). Socket events are
+ * acted on only while their transport is the current one: a late event of an old socket is
+ * dropped here.
+ */
+class SocketEvents implements TransportHandlers, HeartbeatTarget {
+  readonly #c: Connection;
+
+  constructor(c: Connection) {
+    this.#c = c;
+  }
+
+  open(t: Transport): void {
+    onOpen(this.#c, t);
+  }
+
+  frame(t: Transport, frame: Frame): void {
+    onFrame(this.#c, t, frame);
+  }
+
+  close(t: Transport, code: number, reason: string): void {
+    onClose(this.#c, t, code, reason);
+  }
+
+  error(t: Transport, err: unknown): void {
+    onError(this.#c, t, err);
+  }
+
+  pong(): void {
+    onPong(this.#c);
+  }
+
+  lastInboundAt(): number {
+    return lastInboundOf(this.#c);
+  }
+
+  probe(): void {
+    probeOf(this.#c);
+  }
+
+  dead(): void {
+    deadOf(this.#c);
+  }
+}
 
 /**
  * The session handed to `ready()`: writes to the socket of its own generation for as long as
@@ -98,6 +153,7 @@ export class Connection {
   readonly #counters: Counters;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #gate = new StartGate();
+  readonly #events: SocketEvents;
   #state: ConnectionState = 'idle';
   #since: number;
   #gen = 0;
@@ -114,6 +170,20 @@ export class Connection {
   static {
     writeAt = (c, gen, frame) => c.#write(gen, frame);
     tokenOf = (c) => c.#token;
+    // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
+    onOpen = (c, t) => t === c.#transport && void c.#handshake(c.#gen);
+    onFrame = (c, t, frame) => t === c.#transport && c.#frame(frame);
+    onClose = (c, t, code, reason) => t === c.#transport && c.#closed(code, reason);
+    onError = (c, t, err) =>
+      t === c.#transport &&
+      c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) });
+    onPong = (c) => {
+      c.#lastInboundAt = c.#tasks.clock.now();
+    };
+    lastInboundOf = (c) => c.#lastInboundAt;
+    probeOf = (c) => c.#probe();
+    deadOf = (c) =>
+      c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') });
   }
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
@@ -124,13 +194,8 @@ export class Connection {
     this.#log = deps.log;
     this.#counters = deps.counters;
     this.#since = deps.tasks.clock.now();
-    this.#heartbeat = o.heartbeat
-      ? new Heartbeat(o.heartbeat, deps.tasks, {
-          lastInboundAt: () => this.#lastInboundAt,
-          probe: () => this.#probe(),
-          dead: () => this.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
-        })
-      : undefined;
+    this.#events = new SocketEvents(this);
+    this.#heartbeat = o.heartbeat ? new Heartbeat(o.heartbeat, deps.tasks, this.#events) : undefined;
   }
 
   get state(): ConnectionState { return this.#state; }
@@ -218,13 +283,7 @@ export class Connection {
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
-      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, {
-        open: () => gen === this.#gen && void this.#handshake(gen),
-        frame: (f) => gen === this.#gen && this.#frame(f),
-        close: (code, why) => gen === this.#gen && this.#closed(code, why),
-        error: (err) => gen === this.#gen && this.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
-        pong: () => { this.#lastInboundAt = this.#tasks.clock.now(); },
-      });
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events);
     } catch (err) {
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
     }
