@@ -59,11 +59,11 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a started client with no subscription holds only the heartbeat and uptime timers, and subscribes fine later', async () => {
+  it('a started client with no subscription holds only the heartbeat timer, and subscribes fine later', async () => {
     const { network, client, sent } = setup({ fallback: { fetch: async () => 0, intervalMs: 500 } });
     await client.start();
     await vi.advanceTimersByTimeAsync(3_000); // heartbeat rounds, past the stale threshold
-    for (const name of client.pendingTimerNames()) expect(['heartbeat.check', 'heartbeat.timeout', 'reconnect.reset']).toContain(name);
+    for (const name of client.pendingTimerNames()) expect(['heartbeat.check', 'heartbeat.timeout']).toContain(name);
     expect(client.pendingTimerNames().filter((n) => n.startsWith('heartbeat.'))).toHaveLength(1);
     const got: unknown[] = [];
     const stale = vi.fn();
