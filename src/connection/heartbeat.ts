@@ -49,7 +49,7 @@ export class Heartbeat {
 
   #armCheck(ms: number): void {
     this.#probedAt = undefined;
-    (this.#timer ??= this.#tasks.timer('heartbeat.check', () => this.#due())).arm(ms, 'heartbeat.check');
+    (this.#timer ??= this.#tasks.timer('heartbeat.check', this.#due.bind(this))).arm(ms, 'heartbeat.check');
   }
 
   #due(): void {

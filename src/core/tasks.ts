@@ -25,22 +25,20 @@ export interface Timer extends Task {
 /**
  * One task is one object: state and prototype methods, plus the one callback the clock needs.
  * (A literal with a getter and an arrow per task cost ~0.7 KB each in dictionary-mode
- * properties, accessor pairs and closures.)
+ * properties, accessor pairs and closures.) Pending tasks are linked into their registry's
+ * list through `prev`/`next`: no Set (and its hash table) per client.
  */
 class ScheduledTask implements Timer {
   name: string;
-  #registry: TaskRegistry;
+  /** Neighbours in the registry's list of pending tasks (registry-owned). */
+  prev: ScheduledTask | undefined = undefined;
+  next: ScheduledTask | undefined = undefined;
+  readonly #registry: TaskRegistry;
   readonly #fn: () => void;
   #handle: TimerHandle = undefined;
   #active = false;
-  /** The clock's callback, made once per task, not per arm. */
-  readonly #fire = (): void => {
-    if (!this.#active) return;
-    this.#active = false;
-    this.#handle = undefined;
-    untrack(this.#registry, this);
-    this.#fn();
-  };
+  /** The clock's callback, made once per task (not per arm); bound, so no closure context. */
+  readonly #fire: () => void = this.#run.bind(this);
 
   constructor(registry: TaskRegistry, name: string, fn: () => void) {
     this.#registry = registry;
@@ -69,6 +67,14 @@ class ScheduledTask implements Timer {
     untrack(this.#registry, this);
     clear(this.#registry, handle);
   }
+
+  #run(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    this.#handle = undefined;
+    untrack(this.#registry, this);
+    this.#fn();
+  }
 }
 
 const NOT_ARMED: unique symbol = Symbol('not armed');
@@ -85,18 +91,32 @@ let clear: (r: TaskRegistry, handle: TimerHandle) => void;
 export class TaskRegistry {
   readonly #clock: Clock;
   readonly #unref: boolean;
-  readonly #live = new Set<ScheduledTask>();
+  /** Pending tasks, newest first (an intrusive list). */
+  #head: ScheduledTask | undefined;
+  #size = 0;
   #disposed = false;
 
   static {
     track = (r, t, fire, ms) => {
       if (r.#disposed) return NOT_ARMED;
-      r.#live.add(t);
+      const head = r.#head;
+      t.prev = undefined;
+      t.next = head;
+      if (head) head.prev = t;
+      r.#head = t;
+      r.#size++;
       const handle = r.#clock.setTimeout(fire, Math.max(0, ms));
       if (r.#unref) (handle as { unref?: () => void } | undefined)?.unref?.();
       return handle;
     };
-    untrack = (r, t) => void r.#live.delete(t);
+    untrack = (r, t) => {
+      const { prev, next } = t;
+      if (prev) prev.next = next;
+      else r.#head = next;
+      if (next) next.prev = prev;
+      t.prev = t.next = undefined;
+      r.#size--;
+    };
     clear = (r, handle) => r.#clock.clearTimeout(handle);
   }
 
@@ -111,12 +131,12 @@ export class TaskRegistry {
 
   /** Timers pending right now. */
   get size(): number {
-    return this.#live.size;
+    return this.#size;
   }
 
-  /** Names of the pending timers (for tests and `health()` debugging). */
+  /** Names of the pending timers, oldest first (for tests and `health()` debugging). */
   names(): string[] {
-    return [...this.#live].map((t) => t.name);
+    return this.#pending().map((t) => t.name);
   }
 
   /** Run `fn` once after `ms`. After `dispose()` this returns an inactive task. */
@@ -150,12 +170,19 @@ export class TaskRegistry {
 
   /** Cancel every pending timer; the registry stays usable. */
   cancelAll(): void {
-    for (const task of [...this.#live]) task.cancel();
+    for (const task of this.#pending()) task.cancel();
   }
 
   /** Cancel everything and refuse new timers. Idempotent. */
   dispose(): void {
     this.#disposed = true;
     this.cancelAll();
+  }
+
+  /** A snapshot of the pending tasks, oldest first (the order a Set would give). */
+  #pending(): ScheduledTask[] {
+    const out: ScheduledTask[] = [];
+    for (let t = this.#head; t; t = t.next) out.push(t);
+    return out.reverse();
   }
 }
