@@ -18,7 +18,7 @@ import { health, type Health } from '../observe/health.js';
 /* StreamClient internals ClientHooks reaches through (assigned in the client's static block). */
 let authOf: (c: StreamClient) => TokenRefresher | undefined;
 let registryOf: (c: StreamClient) => SubscriptionRegistry;
-let outboxOf: (c: StreamClient) => Outbox;
+let outboxOf: (c: StreamClient) => Outbox | undefined;
 
 /**
  * The facade's wiring of the connection, as one object with prototype methods (eight closures
@@ -38,7 +38,7 @@ class ClientHooks implements ConnectionHooks {
 
   ready(session: Session): void {
     registryOf(this.#c).attach(session);
-    outboxOf(this.#c).drain((f) => session.send(f));
+    outboxOf(this.#c)?.drain((f) => session.send(f));
     authOf(this.#c)?.start();
   }
 
@@ -85,7 +85,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   #cache: RenderCache | undefined;
   /** Made on the first view(). */
   #views: Map<string, View> | undefined;
-  readonly #outbox: Outbox;
+  /** Made on the first send() while offline. */
+  #outbox: Outbox | undefined;
   #closing: Promise<void> | undefined;
 
   static {
@@ -100,7 +101,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     const tasks = (this.#tasks = new TaskRegistry(o.clock, { unref: o.unref }));
     const log = (this.#log = new Log(o.logger));
     const counters = this.#counters;
-    this.#outbox = new Outbox(o.outbox.maxMessages);
     this.#auth = o.auth
       ? new TokenRefresher(normalizeAuthOptions(o.auth), {
           tasks,
@@ -113,12 +113,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
+    const hooks = new ClientHooks(this);
     this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
       counters,
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
-      onError: (err) => this.emit('error', err),
+      onError: hooks.error.bind(hooks),
     });
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
@@ -127,7 +128,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       scheduler,
       log,
       counters,
-      hooks: new ClientHooks(this),
+      hooks,
     });
   }
 
@@ -199,7 +200,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#assertOpenForUse();
     if (this.#connection.send(frame)) return;
     try {
-      this.#outbox.push(frame);
+      (this.#outbox ??= new Outbox(this.#options.outbox.maxMessages)).push(frame);
     } catch (err) {
       this.#counters.outboxDropped++;
       this.#log.warn('outbox.overflow', { max: this.#options.outbox.maxMessages });
@@ -241,7 +242,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     await closing;
     this.#registry.dispose();
     this.#cache?.clear();
-    this.#outbox.clear();
+    this.#outbox?.clear();
     this.#tasks.dispose();
     this.removeAllListeners();
   }

@@ -1,6 +1,6 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
 import { hintedDelay, strategies } from './backoff.js';
-import type { BackoffOptions, BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
+import type { BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
 
 /** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
 export interface ReconnectOptions {
@@ -40,9 +40,8 @@ export class ReconnectScheduler {
   readonly #tasks: TaskRegistry;
   readonly #random: RandomSource;
   readonly #strategy: BackoffStrategy;
-  readonly #backoff: BackoffOptions;
-  readonly #maxAttempts: number;
-  readonly #resetAfterMs: number;
+  /** The (shared, validated) reconnect options: backoff inputs, maxAttempts, resetAfterMs. */
+  readonly #backoff: ReconnectOptions;
   #attempt = 0;
   #previousMs = 0;
   #pending: { task: Task; plan: ReconnectPlan } | undefined;
@@ -55,8 +54,6 @@ export class ReconnectScheduler {
     if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
     this.#strategy = strategy;
     this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
-    this.#maxAttempts = options.maxAttempts;
-    this.#resetAfterMs = options.resetAfterMs;
     this.#tasks = tasks;
     this.#random = random;
   }
@@ -81,7 +78,7 @@ export class ReconnectScheduler {
   schedule(run: () => void, hintMs?: number): ReconnectPlan | undefined {
     if (this.#pending?.task.active) return this.#pending.plan;
     this.#settleUptime();
-    if (this.#attempt >= this.#maxAttempts) return undefined;
+    if (this.#attempt >= this.#backoff.maxAttempts) return undefined;
     const attempt = ++this.#attempt;
     const delayMs = this.#delay(attempt, hintMs);
     this.#previousMs = delayMs;
@@ -109,7 +106,7 @@ export class ReconnectScheduler {
   opened(): void {
     this.#settleUptime();
     if (this.#openedAt !== undefined) return;
-    if (this.#resetAfterMs <= 0) return this.reset();
+    if (this.#backoff.resetAfterMs <= 0) return this.reset();
     this.#openedAt = this.#tasks.clock.now();
   }
 
@@ -128,7 +125,7 @@ export class ReconnectScheduler {
   /** Apply the uptime reset if it is due (what a `resetAfterMs` timer would have done by now). */
   #settleUptime(): void {
     const at = this.#openedAt;
-    if (at === undefined || this.#tasks.clock.now() - at < this.#resetAfterMs) return;
+    if (at === undefined || this.#tasks.clock.now() - at < this.#backoff.resetAfterMs) return;
     this.#openedAt = undefined;
     this.#clearCounter();
   }
