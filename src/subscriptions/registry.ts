@@ -10,7 +10,7 @@ import { SubscriptionHandle, createEntry, staleThreshold, type DataHandler, type
 import { callbackFailed, dispatch, notify } from './notify.js';
 import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { ServerLink, type LinkHost } from './server-link.js';
-import { StaleMonitor, type StaleHost } from './stale.js';
+import { StaleMonitor, type StaleConfig, type StaleHost } from './stale.js';
 import { enterStale, recover, type StaleContext } from './stale-transitions.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
 
@@ -95,7 +95,12 @@ export class SubscriptionRegistry {
   /** Copy-on-write lists: a dispatch loop keeps its snapshot. `NO_TOPICS` until the first `add()`. */
   #byTopic = NO_TOPICS;
   readonly #link: ServerLink;
-  readonly #stale: StaleMonitor;
+  /** Made on the first `add()`, in the pause state the registry is in then. */
+  #stale: StaleMonitor | undefined;
+  readonly #staleConfig: StaleConfig | undefined;
+  #paused = false;
+  /** Clock time of the last `resume()` after a pause: silence counts from here. */
+  #resumedAt = 0;
   readonly #fallback: FallbackPoller | undefined;
   readonly #resumable: boolean;
   readonly #staleCtx: RegistryHost;
@@ -124,7 +129,7 @@ export class SubscriptionRegistry {
     this.#o = resolveRegistryOptions(options, protocol);
     const host = (this.#staleCtx = new RegistryHost(this, log, counters));
     this.#link = new ServerLink({ protocol, options: this.#o, tasks, log, counters, host });
-    this.#stale = new StaleMonitor(options.stale, tasks, host);
+    this.#staleConfig = options.stale;
     if (options.fallback) {
       const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
       host.fallback = this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
@@ -165,7 +170,7 @@ export class SubscriptionRegistry {
     e.handles = [...e.handles, handle];
     e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
     if (isNew || e.state === 'error') this.#want(e);
-    this.#stale.watch(e);
+    (this.#stale ??= this.#staleMonitor()).watch(e);
     return handle;
   }
 
@@ -220,13 +225,18 @@ export class SubscriptionRegistry {
 
   /** The user stopped the client: no stale sweeps and no fallback polls while stopped. */
   pause(): void {
-    this.#stale.pause();
+    this.#paused = true;
+    this.#stale?.pause();
     for (const e of this.#entries.values()) this.#fallback?.stop(e, 'stopped');
   }
 
   /** The user started the client again: staleness counts from now; stale topics poll again. */
   resume(): void {
-    this.#stale.resume(this.#tasks.clock.now());
+    if (this.#paused) {
+      this.#paused = false;
+      this.#resumedAt = this.#tasks.clock.now();
+      this.#stale?.resume(this.#resumedAt);
+    }
     for (const e of this.#entries.values()) if (e.state === 'stale') this.#fallback?.start(e);
   }
 
@@ -241,7 +251,7 @@ export class SubscriptionRegistry {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#stale.idle();
+    this.#stale?.idle();
     this.#fallback?.dispose();
     this.#link.detach(this.#entries.values());
     this.#link.dispose();
@@ -270,7 +280,7 @@ export class SubscriptionRegistry {
     this.#fallback?.stop(e, 'unsubscribed');
     this.#link.drop(e, true);
     if (e.state === 'error') this.#errors--;
-    if (this.#entries.size === 0) this.#stale.idle();
+    if (this.#entries.size === 0) this.#stale?.idle();
     this.#log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
   }
 
@@ -357,7 +367,15 @@ export class SubscriptionRegistry {
     const fields = { topic: e.topic, key: e.key, from, to, ...extra };
     if (to === 'error') this.#log.warn('subscription.state', fields);
     else this.#log.debug('subscription.state', fields);
-    if (to === 'pending' || to === 'active') this.#stale.watch(e);
+    if (to === 'pending' || to === 'active') this.#stale?.watch(e);
+  }
+
+  /** The stale monitor, made late but as if it had been there all along (same pause state, same count start). */
+  #staleMonitor(): StaleMonitor {
+    const monitor = new StaleMonitor(this.#staleConfig, this.#tasks, this.#staleCtx);
+    monitor.pause();
+    if (!this.#paused) monitor.resume(this.#resumedAt);
+    return monitor;
   }
 
   #resubscribeStale(e: Entry): void {

@@ -239,6 +239,25 @@ describe('a registry that has never had an entry (its parts are made on the firs
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a first add while paused (client stopped) arms no stale sweep until resume, then goes stale on time', () => {
+    const { registry, tasks } = registryHarness({ stale: { afterMs: 1_000 } });
+    registry.pause();
+    const stale = vi.fn();
+    registry.add('A', noop, { onStale: stale });
+    vi.advanceTimersByTime(5_000);
+    expect(tasks.size).toBe(0);
+    expect(stale).not.toHaveBeenCalled();
+    registry.resume();
+    expect(tasks.names()).toEqual(['stale.sweep']);
+    vi.advanceTimersByTime(999);
+    expect(stale).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(300);
+    expect(stale).toHaveBeenCalledTimes(1);
+    registry.pause();
+    expect(tasks.size).toBe(0);
+    registry.dispose();
+  });
+
   it('a reply still due for a removed entry is swallowed, not given to a new entry on its topic', () => {
     const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
     attach();
