@@ -9,7 +9,7 @@ import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
 import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
-import { ServerLink, type LinkHost } from './server-link.js';
+import { ServerLink, type LinkDeps, type LinkHost } from './server-link.js';
 import { StaleMonitor, type StaleConfig, type StaleHost } from './stale.js';
 import { enterStale, recover, type StaleContext } from './stale-transitions.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
@@ -19,6 +19,20 @@ export type { RegistryDeps };
 /** The maps of a registry that never had an entry: shared, and never written (`add` replaces them first). */
 const NO_ENTRIES: Map<string, Entry> = new Map();
 const NO_TOPICS: Map<string, readonly Entry[]> = new Map();
+
+/**
+ * The link of every registry that never had an entry: it is never attached (the registry
+ * keeps its session until it makes its own link on the first `add()`), so it sends nothing,
+ * and the replies `handle()` gives it find no entry and are dropped, as a real link would.
+ */
+const IDLE_LINK = new ServerLink({
+  host: {
+    byKey: () => undefined,
+    byTopic: () => undefined,
+    setState: () => {},
+    fail: () => {},
+  },
+} as unknown as LinkDeps);
 
 /* Registry internals its host reaches through (assigned in the registry's static block). */
 let setStateOf: (r: SubscriptionRegistry, e: Entry, to: EntryState, extra?: object) => void;
@@ -94,7 +108,11 @@ export class SubscriptionRegistry {
   #entries = NO_ENTRIES;
   /** Copy-on-write lists: a dispatch loop keeps its snapshot. `NO_TOPICS` until the first `add()`. */
   #byTopic = NO_TOPICS;
-  readonly #link: ServerLink;
+  /** `IDLE_LINK` until the first `add()`. */
+  #link = IDLE_LINK;
+  /** The attached session (the link gets it when it is made). */
+  #session: Session | undefined;
+  readonly #protocol: Protocol;
   /** Made on the first `add()`, in the pause state the registry is in then. */
   #stale: StaleMonitor | undefined;
   readonly #staleConfig: StaleConfig | undefined;
@@ -128,7 +146,7 @@ export class SubscriptionRegistry {
     this.#resumable = protocol.resumable === true;
     this.#o = resolveRegistryOptions(options, protocol);
     const host = (this.#staleCtx = new RegistryHost(this, log, counters));
-    this.#link = new ServerLink({ protocol, options: this.#o, tasks, log, counters, host });
+    this.#protocol = protocol;
     this.#staleConfig = options.stale;
     if (options.fallback) {
       const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
@@ -143,7 +161,7 @@ export class SubscriptionRegistry {
 
   /** Whether a session is attached. */
   get attached(): boolean {
-    return this.#link.session !== undefined;
+    return this.#session !== undefined;
   }
 
   /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
@@ -157,6 +175,9 @@ export class SubscriptionRegistry {
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();
       this.#byTopic = new Map();
+      const { log, counters } = this.#staleCtx;
+      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log, counters, host: this.#staleCtx });
+      if (this.#session) this.#link.attach(this.#session);
     }
     let e = this.#entries.get(key);
     const isNew = e === undefined;
@@ -178,7 +199,8 @@ export class SubscriptionRegistry {
   attach(session: Session): void {
     if (this.#disposed) return;
     this.detach();
-    this.#link.attach(session);
+    this.#session = session;
+    if (this.#link !== IDLE_LINK) this.#link.attach(session);
     for (const e of this.#entries.values()) {
       if (!this.#resumable) e.lastSeq = undefined; // an unresumed stream has its own numbering
       if (e.state !== 'error') this.#link.send(e);
@@ -187,7 +209,8 @@ export class SubscriptionRegistry {
 
   /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
   detach(): void {
-    if (!this.#link.session) return;
+    if (!this.#session) return;
+    this.#session = undefined;
     this.#link.detach(this.#entries.values());
     for (const e of this.#entries.values()) if (e.state === 'active') this.#setState(e, 'pending');
   }
@@ -253,6 +276,7 @@ export class SubscriptionRegistry {
     this.#disposed = true;
     this.#stale?.idle();
     this.#fallback?.dispose();
+    this.#session = undefined;
     this.#link.detach(this.#entries.values());
     this.#link.dispose();
     for (const e of this.#entries.values()) {
