@@ -152,7 +152,8 @@ export class Connection {
   readonly #log: Log;
   readonly #counters: Counters;
   readonly #heartbeat: Heartbeat | undefined;
-  readonly #gate = new StartGate();
+  /** While a `start()` waits; dropped once it settled (an open connection holds none). */
+  #gate: StartGate | undefined;
   readonly #events: SocketEvents;
   #state: ConnectionState = 'idle';
   #since: number;
@@ -207,7 +208,7 @@ export class Connection {
   start(): Promise<void> {
     if (this.#state === 'closed') return Promise.reject(new StreamClientError('CLIENT_CLOSED', 'client is closed'));
     if (this.#state === 'open') return Promise.resolve();
-    const wait = this.#gate.wait();
+    const wait = (this.#gate ??= new StartGate()).wait();
     if (isResting(this.#state)) {
       this.#scheduler.reset();
       void this.#connect('start');
@@ -322,7 +323,8 @@ export class Connection {
     this.#transition('open', 'handshake-complete');
     this.#scheduler.opened();
     this.#heartbeat?.start();
-    this.#gate.resolve();
+    this.#gate?.resolve();
+    this.#gate = undefined;
   }
 
   /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
@@ -420,7 +422,8 @@ export class Connection {
   #fail(reason: string, error: StreamClientError): void {
     this.#transition('failed', reason);
     this.#hooks.error(error);
-    this.#gate.reject(error);
+    this.#gate?.reject(error);
+    this.#gate = undefined;
   }
 
   /** Forget the current socket: listeners off, timers off, handshake aborted, parts told. */
@@ -454,7 +457,8 @@ export class Connection {
     this.#scheduler.closed();
     if (transport) this.#hooks.down();
     this.#transition(to, reason);
-    this.#gate.reject(new StreamClientError(code, to === 'closed' ? 'client closed' : 'client stopped'));
+    this.#gate?.reject(new StreamClientError(code, to === 'closed' ? 'client closed' : 'client stopped'));
+    this.#gate = undefined;
     await transport?.closeGracefully(1000, reason, this.#o.closeTimeoutMs, this.#tasks);
   }
 
