@@ -121,7 +121,11 @@ export class SubscriptionRegistry {
   #resumedAt = 0;
   readonly #fallback: FallbackPoller | undefined;
   readonly #resumable: boolean;
-  readonly #staleCtx: RegistryHost;
+  /**
+   * The host of the link, the stale monitor and the stale transitions; made on the first
+   * `add()` (everything that uses it runs only once an entry exists).
+   */
+  #staleCtx!: RegistryHost;
   /** Given to handles; made on the first `add()`. */
   #releaser: ((h: SubscriptionHandle) => void) | undefined;
   #errors = 0;
@@ -145,12 +149,11 @@ export class SubscriptionRegistry {
     this.#onError = deps.onError;
     this.#resumable = protocol.resumable === true;
     this.#o = resolveRegistryOptions(options, protocol);
-    const host = (this.#staleCtx = new RegistryHost(this, log, counters));
     this.#protocol = protocol;
     this.#staleConfig = options.stale;
     if (options.fallback) {
       const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
-      host.fallback = this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
+      this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
     }
   }
 
@@ -175,8 +178,9 @@ export class SubscriptionRegistry {
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();
       this.#byTopic = new Map();
-      const { log, counters } = this.#staleCtx;
-      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log, counters, host: this.#staleCtx });
+      const host = (this.#staleCtx = new RegistryHost(this, this.#log, this.#counters));
+      host.fallback = this.#fallback;
+      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log: this.#log, counters: this.#counters, host });
       if (this.#session) this.#link.attach(this.#session);
     }
     let e = this.#entries.get(key);
