@@ -102,7 +102,7 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
     if (o.fallback.timeoutMs !== undefined) check('fallback.timeoutMs', o.fallback.timeoutMs, 1);
     if (o.fallback.concurrency !== undefined) check('fallback.concurrency', o.fallback.concurrency, 1);
   }
-  return {
+  const resolved: ResolvedRegistryOptions = {
     ackTimeoutMs: ack > 0 && Number.isFinite(ack) ? ack : undefined,
     maxSubscriptions: check('subscriptions.maxSubscriptions', o.maxSubscriptions ?? limits.maxSubscriptions ?? Infinity, 0, true),
     subscribeIntervalMs: check('subscriptions.subscribeIntervalMs', o.subscribeIntervalMs ?? limits.subscribeIntervalMs ?? 0, 0),
@@ -110,4 +110,22 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
     staleAfterMs,
     random: o.random ?? Math.random,
   };
+  // Registries resolved alike from the defaults share one frozen result. Only then: the memo
+  // must not keep anything of a user's (a custom retry policy or random source) alive.
+  if (resolved.retry !== DEFAULT_RETRY || resolved.random !== Math.random) return resolved;
+  if (lastResolved && sameOptions(lastResolved, resolved)) return lastResolved;
+  return (lastResolved = Object.freeze(resolved));
+}
+
+let lastResolved: ResolvedRegistryOptions | undefined;
+
+function sameOptions(a: ResolvedRegistryOptions, b: ResolvedRegistryOptions): boolean {
+  return (
+    a.ackTimeoutMs === b.ackTimeoutMs &&
+    a.maxSubscriptions === b.maxSubscriptions &&
+    a.subscribeIntervalMs === b.subscribeIntervalMs &&
+    a.retry === b.retry &&
+    a.staleAfterMs === b.staleAfterMs &&
+    a.random === b.random
+  );
 }
