@@ -9,8 +9,8 @@ import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { openTransport, type Transport, type TransportHandlers, type WebSocketConstructor } from './transport.js';
-import type { HeartbeatTarget } from './heartbeat.js';
+import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
+import { openTransport, type Transport, type WebSocketConstructor } from './transport.js';
 
 /** The live, authenticated socket as other parts see it. */
 export interface Session {
@@ -57,87 +57,6 @@ interface Loss {
   hintMs?: number;
 }
 
-/* Connection internals LiveSession and SocketEvents reach through (assigned in Connection's static block). */
-let writeAt: (c: Connection, gen: number, frame: Frame) => void;
-let tokenOf: (c: Connection) => string | undefined;
-let onOpen: (c: Connection, t: Transport) => void;
-let onFrame: (c: Connection, t: Transport, frame: Frame) => void;
-let onClose: (c: Connection, t: Transport, code: number, reason: string) => void;
-let onError: (c: Connection, t: Transport, err: unknown) => void;
-let onPong: (c: Connection) => void;
-let lastInboundOf: (c: Connection) => number;
-let probeOf: (c: Connection) => void;
-let deadOf: (c: Connection) => void;
-
-/**
- * The connection's side of its sockets and of its heartbeat: one object per connection with
- * prototype methods, made once (not one set of closures per connect). Socket events are
- * acted on only while their transport is the current one: a late event of an old socket is
- * dropped here.
- */
-class SocketEvents implements TransportHandlers, HeartbeatTarget {
-  readonly #c: Connection;
-
-  constructor(c: Connection) {
-    this.#c = c;
-  }
-
-  open(t: Transport): void {
-    onOpen(this.#c, t);
-  }
-
-  frame(t: Transport, frame: Frame): void {
-    onFrame(this.#c, t, frame);
-  }
-
-  close(t: Transport, code: number, reason: string): void {
-    onClose(this.#c, t, code, reason);
-  }
-
-  error(t: Transport, err: unknown): void {
-    onError(this.#c, t, err);
-  }
-
-  pong(): void {
-    onPong(this.#c);
-  }
-
-  lastInboundAt(): number {
-    return lastInboundOf(this.#c);
-  }
-
-  probe(): void {
-    probeOf(this.#c);
-  }
-
-  dead(): void {
-    deadOf(this.#c);
-  }
-}
-
-/**
- * The session handed to `ready()`: writes to the socket of its own generation for as long as
- * that generation is current; `token` follows an in-band re-auth. A class, not a literal with
- * a getter and closures: an open client holds one for its whole life.
- */
-class LiveSession implements Session {
-  readonly #conn: Connection;
-  readonly #gen: number;
-
-  constructor(conn: Connection, gen: number) {
-    this.#conn = conn;
-    this.#gen = gen;
-  }
-
-  send(frame: Frame): void {
-    writeAt(this.#conn, this.#gen, frame);
-  }
-
-  get token(): string | undefined {
-    return tokenOf(this.#conn);
-  }
-}
-
 /**
  * The connection state machine: the only place that changes connection state, logs and emits
  * a transition. Triggers (close, error, heartbeat miss, auth rejection, stop) are requests;
@@ -169,23 +88,26 @@ export class Connection {
   #unproven = false;
 
   static {
-    writeAt = (c, gen, frame) => c.#write(gen, frame);
-    tokenOf = (c) => c.#token;
-    // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
-    onOpen = (c, t) => t === c.#transport && void c.#handshake(c.#gen);
-    onFrame = (c, t, frame) => t === c.#transport && c.#frame(frame);
-    onClose = (c, t, code, reason) => t === c.#transport && c.#closed(code, reason);
-    onError = (c, t, err) =>
-      t === c.#transport &&
-      c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) });
-    onPong = (c) => {
-      c.#lastInboundAt = c.#tasks.clock.now();
-    };
-    lastInboundOf = (c) => c.#lastInboundAt;
-    probeOf = (c) => c.#probe();
-    deadOf = (c) =>
-      c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') });
+    grantConnectionAccess({
+      write: (c, gen, frame) => c.#write(gen, frame),
+      token: (c) => c.#token,
+      // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
+      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
+      frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
+      close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
+      error: (c, t, err) =>
+        t === c.#transport &&
+        c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+      pong: (c) => {
+        c.#lastInboundAt = c.#tasks.clock.now();
+      },
+      lastInboundAt: (c) => c.#lastInboundAt,
+      probe: (c) => c.#probe(),
+      dead: (c) =>
+        c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
+    });
   }
+
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
     this.#o = o;

@@ -9,9 +9,10 @@ import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
 import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
-import { ServerLink, type LinkDeps, type LinkHost } from './server-link.js';
-import { StaleMonitor, type StaleConfig, type StaleHost } from './stale.js';
-import { enterStale, recover, type StaleContext } from './stale-transitions.js';
+import { IDLE_LINK, RegistryHost, grantRegistryAccess } from './registry-host.js';
+import { ServerLink } from './server-link.js';
+import { StaleMonitor, type StaleConfig } from './stale.js';
+import { recover } from './stale-transitions.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
 
 export type { RegistryDeps };
@@ -19,76 +20,6 @@ export type { RegistryDeps };
 /** The maps of a registry that never had an entry: shared, and never written (`add` replaces them first). */
 const NO_ENTRIES: Map<string, Entry> = new Map();
 const NO_TOPICS: Map<string, readonly Entry[]> = new Map();
-
-/**
- * The link of every registry that never had an entry: it is never attached (the registry
- * keeps its session until it makes its own link on the first `add()`), so it sends nothing,
- * and the replies `handle()` gives it find no entry and are dropped, as a real link would.
- */
-const IDLE_LINK = new ServerLink({
-  host: {
-    byKey: () => undefined,
-    byTopic: () => undefined,
-    setState: () => {},
-    fail: () => {},
-  },
-} as unknown as LinkDeps);
-
-/* Registry internals its host reaches through (assigned in the registry's static block). */
-let setStateOf: (r: SubscriptionRegistry, e: Entry, to: EntryState, extra?: object) => void;
-let failOf: (r: SubscriptionRegistry, e: Entry, err: StreamClientError) => void;
-let entriesOf: (r: SubscriptionRegistry) => ReadonlyMap<string, Entry>;
-let topicOf: (r: SubscriptionRegistry, topic: string) => readonly Entry[] | undefined;
-let resubscribeOf: (r: SubscriptionRegistry, e: Entry) => void;
-
-/**
- * What the server link, the stale monitor and the stale transitions ask of the registry, as
- * one small object with prototype methods (closures per registry cost ~0.6 KB an idle client).
- */
-class RegistryHost implements LinkHost, StaleHost, StaleContext {
-  readonly log: Log;
-  readonly counters: Counters;
-  fallback: FallbackPoller | undefined;
-  readonly #r: SubscriptionRegistry;
-
-  constructor(r: SubscriptionRegistry, log: Log, counters: Counters) {
-    this.#r = r;
-    this.log = log;
-    this.counters = counters;
-  }
-
-  get entries(): ReadonlyMap<string, Entry> {
-    return entriesOf(this.#r);
-  }
-
-  setState(e: Entry, to: EntryState, extra?: object): void {
-    setStateOf(this.#r, e, to, extra);
-  }
-
-  fail(e: Entry, err: StreamClientError): void {
-    failOf(this.#r, e, err);
-  }
-
-  byTopic(topic: string): readonly Entry[] | undefined {
-    return topicOf(this.#r, topic);
-  }
-
-  byKey(key: string): Entry | undefined {
-    return entriesOf(this.#r).get(key);
-  }
-
-  connected(): boolean {
-    return this.#r.attached;
-  }
-
-  enterStale(e: Entry, now: number): void {
-    enterStale(this, e, now);
-  }
-
-  resubscribe(e: Entry): void {
-    resubscribeOf(this.#r, e);
-  }
-}
 
 /**
  * The ref-counted subscription registry. Entries are keyed by topic + canonical params; N
@@ -132,11 +63,13 @@ export class SubscriptionRegistry {
   #disposed = false;
 
   static {
-    setStateOf = (r, e, to, extra) => r.#setState(e, to, extra);
-    failOf = (r, e, err) => r.#fail(e, err);
-    entriesOf = (r) => r.#entries;
-    topicOf = (r, topic) => r.#byTopic.get(topic);
-    resubscribeOf = (r, e) => r.#resubscribeStale(e);
+    grantRegistryAccess({
+      setState: (r, e, to, extra) => r.#setState(e, to, extra),
+      fail: (r, e, err) => r.#fail(e, err),
+      entries: (r) => r.#entries,
+      byTopic: (r, topic) => r.#byTopic.get(topic),
+      resubscribe: (r, e) => r.#resubscribeStale(e),
+    });
   }
 
   constructor(protocol: Protocol, deps: RegistryDeps) {
