@@ -1,19 +1,76 @@
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher, normalizeAuthOptions } from '../auth/index.js';
-import { Connection } from '../connection/connection.js';
+import { Connection, type ConnectionHooks, type Session } from '../connection/connection.js';
 import { Outbox } from '../connection/outbox.js';
-import type { ConnectionState } from '../connection/states.js';
+import type { ConnectionState, StateChange } from '../connection/states.js';
 import { ClosedError, StreamClientError } from '../core/errors.js';
 import { TaskRegistry } from '../core/tasks.js';
 import { createCounters, type Counters } from '../observe/counters.js';
 import { Log } from '../observe/log.js';
-import type { Frame } from '../protocol/types.js';
+import type { Frame, Inbound } from '../protocol/types.js';
 import { ReconnectScheduler } from '../reconnect/scheduler.js';
 import { RenderCache, View, type ViewOptions } from '../render/index.js';
 import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
+
+/* StreamClient internals ClientHooks reaches through (assigned in the client's static block). */
+let authOf: (c: StreamClient) => TokenRefresher | undefined;
+let registryOf: (c: StreamClient) => SubscriptionRegistry;
+let outboxOf: (c: StreamClient) => Outbox | undefined;
+
+/**
+ * The facade's wiring of the connection, as one object with prototype methods (eight closures
+ * per client were ~0.5 KB of an idle client's heap).
+ */
+class ClientHooks implements ConnectionHooks {
+  readonly #c: StreamClient;
+
+  constructor(c: StreamClient) {
+    this.#c = c;
+  }
+
+  credential(signal: AbortSignal): Promise<string | undefined> {
+    const auth = authOf(this.#c);
+    return auth ? auth.getToken(signal) : Promise.resolve(undefined);
+  }
+
+  ready(session: Session): void {
+    registryOf(this.#c).attach(session);
+    outboxOf(this.#c)?.drain((f) => session.send(f));
+    authOf(this.#c)?.start();
+  }
+
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt: number): void {
+    registryOf(this.#c).route(topic, key, data, seq, receivedAt);
+  }
+
+  message(m: Inbound): void {
+    registryOf(this.#c).handle(m);
+  }
+
+  accepted(): void {
+    authOf(this.#c)?.markAccepted();
+  }
+
+  down(): void {
+    registryOf(this.#c).detach();
+  }
+
+  authRejected(token: string | undefined): 'retry' | 'fatal' {
+    const auth = authOf(this.#c);
+    return auth ? (auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal';
+  }
+
+  transition(change: StateChange): void {
+    this.#c.emit('state', change);
+  }
+
+  error(err: StreamClientError): void {
+    this.#c.emit('error', err);
+  }
+}
 
 /**
  * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
@@ -30,9 +87,17 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #registry: SubscriptionRegistry;
   /** Made on the first view(): lru-cache preallocates for maxEntries, a cost no view-less client pays. */
   #cache: RenderCache | undefined;
-  readonly #views = new Map<string, View>();
-  readonly #outbox: Outbox;
+  /** Made on the first view(). */
+  #views: Map<string, View> | undefined;
+  /** Made on the first send() while offline. */
+  #outbox: Outbox | undefined;
   #closing: Promise<void> | undefined;
+
+  static {
+    authOf = (c) => c.#auth;
+    registryOf = (c) => c.#registry;
+    outboxOf = (c) => c.#outbox;
+  }
 
   constructor(options: StreamClientOptions) {
     super();
@@ -40,7 +105,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     const tasks = (this.#tasks = new TaskRegistry(o.clock, { unref: o.unref }));
     const log = (this.#log = new Log(o.logger));
     const counters = this.#counters;
-    this.#outbox = new Outbox(o.outbox.maxMessages);
     this.#auth = o.auth
       ? new TokenRefresher(normalizeAuthOptions(o.auth), {
           tasks,
@@ -53,12 +117,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
+    const hooks = new ClientHooks(this);
     this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
       counters,
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
-      onError: (err) => this.emit('error', err),
+      onError: hooks.error.bind(hooks),
     });
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
@@ -67,21 +132,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       scheduler,
       log,
       counters,
-      hooks: {
-        credential: (signal) => (this.#auth ? this.#auth.getToken(signal) : Promise.resolve(undefined)),
-        ready: (session) => {
-          this.#registry.attach(session);
-          this.#outbox.drain((f) => session.send(f));
-          this.#auth?.start();
-        },
-        data: (topic, key, data, seq, receivedAt) => this.#registry.route(topic, key, data, seq, receivedAt),
-        message: (m) => this.#registry.handle(m),
-        accepted: () => this.#auth?.markAccepted(),
-        down: () => this.#registry.detach(),
-        authRejected: (token) => (this.#auth ? (this.#auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal'),
-        transition: (change) => this.emit('state', change),
-        error: (err) => this.emit('error', err),
-      },
+      hooks,
     });
   }
 
@@ -128,7 +179,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** A rendered tile bound to a topic. An existing view with the same id is replaced. */
   view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View {
     this.#assertOpenForUse();
-    this.#views.get(id)?.close();
+    const views = (this.#views ??= new Map());
+    views.get(id)?.close();
     const view = new View(id, options as never, {
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
       cache: (this.#cache ??= new RenderCache(
@@ -140,10 +192,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       log: this.#log,
       defaults: { minIntervalMs: this.#options.render.minIntervalMs },
       onClose: () => {
-        if (this.#views.get(id) === view) this.#views.delete(id);
+        if (views.get(id) === view) views.delete(id);
       },
     });
-    this.#views.set(id, view);
+    views.set(id, view);
     return view;
   }
 
@@ -152,7 +204,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#assertOpenForUse();
     if (this.#connection.send(frame)) return;
     try {
-      this.#outbox.push(frame);
+      (this.#outbox ??= new Outbox(this.#options.outbox.maxMessages)).push(frame);
     } catch (err) {
       this.#counters.outboxDropped++;
       this.#log.warn('outbox.overflow', { max: this.#options.outbox.maxMessages });
@@ -188,13 +240,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   }
 
   async #close(): Promise<void> {
-    for (const view of [...this.#views.values()]) view.close();
+    for (const view of [...(this.#views?.values() ?? [])]) view.close();
     const closing = this.#connection.close();
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
     this.#cache?.clear();
-    this.#outbox.clear();
+    this.#outbox?.clear();
     this.#tasks.dispose();
     this.removeAllListeners();
   }

@@ -109,8 +109,11 @@ export interface StreamClientOptions {
   unref?: boolean;
 }
 
-/** Every default in one place. */
-export const DEFAULTS = {
+/**
+ * Every default in one place. Frozen (deeply): a client given no value for a group shares the
+ * group's object here instead of holding its own copy.
+ */
+export const DEFAULTS = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
   reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
   connectTimeoutMs: 10_000,
@@ -122,7 +125,15 @@ export const DEFAULTS = {
   fallback: { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 },
   render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50 },
   outbox: { maxMessages: 1_000 },
-} as const;
+} as const);
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v);
+  return Object.freeze(o);
+}
+
+/** The default protocol. jsonProtocol() keeps no per-connection state, so every client shares one (frozen). */
+let sharedJsonProtocol: Protocol | undefined;
 
 export interface ResolvedOptions {
   url: StreamClientOptions['url'];
@@ -154,7 +165,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     if (typeof o.url !== 'string') invalid('url', 'must be a string or a function', o.url);
     if (!/^wss?:\/\//i.test(o.url)) invalid('url', 'must start with ws:// or wss://');
   }
-  const protocol = o.protocol ?? jsonProtocol();
+  const protocol = o.protocol ?? (sharedJsonProtocol ??= Object.freeze(jsonProtocol()));
   if (typeof protocol !== 'object' || typeof protocol.decode !== 'function' || typeof protocol.subscribe !== 'function') {
     invalid('protocol', 'must implement Protocol (decode, subscribe, unsubscribe)');
   }
@@ -178,8 +189,9 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     num('heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
   }
 
+  const limitsGiven = definedOnly(limits);
   const subscriptions = withDefaults<Required<SubscriptionOptions>>(
-    { ...DEFAULTS.subscriptions, ...definedOnly(limits) },
+    Object.keys(limitsGiven).length === 0 ? DEFAULTS.subscriptions : { ...DEFAULTS.subscriptions, ...limitsGiven },
     o.subscriptions && obj('subscriptions', o.subscriptions),
   );
   num('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1, { infinite: true }); // Infinity: protocols without acks

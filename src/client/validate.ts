@@ -24,8 +24,12 @@ export function obj(option: string, value: unknown): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Merge user values over defaults, ignoring `undefined` (so `{ x: undefined }` means default). */
+/**
+ * Merge user values over defaults, ignoring `undefined` (so `{ x: undefined }` means default).
+ * Without user values this is `defaults` itself (frozen, shared by every client), not a copy.
+ */
 export function withDefaults<T extends object>(defaults: T, user: Partial<T> | undefined): T {
+  if (!user) return defaults;
   const out = { ...defaults };
   if (user) for (const [k, v] of Object.entries(user)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;

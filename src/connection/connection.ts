@@ -10,6 +10,7 @@ import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
+import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
 import { openTransport, type Transport, type WebSocketConstructor } from './transport.js';
 
 /** The live, authenticated socket as other parts see it. */
@@ -73,7 +74,9 @@ export class Connection {
   readonly #log: Log;
   readonly #counters: Counters;
   readonly #heartbeat: Heartbeat | undefined;
-  readonly #gate = new StartGate();
+  /** While a `start()` waits; dropped once it settled (an open connection holds none). */
+  #gate: StartGate | undefined;
+  readonly #events: SocketEvents;
   #state: ConnectionState = 'idle';
   #since: number;
   #gen = 0;
@@ -85,21 +88,38 @@ export class Connection {
   #lastInboundAt = 0;
   /** `#lastInboundAt` was read in the current job: frames of one socket read share it. */
   #clockFresh = false;
-  readonly #clockStale = (): void => {
-    this.#clockFresh = false;
+  /** Connections whose clock read is fresh; one microtask for all of them marks them stale. */
+  static readonly #fresh: Connection[] = [];
+  static readonly #staleAll = (): void => {
+    for (const c of Connection.#fresh) c.#clockFresh = false;
+    Connection.#fresh.length = 0;
   };
   #retryHintMs: number | undefined;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
-  /** Where `decodeInto` hands the current frame's data; its receive time is `#lastInboundAt`. */
-  readonly #sink: DataSink = {
-    data: (topic, key, data, seq) => {
-      if (this.#control !== undefined && this.#state === 'authenticating') {
-        return this.#control.push(dataInbound(topic, key, data, seq));
-      }
-      this.#hooks.data(topic, key, data, seq, this.#lastInboundAt);
-    },
-  };
+
+  static {
+    grantConnectionAccess({
+      write: (c, gen, frame) => c.#write(gen, frame),
+      token: (c) => c.#token,
+      // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
+      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
+      frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
+      data: (c, topic, key, data, seq) => c.#data(topic, key, data, seq),
+      close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
+      error: (c, t, err) =>
+        t === c.#transport &&
+        c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+      pong: (c) => {
+        c.#lastInboundAt = c.#tasks.clock.now();
+      },
+      lastInboundAt: (c) => c.#lastInboundAt,
+      probe: (c) => c.#probe(),
+      dead: (c) =>
+        c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
+    });
+  }
+
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
     this.#o = o;
@@ -109,13 +129,8 @@ export class Connection {
     this.#log = deps.log;
     this.#counters = deps.counters;
     this.#since = deps.tasks.clock.now();
-    this.#heartbeat = o.heartbeat
-      ? new Heartbeat(o.heartbeat, deps.tasks, {
-          lastInboundAt: () => this.#lastInboundAt,
-          probe: () => this.#probe(),
-          dead: () => this.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
-        })
-      : undefined;
+    this.#events = new SocketEvents(this);
+    this.#heartbeat = o.heartbeat ? new Heartbeat(o.heartbeat, deps.tasks, this.#events) : undefined;
   }
 
   get state(): ConnectionState { return this.#state; }
@@ -127,7 +142,7 @@ export class Connection {
   start(): Promise<void> {
     if (this.#state === 'closed') return Promise.reject(new StreamClientError('CLIENT_CLOSED', 'client is closed'));
     if (this.#state === 'open') return Promise.resolve();
-    const wait = this.#gate.wait();
+    const wait = (this.#gate ??= new StartGate()).wait();
     if (isResting(this.#state)) {
       this.#scheduler.reset();
       void this.#connect('start');
@@ -203,13 +218,7 @@ export class Connection {
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
-      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, {
-        open: () => gen === this.#gen && void this.#handshake(gen),
-        frame: (f) => gen === this.#gen && this.#frame(f),
-        close: (code, why) => gen === this.#gen && this.#closed(code, why),
-        error: (err) => gen === this.#gen && this.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
-        pong: () => { this.#lastInboundAt = this.#tasks.clock.now(); },
-      });
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events);
     } catch (err) {
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
     }
@@ -235,20 +244,21 @@ export class Connection {
     }
     if (gen !== this.#gen || this.#state !== 'authenticating') return;
     this.#deadline.cancel();
+    this.#deadline = undefined;
     this.#control = undefined;
     this.#attemptAbort = undefined; // the attempt is over: an open session holds no AbortController
-    const tokenNow = () => this.#token; // follows an in-band re-auth
     // Resubscription runs before `open` is announced, so the session writes to its own socket
     // for as long as its generation is current, not only in state `open`.
     this.#unproven = !this.#o.protocol.handshake;
     if (!this.#unproven) this.#hooks.accepted();
-    this.#hooks.ready({ send: (f) => this.#write(gen, f), get token() { return tokenNow(); } });
+    this.#hooks.ready(new LiveSession(this, gen));
     this.#counters.connects++;
     this.#retryHintMs = undefined;
     this.#transition('open', 'handshake-complete');
     this.#scheduler.opened();
     this.#heartbeat?.start();
-    this.#gate.resolve();
+    this.#gate?.resolve();
+    this.#gate = undefined;
   }
 
   /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
@@ -273,9 +283,15 @@ export class Connection {
     const clock = this.#tasks.clock;
     if (isRealTime(clock)) {
       this.#clockFresh = true;
-      queueMicrotask(this.#clockStale);
+      if (Connection.#fresh.push(this) === 1) queueMicrotask(Connection.#staleAll);
     }
     return (this.#lastInboundAt = clock.now());
+  }
+
+  /** Stream data of the current frame (from `decodeInto`); its receive time is `#lastInboundAt`. */
+  #data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
+    if (this.#control !== undefined && this.#state === 'authenticating') return this.#control.push(dataInbound(topic, key, data, seq));
+    this.#hooks.data(topic, key, data, seq, this.#lastInboundAt);
   }
 
   #frame(frame: Frame): void {
@@ -285,7 +301,7 @@ export class Connection {
     let decoded;
     try {
       // The fast path hands data to the sink as it decodes; what comes back is the rest.
-      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, this.#sink) : p.decode(frame);
+      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, this.#events) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
@@ -363,7 +379,8 @@ export class Connection {
   #fail(reason: string, error: StreamClientError): void {
     this.#transition('failed', reason);
     this.#hooks.error(error);
-    this.#gate.reject(error);
+    this.#gate?.reject(error);
+    this.#gate = undefined;
   }
 
   /** Forget the current socket: listeners off, timers off, handshake aborted, parts told. */
@@ -397,7 +414,8 @@ export class Connection {
     this.#scheduler.closed();
     if (transport) this.#hooks.down();
     this.#transition(to, reason);
-    this.#gate.reject(new StreamClientError(code, to === 'closed' ? 'client closed' : 'client stopped'));
+    this.#gate?.reject(new StreamClientError(code, to === 'closed' ? 'client closed' : 'client stopped'));
+    this.#gate = undefined;
     await transport?.closeGracefully(1000, reason, this.#o.closeTimeoutMs, this.#tasks);
   }
 

@@ -1,4 +1,4 @@
-import type { Task, TaskRegistry } from '../core/tasks.js';
+import type { TaskRegistry, Timer } from '../core/tasks.js';
 
 /** What the heartbeat needs of a connection: three methods, not the connection. */
 export interface HeartbeatTarget {
@@ -26,7 +26,10 @@ export class Heartbeat {
   readonly #tasks: TaskRegistry;
   readonly #options: HeartbeatOptions;
   readonly #target: HeartbeatTarget;
-  #task: Task | undefined;
+  /** One timer, re-armed for each check and each probe: nothing is allocated per period but the clock's own handle. */
+  #timer: Timer | undefined;
+  /** Clock time of the outstanding probe; `undefined` while the timer waits for a check. */
+  #probedAt: number | undefined;
 
   constructor(options: HeartbeatOptions, tasks: TaskRegistry, target: HeartbeatTarget) {
     this.#options = options;
@@ -40,12 +43,24 @@ export class Heartbeat {
   }
 
   stop(): void {
-    this.#task?.cancel();
-    this.#task = undefined;
+    this.#timer?.cancel();
+    this.#probedAt = undefined;
   }
 
   #armCheck(ms: number): void {
-    this.#task = this.#tasks.timeout('heartbeat.check', ms, () => this.#check());
+    this.#probedAt = undefined;
+    (this.#timer ??= this.#tasks.timer('heartbeat.check', this.#due.bind(this))).arm(ms, 'heartbeat.check');
+  }
+
+  #due(): void {
+    const probedAt = this.#probedAt;
+    if (probedAt === undefined) return this.#check();
+    // Answered: the next check is due one interval after the last inbound frame.
+    if (this.#target.lastInboundAt() >= probedAt) this.#check();
+    else {
+      this.#probedAt = undefined;
+      this.#target.dead();
+    }
   }
 
   #check(): void {
@@ -57,13 +72,7 @@ export class Heartbeat {
   #probe(): void {
     const probedAt = this.#tasks.clock.now();
     this.#target.probe();
-    this.#task = this.#tasks.timeout('heartbeat.timeout', this.#options.timeoutMs, () => {
-      // Answered: the next check is due one interval after the last inbound frame.
-      if (this.#target.lastInboundAt() >= probedAt) this.#check();
-      else {
-        this.#task = undefined;
-        this.#target.dead();
-      }
-    });
+    this.#probedAt = probedAt;
+    this.#timer!.arm(this.#options.timeoutMs, 'heartbeat.timeout');
   }
 }

@@ -51,11 +51,16 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
  */
 export class Log {
   readonly #logger: Logger;
-  readonly redactor: Redactor;
+  #redactor: Redactor | undefined;
 
-  constructor(logger: Logger, redactor: Redactor = new Redactor()) {
+  constructor(logger: Logger, redactor?: Redactor) {
     this.#logger = logger;
-    this.redactor = redactor;
+    this.#redactor = redactor;
+  }
+
+  /** The redactor of this log's records; made on first use (a silent client may never need it). */
+  get redactor(): Redactor {
+    return (this.#redactor ??= new Redactor());
   }
 
   enabled(level: Level): boolean {

@@ -12,19 +12,21 @@ const MAX_SECRETS = 8;
  * URL is scrubbed too.
  */
 export class Redactor {
-  readonly #secrets: string[] = [];
+  /** Made on the first secret: a client without auth has none. */
+  #secrets: string[] | undefined;
 
   /** Remember a secret value so it is scrubbed wherever it appears. */
   add(secret: string | undefined): void {
-    if (!secret || secret.length < MIN_SECRET_LENGTH || this.#secrets.includes(secret)) return;
-    this.#secrets.push(secret);
-    if (this.#secrets.length > MAX_SECRETS) this.#secrets.shift();
+    if (!secret || secret.length < MIN_SECRET_LENGTH || this.#secrets?.includes(secret)) return;
+    const secrets = (this.#secrets ??= []);
+    secrets.push(secret);
+    if (secrets.length > MAX_SECRETS) secrets.shift();
   }
 
   /** Replace every known secret value in `text`. */
   scrub(text: string): string {
     let out = text;
-    for (const s of this.#secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    for (const s of this.#secrets ?? []) if (out.includes(s)) out = out.split(s).join(REDACTED);
     return out;
   }
 

@@ -1,6 +1,6 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
 import { hintedDelay, strategies } from './backoff.js';
-import type { BackoffOptions, BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
+import type { BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
 
 /** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
 export interface ReconnectOptions {
@@ -24,7 +24,10 @@ export interface ReconnectPlan {
   readonly delayMs: number;
 }
 
-/** Timer names in the {@link TaskRegistry}, for tests and `health()` debugging. */
+/**
+ * Timer names in the {@link TaskRegistry}, for tests and `health()` debugging. (`reset` is no
+ * longer a timer: uptime is measured from a timestamp; the name stays for compatibility.)
+ */
 export const RECONNECT_TIMERS = { attempt: 'reconnect.attempt', reset: 'reconnect.reset' } as const;
 
 /**
@@ -37,28 +40,27 @@ export class ReconnectScheduler {
   readonly #tasks: TaskRegistry;
   readonly #random: RandomSource;
   readonly #strategy: BackoffStrategy;
-  readonly #backoff: BackoffOptions;
-  readonly #maxAttempts: number;
-  readonly #resetAfterMs: number;
+  /** The (shared, validated) reconnect options: backoff inputs, maxAttempts, resetAfterMs. */
+  readonly #backoff: ReconnectOptions;
   #attempt = 0;
   #previousMs = 0;
   #pending: { task: Task; plan: ReconnectPlan } | undefined;
-  #resetTask: Task | undefined;
+  /** Clock time of the `opened()` that uptime counts from; `undefined` while not open. */
+  #openedAt: number | undefined;
 
   constructor(options: ReconnectOptions, tasks: TaskRegistry, random: RandomSource) {
     const { jitter } = options;
     const strategy = typeof jitter === 'function' ? jitter : Object.hasOwn(strategies, jitter) ? strategies[jitter] : undefined;
     if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
     this.#strategy = strategy;
-    this.#backoff = { initialDelayMs: options.initialDelayMs, maxDelayMs: options.maxDelayMs, factor: options.factor };
-    this.#maxAttempts = options.maxAttempts;
-    this.#resetAfterMs = options.resetAfterMs;
+    this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
     this.#tasks = tasks;
     this.#random = random;
   }
 
   /** Consecutive failed attempts so far: 0 after a reset, 1 once the first retry is scheduled. */
   get attempt(): number {
+    this.#settleUptime();
     return this.#attempt;
   }
 
@@ -75,7 +77,8 @@ export class ReconnectScheduler {
    */
   schedule(run: () => void, hintMs?: number): ReconnectPlan | undefined {
     if (this.#pending?.task.active) return this.#pending.plan;
-    if (this.#attempt >= this.#maxAttempts) return undefined;
+    this.#settleUptime();
+    if (this.#attempt >= this.#backoff.maxAttempts) return undefined;
     const attempt = ++this.#attempt;
     const delayMs = this.#delay(attempt, hintMs);
     this.#previousMs = delayMs;
@@ -96,26 +99,34 @@ export class ReconnectScheduler {
 
   /**
    * The connection is open: after `resetAfterMs` of uptime the counter resets to 0. A repeated
-   * call while the uptime timer runs keeps the first one (uptime started then).
+   * call while uptime is being measured keeps the first one (uptime started then). Uptime is a
+   * timestamp checked whenever the counter is read or used, not a timer: an open client holds
+   * one timer fewer.
    */
   opened(): void {
-    if (this.#resetTask?.active) return;
-    if (this.#resetAfterMs <= 0) return this.reset();
-    this.#resetTask = this.#tasks.timeout(RECONNECT_TIMERS.reset, this.#resetAfterMs, () => {
-      this.#resetTask = undefined;
-      this.#clearCounter();
-    });
+    this.#settleUptime();
+    if (this.#openedAt !== undefined) return;
+    if (this.#backoff.resetAfterMs <= 0) return this.reset();
+    this.#openedAt = this.#tasks.clock.now();
   }
 
-  /** The connection went down: uptime was too short (or irrelevant now), the counter stays. */
+  /** The connection went down: unless uptime reached `resetAfterMs`, the counter stays. */
   closed(): void {
-    this.#resetTask?.cancel();
-    this.#resetTask = undefined;
+    this.#settleUptime();
+    this.#openedAt = undefined;
   }
 
   /** Counter to 0 now (the user called `start()`). A pending attempt is left alone. */
   reset(): void {
     this.closed();
+    this.#clearCounter();
+  }
+
+  /** Apply the uptime reset if it is due (what a `resetAfterMs` timer would have done by now). */
+  #settleUptime(): void {
+    const at = this.#openedAt;
+    if (at === undefined || this.#tasks.clock.now() - at < this.#backoff.resetAfterMs) return;
+    this.#openedAt = undefined;
     this.#clearCounter();
   }
 

@@ -72,6 +72,9 @@ export interface ResolvedRegistryOptions {
   random: RandomSource;
 }
 
+/** The resolved retry policy when none is given: one frozen object shared by every registry. */
+const DEFAULT_RETRY: ResolvedRegistryOptions['retry'] = Object.freeze({ ...REGISTRY_DEFAULTS.retry, factor: 2 });
+
 function check(name: string, value: number, min: number, allowInfinity = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < min || (!allowInfinity && !Number.isFinite(value))) {
     throw new TypeError(`${name} must be a number >= ${min}${allowInfinity ? ' (Infinity allowed)' : ''}`);
@@ -84,7 +87,7 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
   const limits = protocol.limits ?? {};
   const ack = check('subscriptions.ackTimeoutMs', o.ackTimeoutMs ?? limits.ackTimeoutMs ?? REGISTRY_DEFAULTS.ackTimeoutMs, 0, true);
   const d = REGISTRY_DEFAULTS.retry;
-  const retry = {
+  const retry = o.retry === undefined ? DEFAULT_RETRY : {
     initialDelayMs: check('subscriptions.retry.initialDelayMs', o.retry?.initialDelayMs ?? d.initialDelayMs, 0),
     maxDelayMs: check('subscriptions.retry.maxDelayMs', o.retry?.maxDelayMs ?? d.maxDelayMs, 0),
     factor: 2,
@@ -99,7 +102,7 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
     if (o.fallback.timeoutMs !== undefined) check('fallback.timeoutMs', o.fallback.timeoutMs, 1);
     if (o.fallback.concurrency !== undefined) check('fallback.concurrency', o.fallback.concurrency, 1);
   }
-  return {
+  const resolved: ResolvedRegistryOptions = {
     ackTimeoutMs: ack > 0 && Number.isFinite(ack) ? ack : undefined,
     maxSubscriptions: check('subscriptions.maxSubscriptions', o.maxSubscriptions ?? limits.maxSubscriptions ?? Infinity, 0, true),
     subscribeIntervalMs: check('subscriptions.subscribeIntervalMs', o.subscribeIntervalMs ?? limits.subscribeIntervalMs ?? 0, 0),
@@ -107,4 +110,22 @@ export function resolveRegistryOptions(o: RegistryOptions, protocol: Protocol): 
     staleAfterMs,
     random: o.random ?? Math.random,
   };
+  // Registries resolved alike from the defaults share one frozen result. Only then: the memo
+  // must not keep anything of a user's (a custom retry policy or random source) alive.
+  if (resolved.retry !== DEFAULT_RETRY || resolved.random !== Math.random) return resolved;
+  if (lastResolved && sameOptions(lastResolved, resolved)) return lastResolved;
+  return (lastResolved = Object.freeze(resolved));
+}
+
+let lastResolved: ResolvedRegistryOptions | undefined;
+
+function sameOptions(a: ResolvedRegistryOptions, b: ResolvedRegistryOptions): boolean {
+  return (
+    a.ackTimeoutMs === b.ackTimeoutMs &&
+    a.maxSubscriptions === b.maxSubscriptions &&
+    a.subscribeIntervalMs === b.subscribeIntervalMs &&
+    a.retry === b.retry &&
+    a.staleAfterMs === b.staleAfterMs &&
+    a.random === b.random
+  );
 }

@@ -9,12 +9,17 @@ import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
 import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
+import { IDLE_LINK, RegistryHost, grantRegistryAccess } from './registry-host.js';
 import { ServerLink } from './server-link.js';
-import { StaleMonitor } from './stale.js';
-import { enterStale, recover, type StaleContext } from './stale-transitions.js';
+import { StaleMonitor, type StaleConfig } from './stale.js';
+import { recover } from './stale-transitions.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
 
 export type { RegistryDeps };
+
+/** The maps of a registry that never had an entry: shared, and never written (`add` replaces them first). */
+const NO_ENTRIES: Map<string, Entry> = new Map();
+const NO_TOPICS: Map<string, readonly Entry[]> = new Map();
 
 /**
  * The ref-counted subscription registry. Entries are keyed by topic + canonical params; N
@@ -30,16 +35,42 @@ export class SubscriptionRegistry {
   readonly #counters: Counters;
   readonly #onError: ((err: StreamClientError) => void) | undefined;
   readonly #o: ResolvedRegistryOptions;
-  readonly #entries = new Map<string, Entry>();
-  /** Copy-on-write lists: a dispatch loop keeps its snapshot. */
-  readonly #byTopic = new Map<string, readonly Entry[]>();
-  readonly #link: ServerLink;
-  readonly #stale: StaleMonitor;
+  /** `NO_ENTRIES` until the first `add()`. */
+  #entries = NO_ENTRIES;
+  /** Copy-on-write lists: a dispatch loop keeps its snapshot. `NO_TOPICS` until the first `add()`. */
+  #byTopic = NO_TOPICS;
+  /** `IDLE_LINK` until the first `add()`. */
+  #link = IDLE_LINK;
+  /** The attached session (the link gets it when it is made). */
+  #session: Session | undefined;
+  readonly #protocol: Protocol;
+  /** Made on the first `add()`, in the pause state the registry is in then. */
+  #stale: StaleMonitor | undefined;
+  readonly #staleConfig: StaleConfig | undefined;
+  #paused = false;
+  /** Clock time of the last `resume()` after a pause: silence counts from here. */
+  #resumedAt = 0;
   readonly #fallback: FallbackPoller | undefined;
   readonly #resumable: boolean;
-  readonly #staleCtx: StaleContext;
+  /**
+   * The host of the link, the stale monitor and the stale transitions; made on the first
+   * `add()` (everything that uses it runs only once an entry exists).
+   */
+  #staleCtx!: RegistryHost;
+  /** Given to handles; made on the first `add()`. */
+  #releaser: ((h: SubscriptionHandle) => void) | undefined;
   #errors = 0;
   #disposed = false;
+
+  static {
+    grantRegistryAccess({
+      setState: (r, e, to, extra) => r.#setState(e, to, extra),
+      fail: (r, e, err) => r.#fail(e, err),
+      entries: (r) => r.#entries,
+      byTopic: (r, topic) => r.#byTopic.get(topic),
+      resubscribe: (r, e) => r.#resubscribeStale(e),
+    });
+  }
 
   constructor(protocol: Protocol, deps: RegistryDeps) {
     const options = deps.options ?? {};
@@ -51,29 +82,12 @@ export class SubscriptionRegistry {
     this.#onError = deps.onError;
     this.#resumable = protocol.resumable === true;
     this.#o = resolveRegistryOptions(options, protocol);
-    this.#link = new ServerLink({
-      protocol,
-      options: this.#o,
-      tasks,
-      log,
-      counters,
-      host: {
-        setState: (e, to, extra) => this.#setState(e, to, extra),
-        fail: (e, err) => this.#fail(e, err),
-        byTopic: (topic) => this.#byTopic.get(topic),
-        byKey: (key) => this.#entries.get(key),
-      },
-    });
-    this.#stale = new StaleMonitor(options.stale, tasks, {
-      entries: this.#entries,
-      enterStale: (e, now) => enterStale(this.#staleCtx, e, now),
-      resubscribe: (e) => this.#resubscribeStale(e),
-    });
-    const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
-    const fallback = (this.#fallback = options.fallback
-      ? new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver })
-      : undefined);
-    this.#staleCtx = { log, counters, fallback, connected: () => this.attached, setState: (e, to) => this.#setState(e, to) };
+    this.#protocol = protocol;
+    this.#staleConfig = options.stale;
+    if (options.fallback) {
+      const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
+      this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
+    }
   }
 
   /** Entries (distinct server subscriptions), error ones included. */
@@ -83,7 +97,7 @@ export class SubscriptionRegistry {
 
   /** Whether a session is attached. */
   get attached(): boolean {
-    return this.#link.session !== undefined;
+    return this.#session !== undefined;
   }
 
   /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
@@ -94,6 +108,14 @@ export class SubscriptionRegistry {
     const ms = options.staleAfterMs;
     if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
     const { key, params } = identify(topic, options.params);
+    if (this.#entries === NO_ENTRIES) {
+      this.#entries = new Map();
+      this.#byTopic = new Map();
+      const host = (this.#staleCtx = new RegistryHost(this, this.#log, this.#counters));
+      host.fallback = this.#fallback;
+      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log: this.#log, counters: this.#counters, host });
+      if (this.#session) this.#link.attach(this.#session);
+    }
     let e = this.#entries.get(key);
     const isNew = e === undefined;
     if (!e) {
@@ -102,11 +124,11 @@ export class SubscriptionRegistry {
       this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
       this.#log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });
     }
-    const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, this.#release);
+    const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, (this.#releaser ??= (h) => this.#release(h)));
     e.handles = [...e.handles, handle];
     e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
     if (isNew || e.state === 'error') this.#want(e);
-    this.#stale.watch(e);
+    (this.#stale ??= this.#staleMonitor()).watch(e);
     return handle;
   }
 
@@ -114,7 +136,8 @@ export class SubscriptionRegistry {
   attach(session: Session): void {
     if (this.#disposed) return;
     this.detach();
-    this.#link.attach(session);
+    this.#session = session;
+    if (this.#link !== IDLE_LINK) this.#link.attach(session);
     for (const e of this.#entries.values()) {
       if (!this.#resumable) e.lastSeq = undefined; // an unresumed stream has its own numbering
       if (e.state !== 'error') this.#link.send(e);
@@ -123,7 +146,8 @@ export class SubscriptionRegistry {
 
   /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
   detach(): void {
-    if (!this.#link.session) return;
+    if (!this.#session) return;
+    this.#session = undefined;
     this.#link.detach(this.#entries.values());
     for (const e of this.#entries.values()) if (e.state === 'active') this.#setState(e, 'pending');
   }
@@ -167,13 +191,18 @@ export class SubscriptionRegistry {
 
   /** The user stopped the client: no stale sweeps and no fallback polls while stopped. */
   pause(): void {
-    this.#stale.pause();
+    this.#paused = true;
+    this.#stale?.pause();
     for (const e of this.#entries.values()) this.#fallback?.stop(e, 'stopped');
   }
 
   /** The user started the client again: staleness counts from now; stale topics poll again. */
   resume(): void {
-    this.#stale.resume(this.#tasks.clock.now());
+    if (this.#paused) {
+      this.#paused = false;
+      this.#resumedAt = this.#tasks.clock.now();
+      this.#stale?.resume(this.#resumedAt);
+    }
     for (const e of this.#entries.values()) if (e.state === 'stale') this.#fallback?.start(e);
   }
 
@@ -188,8 +217,9 @@ export class SubscriptionRegistry {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#stale.idle();
+    this.#stale?.idle();
     this.#fallback?.dispose();
+    this.#session = undefined;
     this.#link.detach(this.#entries.values());
     this.#link.dispose();
     for (const e of this.#entries.values()) {
@@ -201,7 +231,7 @@ export class SubscriptionRegistry {
     this.#errors = 0;
   }
 
-  readonly #release = (h: SubscriptionHandle): void => {
+  #release(h: SubscriptionHandle): void {
     const e = h.entry;
     if (e.closed) return;
     e.handles = e.handles.filter((x) => x !== h);
@@ -217,9 +247,9 @@ export class SubscriptionRegistry {
     this.#fallback?.stop(e, 'unsubscribed');
     this.#link.drop(e, true);
     if (e.state === 'error') this.#errors--;
-    if (this.#entries.size === 0) this.#stale.idle();
+    if (this.#entries.size === 0) this.#stale?.idle();
     this.#log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
-  };
+  }
 
   #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean, now: number): void {
     if (e.wire === 'idle') {
@@ -304,7 +334,15 @@ export class SubscriptionRegistry {
     const fields = { topic: e.topic, key: e.key, from, to, ...extra };
     if (to === 'error') this.#log.warn('subscription.state', fields);
     else this.#log.debug('subscription.state', fields);
-    if (to === 'pending' || to === 'active') this.#stale.watch(e);
+    if (to === 'pending' || to === 'active') this.#stale?.watch(e);
+  }
+
+  /** The stale monitor, made late but as if it had been there all along (same pause state, same count start). */
+  #staleMonitor(): StaleMonitor {
+    const monitor = new StaleMonitor(this.#staleConfig, this.#tasks, this.#staleCtx);
+    monitor.pause();
+    if (!this.#paused) monitor.resume(this.#resumedAt);
+    return monitor;
   }
 
   #resubscribeStale(e: Entry): void {

@@ -36,14 +36,14 @@ const MAX_ORPHAN_TOPICS = 1_024;
  */
 export class ServerLink {
   readonly #d: LinkDeps;
-  readonly #pacer: Pacer<Entry>;
-  /** Replies still due for subscribes of removed entries, by topic: swallowed, not misrouted. */
-  readonly #orphans = new Map<string, number>();
+  /** Made on the first send: a client that never subscribes holds no queue. */
+  #pacer: Pacer<Entry> | undefined;
+  /** Replies still due for subscribes of removed entries, by topic: swallowed, not misrouted. Made on the first orphan. */
+  #orphans: Map<string, number> | undefined;
   #session: Session | undefined;
 
   constructor(deps: LinkDeps) {
     this.#d = deps;
-    this.#pacer = new Pacer(deps.options.subscribeIntervalMs, deps.tasks, (e) => this.#transmit(e));
   }
 
   get session(): Session | undefined {
@@ -57,8 +57,8 @@ export class ServerLink {
   /** The session is gone: forget the queue and what the server held; nothing is sent. */
   detach(entries: Iterable<Entry>): void {
     this.#session = undefined;
-    this.#pacer.clear();
-    this.#orphans.clear();
+    this.#pacer?.clear();
+    this.#orphans?.clear();
     for (const e of entries) {
       cancelTimers(e);
       e.wire = 'idle';
@@ -70,20 +70,21 @@ export class ServerLink {
 
   /** Queue a subscribe (a no-op while detached: `attach` queues everything). */
   send(e: Entry): void {
-    if (this.#session) this.#pacer.push(e);
+    if (this.#session) (this.#pacer ??= new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x))).push(e);
   }
 
   /** The entry is leaving (removed or failed): unqueue, and unsubscribe if the server may hold it. */
   drop(e: Entry, unsubscribe: boolean): void {
-    this.#pacer.delete(e);
+    this.#pacer?.delete(e);
     cancelTimers(e);
     if (unsubscribe && this.#session && e.wire !== 'idle') {
       this.#sendUnsubscribe(e, this.#session);
       this.#d.counters.unsubscribes++;
     }
     if (e.outstanding > 0 && this.#session) {
-      if (this.#orphans.size >= MAX_ORPHAN_TOPICS) this.#orphans.clear();
-      this.#orphans.set(e.topic, (this.#orphans.get(e.topic) ?? 0) + e.outstanding);
+      const orphans = (this.#orphans ??= new Map());
+      if (orphans.size >= MAX_ORPHAN_TOPICS) orphans.clear();
+      orphans.set(e.topic, (orphans.get(e.topic) ?? 0) + e.outstanding);
     }
     e.outstanding = 0;
     e.wire = 'idle';
@@ -91,8 +92,8 @@ export class ServerLink {
 
   dispose(): void {
     this.#session = undefined;
-    this.#pacer.clear();
-    this.#orphans.clear();
+    this.#pacer?.clear();
+    this.#orphans?.clear();
   }
 
   /** The server holds it (ack, or data as an implicit ack). */
@@ -155,10 +156,10 @@ export class ServerLink {
     if (msg.key !== undefined) {
       e = this.#d.host.byKey(msg.key);
     } else if (msg.topic !== undefined) {
-      const orphans = this.#orphans.get(msg.topic);
+      const orphans = this.#orphans?.get(msg.topic);
       if (orphans !== undefined) {
-        if (orphans > 1) this.#orphans.set(msg.topic, orphans - 1);
-        else this.#orphans.delete(msg.topic);
+        if (orphans > 1) this.#orphans!.set(msg.topic, orphans - 1);
+        else this.#orphans!.delete(msg.topic);
         return undefined;
       }
       const list = this.#d.host.byTopic(msg.topic);

@@ -78,6 +78,30 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a started client with no subscription holds only the heartbeat timer, and subscribes fine later', async () => {
+    const { network, client, sent } = setup({ fallback: { fetch: async () => 0, intervalMs: 500 } });
+    await client.start();
+    await vi.advanceTimersByTimeAsync(3_000); // heartbeat rounds, past the stale threshold
+    for (const name of client.pendingTimerNames()) expect(['heartbeat.check', 'heartbeat.timeout']).toContain(name);
+    expect(client.pendingTimerNames().filter((n) => n.startsWith('heartbeat.'))).toHaveLength(1);
+    const got: unknown[] = [];
+    const stale = vi.fn();
+    client.subscribe('A', (d) => got.push(d), { onStale: stale });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent(network.last()).filter((m) => m.op === 'subscribe').map((m) => m.topic)).toEqual(['A']);
+    network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', seq: 1, data: 1 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(got).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(2_500); // silent past stale.afterMs: stale, served by the fallback
+    expect(stale).toHaveBeenCalledTimes(1);
+    expect(got[0]).toBe(1);
+    expect(got.slice(1).length).toBeGreaterThan(0);
+    expect(got.slice(1).every((d) => d === 0)).toBe(true); // polled values only
+    await client.close();
+    expect(client.pendingTimers).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('stop() keeps subscriptions; start() restores them exactly once', async () => {
     const { network, client, sent } = setup();
     client.subscribe('A', () => {});

@@ -23,6 +23,20 @@ describe('resolveOptions', () => {
     expect(o.fallback).toBeUndefined();
   });
 
+  it('clients without a value for a group share the frozen default (and the default protocol); a value gets its own copy', () => {
+    const a = resolveOptions({ url: 'ws://127.0.0.1:1' });
+    const b = resolveOptions({ url: 'ws://127.0.0.1:2', reconnect: { maxDelayMs: 9_000 } });
+    expect(a.reconnect).toBe(DEFAULTS.reconnect);
+    expect(a.stale).toBe(DEFAULTS.stale);
+    expect(a.subscriptions).toBe(DEFAULTS.subscriptions);
+    expect(Object.isFrozen(DEFAULTS.reconnect)).toBe(true);
+    expect(Object.isFrozen(a.protocol)).toBe(true);
+    expect(b.protocol).toBe(a.protocol);
+    expect(b.reconnect).not.toBe(DEFAULTS.reconnect);
+    expect(b.reconnect).toEqual({ ...DEFAULTS.reconnect, maxDelayMs: 9_000 });
+    expect(DEFAULTS.reconnect.maxDelayMs).toBe(8_000); // the user's value did not leak into the shared default
+  });
+
   it('names the option in every error', () => {
     rejects(undefined, 'options');
     rejects({}, 'url');

@@ -70,4 +70,46 @@ describe('TaskRegistry', () => {
       expect(timeouts()).toBe(before);
     }
   });
+
+  it('a timer re-arms (renamed, replacing its pending run), is cancellable, and is dead after dispose', () => {
+    const tasks = new TaskRegistry(systemClock);
+    const fn = vi.fn();
+    const timer = tasks.timer('a', fn);
+    expect(timer.active).toBe(false);
+    expect(tasks.size).toBe(0);
+    timer.arm(100);
+    timer.arm(50, 'b'); // replaces the pending run
+    expect(tasks.names()).toEqual(['b']);
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(50);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(timer.active).toBe(false);
+    vi.advanceTimersByTime(100);
+    expect(fn).toHaveBeenCalledTimes(1);
+    timer.arm(10);
+    timer.cancel();
+    expect(tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    timer.arm(10);
+    tasks.dispose();
+    expect(timer.active).toBe(false);
+    timer.arm(10);
+    expect(timer.active).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(100);
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
+
+  it('a timer may re-arm itself from its own callback', () => {
+    const tasks = new TaskRegistry(systemClock);
+    let runs = 0;
+    const timer = tasks.timer('tick', () => {
+      if (++runs < 3) timer.arm(10);
+    });
+    timer.arm(10);
+    vi.advanceTimersByTime(100);
+    expect(runs).toBe(3);
+    expect(tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

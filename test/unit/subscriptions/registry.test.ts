@@ -197,3 +197,92 @@ describe('dispose', () => {
     expect(() => registry.add('D', noop)).toThrow(/closed/);
   });
 });
+
+describe('a registry that has never had an entry (its parts are made on the first add)', () => {
+  it('holds no timer, ignores replies and data, and sends nothing while attached', () => {
+    const { registry, attach, server, tasks, counters } = registryHarness({ stale: { afterMs: 1_000 }, subscribeIntervalMs: 100 });
+    const s = attach();
+    server({ op: 'error', code: 'boom', message: 'connection-level' }); // no topic: the connection's own
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'data', topic: 'A', data: 1 });
+    vi.advanceTimersByTime(60_000);
+    expect(s.frames).toEqual([]);
+    expect(tasks.size).toBe(0);
+    expect(registry.size).toBe(0);
+    expect(counters.lateFramesDropped).toBe(1);
+    registry.detach();
+    registry.dispose();
+    expect(tasks.size).toBe(0);
+  });
+
+  it('the first add after attach subscribes (paced), acks, delivers, goes stale and recovers', () => {
+    const { registry, attach, server, tasks, counters } = registryHarness({ stale: { afterMs: 1_000 }, subscribeIntervalMs: 100, ackTimeoutMs: 5_000 });
+    const s = attach();
+    const got: unknown[] = [];
+    const stale = vi.fn();
+    registry.add('A', (d) => got.push(d), { onStale: stale });
+    registry.add('B', noop);
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A']);
+    vi.advanceTimersByTime(100);
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A', 'B']);
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'data', topic: 'A', data: 1, seq: 1 });
+    expect(got).toEqual([1]);
+    expect(registry.topicCounts()).toMatchObject({ active: 1, pending: 1 });
+    vi.advanceTimersByTime(1_500);
+    expect(stale).toHaveBeenCalledTimes(1);
+    server({ op: 'data', topic: 'A', data: 2, seq: 2 });
+    expect(got).toEqual([1, 2]);
+    expect(counters.staleRecovered).toBe(1);
+    registry.dispose();
+    expect(tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a first add while paused (client stopped) arms no stale sweep until resume, then goes stale on time', () => {
+    const { registry, tasks } = registryHarness({ stale: { afterMs: 1_000 } });
+    registry.pause();
+    const stale = vi.fn();
+    registry.add('A', noop, { onStale: stale });
+    vi.advanceTimersByTime(5_000);
+    expect(tasks.size).toBe(0);
+    expect(stale).not.toHaveBeenCalled();
+    registry.resume();
+    expect(tasks.names()).toEqual(['stale.sweep']);
+    vi.advanceTimersByTime(999);
+    expect(stale).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(300);
+    expect(stale).toHaveBeenCalledTimes(1);
+    registry.pause();
+    expect(tasks.size).toBe(0);
+    registry.dispose();
+  });
+
+  it('a reply still due for a removed entry is swallowed, not given to a new entry on its topic', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop).unsubscribe(); // subscribe went out, its ack is still due
+    const sub = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' }); // the orphan's ack
+    expect(sub.state).toBe('pending');
+    server({ op: 'subscribed', topic: 'A' });
+    expect(sub.state).toBe('active');
+  });
+});
+
+describe('resolved registry options', () => {
+  it('registries on the defaults share one frozen resolution; a custom retry or random gets its own', async () => {
+    const { resolveRegistryOptions } = await import('../../../src/subscriptions/options.js');
+    const p = jsonProtocol();
+    const a = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
+    const b = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
+    expect(b).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(resolveRegistryOptions({ stale: { afterMs: 5_000 } }, p)).not.toBe(a);
+    const custom = resolveRegistryOptions({ retry: { maxAttempts: 2 } }, p);
+    expect(custom.retry.maxAttempts).toBe(2);
+    expect(Object.isFrozen(custom)).toBe(false);
+    const rnd = () => 0.5;
+    expect(resolveRegistryOptions({ random: rnd }, p).random).toBe(rnd);
+  });
+});

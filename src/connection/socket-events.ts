@@ -1,0 +1,100 @@
+import type { DataSink, Frame } from '../protocol/types.js';
+import type { Connection, Session } from './connection.js';
+import type { HeartbeatTarget } from './heartbeat.js';
+import type { Transport, TransportHandlers } from './transport.js';
+
+/** The connection internals these objects reach through, granted once by `Connection`'s static block. */
+export interface ConnectionAccess {
+  write(c: Connection, gen: number, frame: Frame): void;
+  token(c: Connection): string | undefined;
+  open(c: Connection, t: Transport): void;
+  frame(c: Connection, t: Transport, frame: Frame): void;
+  data(c: Connection, topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
+  close(c: Connection, t: Transport, code: number, reason: string): void;
+  error(c: Connection, t: Transport, err: unknown): void;
+  pong(c: Connection): void;
+  lastInboundAt(c: Connection): number;
+  probe(c: Connection): void;
+  dead(c: Connection): void;
+}
+
+let access: ConnectionAccess;
+
+/** @internal Called once, by `Connection`'s static block. */
+export function grantConnectionAccess(a: ConnectionAccess): void {
+  access = a;
+}
+
+/**
+ * The connection's side of its sockets, of its heartbeat and of the protocol's data sink: one object per connection with
+ * prototype methods, made once (not one set of closures per connect). Socket events are
+ * acted on only while their transport is the current one: a late event of an old socket is
+ * dropped here.
+ */
+export class SocketEvents implements TransportHandlers, HeartbeatTarget, DataSink {
+  readonly #c: Connection;
+
+  constructor(c: Connection) {
+    this.#c = c;
+  }
+
+  open(t: Transport): void {
+    access.open(this.#c, t);
+  }
+
+  frame(t: Transport, frame: Frame): void {
+    access.frame(this.#c, t, frame);
+  }
+
+  /** The protocol's `decodeInto` sink: stream data of the frame being decoded. */
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
+    access.data(this.#c, topic, key, data, seq);
+  }
+
+  close(t: Transport, code: number, reason: string): void {
+    access.close(this.#c, t, code, reason);
+  }
+
+  error(t: Transport, err: unknown): void {
+    access.error(this.#c, t, err);
+  }
+
+  pong(): void {
+    access.pong(this.#c);
+  }
+
+  lastInboundAt(): number {
+    return access.lastInboundAt(this.#c);
+  }
+
+  probe(): void {
+    access.probe(this.#c);
+  }
+
+  dead(): void {
+    access.dead(this.#c);
+  }
+}
+
+/**
+ * The session handed to `ready()`: writes to the socket of its own generation for as long as
+ * that generation is current; `token` follows an in-band re-auth. A class, not a literal with
+ * a getter and closures: an open client holds one for its whole life.
+ */
+export class LiveSession implements Session {
+  readonly #conn: Connection;
+  readonly #gen: number;
+
+  constructor(conn: Connection, gen: number) {
+    this.#conn = conn;
+    this.#gen = gen;
+  }
+
+  send(frame: Frame): void {
+    access.write(this.#conn, this.#gen, frame);
+  }
+
+  get token(): string | undefined {
+    return access.token(this.#conn);
+  }
+}
