@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
 
@@ -114,11 +115,16 @@ class NodeWsTransport implements Transport {
     this.#ws = owned;
     this.#h = h;
     owned[OWNER] = this;
-    ws.on('open', NodeWsTransport.#onOpen);
-    ws.on('message', NodeWsTransport.#onMessage);
-    ws.on('close', NodeWsTransport.#onClose);
-    ws.on('error', NodeWsTransport.#onError);
-    ws.on('pong', NodeWsTransport.#onPong);
+    // Node's EventEmitter (the `ws` package) calls a listener with `this` = the socket, so the
+    // shared listeners find their transport; any other ws-shaped emitter gets its own closures.
+    const shared = ws instanceof EventEmitter;
+    const on = (event: string, fn: (this: OwnedWs, ...args: any[]) => void): unknown =>
+      ws.on(event, shared ? fn : (...args: unknown[]) => fn.apply(owned, args));
+    on('open', NodeWsTransport.#onOpen);
+    on('message', NodeWsTransport.#onMessage);
+    on('close', NodeWsTransport.#onClose);
+    on('error', NodeWsTransport.#onError);
+    on('pong', NodeWsTransport.#onPong);
   }
 
   send(frame: Frame): void {
