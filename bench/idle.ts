@@ -154,9 +154,10 @@ async function measureOnce(kind: IdleKind, url: string, count: number): Promise<
 }
 
 /** Rounds interleave the kinds (rotating order); each value is one round's (heap + external) / N. */
-export async function runIdle(server: BenchServer, ours: Ours, opts: { connections: number; rounds: number; log: (s: string) => void }): Promise<IdleResult[]> {
+export async function runIdle(server: BenchServer, ours: Ours, opts: { connections: number; rounds: number; log: (s: string) => void; only?: readonly string[] }): Promise<IdleResult[]> {
   const url = server.url('/idle');
-  const results = idleKinds(ours).map((kind): IdleResult => ({ kind, bytesPerConn: [], heapPerConn: [], failures: [] }));
+  const kinds = idleKinds(ours).filter((k) => !opts.only || opts.only.includes(k.id));
+  const results = kinds.map((kind): IdleResult => ({ kind, bytesPerConn: [], heapPerConn: [], failures: [] }));
   // Warm-up: load every module and JIT the connect paths, so the first kind measured pays nothing extra.
   for (const r of results) await measureOnce(r.kind, url, 20).catch((e) => r.failures.push(`warm-up: ${(e as Error).message}`));
   for (let round = 0; round < opts.rounds; round++) {
