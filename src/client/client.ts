@@ -42,10 +42,6 @@ class ClientHooks implements ConnectionHooks {
     authOf(this.#c)?.start();
   }
 
-  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt: number): void {
-    registryOf(this.#c).route(topic, key, data, seq, receivedAt);
-  }
-
   message(m: Inbound): void {
     registryOf(this.#c).handle(m);
   }
@@ -133,6 +129,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       log,
       counters,
       hooks,
+      sink: this.#registry, // stream data goes straight from the protocol to the registry
     });
   }
 

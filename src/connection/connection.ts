@@ -4,7 +4,7 @@ import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { defaultCloseKind } from '../protocol/close-codes.js';
-import type { CloseKind, DataSink, Frame, Inbound, Protocol } from '../protocol/types.js';
+import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protocol/types.js';
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
@@ -25,9 +25,6 @@ export interface ConnectionHooks {
   credential(signal: AbortSignal): Promise<string | undefined>;
   /** Handshake done, before `open` is announced: resubscribe, flush the outbox. */
   ready(session: Session): void;
-  /** Stream data, with the frame's receive time (one clock read per frame, shared down the
-   * data path). Called straight from the protocol's `decodeInto` when it has one. */
-  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt: number): void;
   /** Other inbound messages that are not the connection's own (acks, topic errors). */
   message(msg: Inbound): void;
   /** The session is gone, whatever the reason. */
@@ -71,6 +68,7 @@ export class Connection {
   readonly #tasks: TaskRegistry;
   readonly #scheduler: ReconnectScheduler;
   readonly #hooks: ConnectionHooks;
+  readonly #sink: StreamSink;
   readonly #log: Log;
   readonly #counters: Counters;
   readonly #heartbeat: Heartbeat | undefined;
@@ -121,11 +119,12 @@ export class Connection {
   }
 
 
-  constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; log: Log; counters: Counters }) {
+  constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters }) {
     this.#o = o;
     this.#tasks = deps.tasks;
     this.#scheduler = deps.scheduler;
     this.#hooks = deps.hooks;
+    this.#sink = deps.sink;
     this.#log = deps.log;
     this.#counters = deps.counters;
     this.#since = deps.tasks.clock.now();
@@ -288,20 +287,23 @@ export class Connection {
     return (this.#lastInboundAt = clock.now());
   }
 
-  /** Stream data of the current frame (from `decodeInto`); its receive time is `#lastInboundAt`. */
+  /** Stream data that arrives during the handshake (from `decodeInto`): the handshake's to read. */
   #data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
-    if (this.#control !== undefined && this.#state === 'authenticating') return this.#control.push(dataInbound(topic, key, data, seq));
-    this.#hooks.data(topic, key, data, seq, this.#lastInboundAt);
+    this.#control?.push(dataInbound(topic, key, data, seq));
   }
 
   #frame(frame: Frame): void {
     const now = this.#clockFresh ? this.#lastInboundAt : this.#readClock();
     this.#counters.messagesIn++;
     const p = this.#o.protocol;
+    const sink = this.#sink;
+    sink.receivedAt = now;
     let decoded;
     try {
-      // The fast path hands data to the sink as it decodes; what comes back is the rest.
-      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, this.#events) : p.decode(frame);
+      // The fast path hands data to the sink as it decodes; what comes back is the rest. During
+      // the handshake, data goes to the handshake (through `#data`) like any other message.
+      const handshaking = this.#control !== undefined && this.#state === 'authenticating';
+      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, handshaking ? this.#events : sink) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
@@ -310,11 +312,11 @@ export class Connection {
       return;
     }
     if (decoded === undefined) return;
-    if ('type' in decoded) this.#inbound(decoded as Inbound, now);
-    else for (const m of decoded as readonly Inbound[]) this.#inbound(m, now);
+    if ('type' in decoded) this.#inbound(decoded as Inbound);
+    else for (const m of decoded as readonly Inbound[]) this.#inbound(m);
   }
 
-  #inbound(m: Inbound, now: number): void {
+  #inbound(m: Inbound): void {
     switch (m.type) {
       case 'ping':
         if (m.reply !== undefined) this.#transport?.send(m.reply);
@@ -332,7 +334,7 @@ export class Connection {
         return;
       default:
         if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
-        if (m.type === 'data') return this.#hooks.data(m.topic, m.key, m.data, m.seq, now);
+        if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq);
         if (this.#unproven && m.type === 'subscribed') {
           this.#unproven = false;
           this.#hooks.accepted();

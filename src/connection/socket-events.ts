@@ -46,7 +46,7 @@ export class SocketEvents implements TransportHandlers, HeartbeatTarget, DataSin
     access.frame(this.#c, t, frame);
   }
 
-  /** The protocol's `decodeInto` sink: stream data of the frame being decoded. */
+  /** The `decodeInto` sink during a handshake: data goes to the handshake like any other message. */
   data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
     access.data(this.#c, topic, key, data, seq);
   }

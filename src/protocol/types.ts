@@ -59,6 +59,15 @@ export interface DataSink {
   data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
 }
 
+/**
+ * Where the client's stream data goes (its subscription registry). The connection sets
+ * `receivedAt` (the frame's receive time) before each frame is decoded, so `decodeInto` can
+ * hand data straight to `data` with nothing in between.
+ */
+export interface StreamSink extends DataSink {
+  receivedAt: number;
+}
+
 /** The socket as a protocol sees it during the handshake or an in-band re-auth. */
 export interface HandshakeIO {
   readonly token: string | undefined;

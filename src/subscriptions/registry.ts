@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { Inbound, Protocol } from '../protocol/types.js';
+import type { Inbound, Protocol, StreamSink } from '../protocol/types.js';
 import { identify } from './canonical-key.js';
 import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
@@ -28,7 +28,7 @@ const NO_TOPICS: Map<string, readonly Entry[]> = new Map();
  * if a subscribe went out on this session — so after any burst the server holds exactly the
  * registry's non-error keys. Data is routed by `key`, else by `topic` (one Map lookup).
  */
-export class SubscriptionRegistry {
+export class SubscriptionRegistry implements StreamSink {
   readonly #tasks: TaskRegistry;
   readonly #clock: Clock;
   readonly #log: Log;
@@ -152,11 +152,16 @@ export class SubscriptionRegistry {
     for (const e of this.#entries.values()) if (e.state === 'active') this.#setState(e, 'pending');
   }
 
+  /** The receive time of the frame being delivered: set by the connection before each decode. */
+  receivedAt = 0;
+
   /**
-   * Route stream data: by `key` to one entry, else by `topic` (one Map lookup); then a seq
-   * check, a timestamp, the handles. No allocation but the `meta` each callback receives.
+   * Stream data, as a protocol's `decodeInto` hands it over (the connection's `StreamSink`):
+   * by `key` to one entry, else by `topic` (one Map lookup); then a seq check, a timestamp,
+   * the handles. No allocation but the `meta` each callback receives.
    */
-  route(topic: string, key: string | undefined, data: unknown, seq: number | undefined, now: number): void {
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
+    const now = this.receivedAt;
     if (key !== undefined) {
       const e = this.#entries.get(key);
       if (e !== undefined) this.#deliver(e, data, seq, true, now);
@@ -166,6 +171,12 @@ export class SubscriptionRegistry {
     const list = this.#byTopic.get(topic);
     if (list === undefined) this.#counters.lateFramesDropped++;
     else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, data, seq, false, now);
+  }
+
+  /** `data` with an explicit receive time. */
+  route(topic: string, key: string | undefined, data: unknown, seq: number | undefined, now: number): void {
+    this.receivedAt = now;
+    this.data(topic, key, data, seq);
   }
 
   /** Route one inbound message: data (see `route`), acks, errors and completes. */

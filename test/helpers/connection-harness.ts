@@ -8,6 +8,7 @@ import { TaskRegistry } from '../../src/core/tasks.js';
 import { createCounters } from '../../src/observe/counters.js';
 import { Log, type Logger } from '../../src/observe/log.js';
 import { jsonProtocol } from '../../src/protocol/json.js';
+import type { StreamSink } from '../../src/protocol/types.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../src/reconnect/scheduler.js';
 import { createMemoryNetwork, type MemoryNetworkOptions } from '../../src/testing/memory.js';
 import { speakJson, type JsonPeerBehaviour } from './memory-json.js';
@@ -43,13 +44,20 @@ export function connectionHarness(h: HarnessOptions = {}) {
   const hooks: ConnectionHooks = {
     credential: vi.fn(async () => (typeof h.token === 'function' ? h.token() : h.token)),
     ready: vi.fn(),
-    data: (topic, key, data, seq, receivedAt) => messages.push({ type: 'data', topic, key, data, seq, receivedAt }),
     message: (m) => messages.push(m),
     down: vi.fn(),
     accepted: vi.fn(),
     authRejected: h.authRejected ?? (() => 'retry'),
     transition: (c) => changes.push(c),
     error: (e) => errors.push(e),
+  };
+  /** Stream data as the registry would receive it, with the receive time the connection set. */
+  const sink: StreamSink & { onData?: () => void } = {
+    receivedAt: 0,
+    data(topic, key, data, seq) {
+      messages.push({ type: 'data', topic, key, data, seq, receivedAt: this.receivedAt });
+      this.onData?.();
+    },
   };
   const scheduler = new ReconnectScheduler(
     { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', maxAttempts: Infinity, resetAfterMs: 5_000, ...h.reconnect },
@@ -67,7 +75,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
       heartbeat: false,
       ...h.connection,
     },
-    { tasks, scheduler, hooks, log, counters },
+    { tasks, scheduler, hooks, sink, log, counters },
   );
   return {
     network,
@@ -78,6 +86,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
     errors,
     messages,
     hooks,
+    sink,
     connection,
     states: () => changes.map((c) => c.to),
   };

@@ -161,10 +161,8 @@ describe('Connection state machine', () => {
     const h = connectionHarness();
     await h.connection.start(); // bounded by the connect and handshake timeouts (1 s each)
     const peer = h.network.last()!;
-    const record = h.hooks.data;
     let first = true;
-    h.hooks.data = (...args) => {
-      record(...args);
+    h.sink.onData = () => {
       if (!first) return;
       first = false;
       const t = Date.now(); // the first callback runs 2 ms: a per-frame read would see it
