@@ -12,10 +12,12 @@ export interface BenchArgs {
   simClients: number;
   /** Sections to run: dispatch, idle, sim, render, micro (all when empty). */
   only: Set<string>;
+  /** Client kinds of the dispatch sections to run, by id (all when empty). */
+  kinds: Set<string>;
   out: string;
 }
 
-/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--out FILE`. */
+/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--kinds a,b`, `--out FILE`. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
@@ -40,6 +42,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     connections: int('connections', quick ? 200 : 500),
     simClients: int('sim-clients', 1_000),
     only: new Set(only ? only.split(',').map((s) => s.trim()).filter(Boolean) : []),
+    kinds: new Set((get('kinds') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     out: get('out') ?? (quick ? 'bench/RESULTS.quick.md' : 'bench/RESULTS.md'),
   };
 }
