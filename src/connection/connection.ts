@@ -1,5 +1,4 @@
 import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
-import { isRealTime } from '../core/clock.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
@@ -8,6 +7,7 @@ import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protoco
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
+import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
 import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
@@ -83,15 +83,7 @@ export class Connection {
   #deadline: Task | undefined;
   #control: ControlChannel | undefined;
   #token: string | undefined;
-  #lastInboundAt = 0;
-  /** `#lastInboundAt` was read in the current job: frames of one socket read share it. */
-  #clockFresh = false;
-  /** Connections whose clock read is fresh; one microtask for all of them marks them stale. */
-  static readonly #fresh: Connection[] = [];
-  static readonly #staleAll = (): void => {
-    for (const c of Connection.#fresh) c.#clockFresh = false;
-    Connection.#fresh.length = 0;
-  };
+  readonly #inboundAt = new InboundClock();
   #retryHintMs: number | undefined;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
@@ -109,9 +101,9 @@ export class Connection {
         t === c.#transport &&
         c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
       pong: (c) => {
-        c.#lastInboundAt = c.#tasks.clock.now();
+        c.#inboundAt.touch(c.#tasks.clock);
       },
-      lastInboundAt: (c) => c.#lastInboundAt,
+      lastInboundAt: (c) => c.#inboundAt.last,
       probe: (c) => c.#probe(),
       dead: (c) =>
         c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
@@ -134,7 +126,7 @@ export class Connection {
 
   get state(): ConnectionState { return this.#state; }
   get since(): number { return this.#since; }
-  get lastMessageAt(): number | undefined { return this.#lastInboundAt || undefined; }
+  get lastMessageAt(): number | undefined { return this.#inboundAt.last || undefined; }
   get attempt(): number { return this.#scheduler.attempt; }
 
   /** Connect (or join the connect in progress). Resolves on open; rejects when it gives up. */
@@ -228,7 +220,7 @@ export class Connection {
 
   async #handshake(gen: number): Promise<void> {
     this.#deadline?.cancel();
-    this.#lastInboundAt = this.#tasks.clock.now();
+    this.#inboundAt.touch(this.#tasks.clock);
     this.#transition('authenticating', 'socket-open');
     const abort = this.#attemptAbort ?? new AbortController();
     const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
@@ -273,27 +265,13 @@ export class Connection {
     return { kind: 'retry', reason: 'handshake-failed', error };
   }
 
-  /**
-   * In real time, one clock read per job, not per frame: `ws` hands every frame of one socket
-   * read over in one synchronous run, and they were received at that moment; a microtask lets
-   * the next job read again. Under fake timers or a custom clock: one read per frame.
-   */
-  #readClock(): number {
-    const clock = this.#tasks.clock;
-    if (isRealTime(clock)) {
-      this.#clockFresh = true;
-      if (Connection.#fresh.push(this) === 1) queueMicrotask(Connection.#staleAll);
-    }
-    return (this.#lastInboundAt = clock.now());
-  }
-
   /** Stream data that arrives during the handshake (from `decodeInto`): the handshake's to read. */
   #data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
     this.#control?.push(dataInbound(topic, key, data, seq));
   }
 
   #frame(frame: Frame): void {
-    const now = this.#clockFresh ? this.#lastInboundAt : this.#readClock();
+    const now = this.#inboundAt.frame(this.#tasks.clock);
     this.#counters.messagesIn++;
     const p = this.#o.protocol;
     const sink = this.#sink;
