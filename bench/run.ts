@@ -216,7 +216,7 @@ function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: 
         ? [
             '',
             `Order matters. This section runs first, in a process that has made no client yet. Measured again in the same process after the dispatch sections: ${kb(median(after.bytesPerConn))} per connection (min–max ${range(after.bytesPerConn, kb)}). ` +
-              'With the dispatch sections first (the order of an earlier version of this bench, `--only dispatch,idle`), it measured 8.0–8.2 KB: a heap snapshot then showed the Connection and SubscriptionRegistry instances with ~1.6 KB out-of-object property stores each (V8 dictionary mode) instead of in-object fields. The layout V8 settles on for these classes depends on the first instances a process makes (here: eight busy clients of two configurations); a smaller reproduction did not show it. Left open.',
+              'With the dispatch sections first (the order of an earlier version of this bench, `--only dispatch,idle`), it measured 8.0–8.2 KB: a heap snapshot then showed the Connection and SubscriptionRegistry instances with ~1.6 KB out-of-object property stores each (V8 dictionary mode) instead of in-object fields, and `%HasFastProperties` was false for every Connection from the seventh the process made on (where V8 ends in-object slack tracking for a class), after the first clients of two configurations had run and closed. Dispatch was slower in that state too (0.84x instead of 0.92–0.95x). A script making the same clients in the same order outside this harness did not reproduce it. Left open.',
           ]
         : []),
     ].join('\n'),
