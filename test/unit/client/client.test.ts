@@ -51,6 +51,28 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(network.live()).toHaveLength(0);
   });
 
+  it('a topic fed all through one synchronous fake-time advance never goes stale', async () => {
+    const network = createMemoryNetwork({ latencyMs: 10, onConnection: (peer) => speakJson(peer) });
+    const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, stale: { afterMs: 1_000 }, heartbeat: false });
+    const stale: number[] = [];
+    client.subscribe('A', () => {}, { onStale: () => stale.push(Date.now()) });
+    const started = client.start();
+    await vi.advanceTimersByTimeAsync(100);
+    await started;
+    const peer = network.last()!;
+    let seq = 0;
+    const feed = setInterval(() => peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: ++seq, data: seq })), 200);
+    vi.advanceTimersByTime(5_000); // every delivery and every stale sweep runs inside this one call
+    clearInterval(feed);
+    expect(seq).toBeGreaterThanOrEqual(24);
+    expect(stale).toEqual([]);
+    vi.advanceTimersByTime(1_500); // the feed stopped: now it goes stale
+    expect(stale).toHaveLength(1);
+    const closed = client.close();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await closed;
+  });
+
   it('by default a lone drop retries within 1.5–4.5 s, and a failed retry waits no longer than 8 s', async () => {
     for (const [r, first] of [[0, 1_500], [0.999, 1_500 + 0.999 * 3_000]] as const) {
       let down = false; // then the server refuses every new socket
