@@ -61,7 +61,6 @@ export class Connection {
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
       open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
-      data: (c, topic, key, data, seq) => c.#data(topic, key, data, seq),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
       error: (c, t, err) =>
         t === c.#transport &&
@@ -75,7 +74,6 @@ export class Connection {
         c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
     });
   }
-
 
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters }) {
     this.#o = o;
@@ -231,11 +229,6 @@ export class Connection {
     return { kind: 'retry', reason: 'handshake-failed', error };
   }
 
-  /** Stream data that arrives during the handshake (from `decodeInto`): the handshake's to read. */
-  #data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
-    this.#control?.push(dataInbound(topic, key, data, seq));
-  }
-
   #frame(frame: Frame): void {
     const now = this.#inboundAt.frame(this.#tasks.clock);
     this.#counters.messagesIn++;
@@ -245,9 +238,9 @@ export class Connection {
     let decoded;
     try {
       // The fast path hands data to the sink as it decodes; what comes back is the rest. During
-      // the handshake, data goes to the handshake (through `#data`) like any other message.
+      // the handshake every message, data too, is the handshake's: plain `decode`, see #inbound.
       const handshaking = this.#control !== undefined && this.#state === 'authenticating';
-      decoded = p.decodeInto !== undefined ? p.decodeInto(frame, handshaking ? this.#events : sink) : p.decode(frame);
+      decoded = p.decodeInto !== undefined && !handshaking ? p.decodeInto(frame, sink) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
@@ -375,9 +368,4 @@ export class Connection {
     this.#log.info('connection.state', change);
     this.#hooks.transition(change);
   }
-}
-
-/** The `Inbound` the fast path did not allocate, for the rare consumer that needs one. */
-function dataInbound(topic: string, key: string | undefined, data: unknown, seq: number | undefined): Inbound {
-  return { type: 'data', topic, data, ...(key === undefined ? {} : { key }), ...(seq === undefined ? {} : { seq }) };
 }

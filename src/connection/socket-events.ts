@@ -1,4 +1,4 @@
-import type { DataSink, Frame } from '../protocol/types.js';
+import type { Frame } from '../protocol/types.js';
 import type { Connection, Session } from './connection.js';
 import type { HeartbeatTarget } from './heartbeat.js';
 import type { Transport, TransportHandlers } from './transport.js';
@@ -9,7 +9,6 @@ export interface ConnectionAccess {
   token(c: Connection): string | undefined;
   open(c: Connection, t: Transport): void;
   frame(c: Connection, t: Transport, frame: Frame): void;
-  data(c: Connection, topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
   close(c: Connection, t: Transport, code: number, reason: string): void;
   error(c: Connection, t: Transport, err: unknown): void;
   pong(c: Connection): void;
@@ -26,12 +25,12 @@ export function grantConnectionAccess(a: ConnectionAccess): void {
 }
 
 /**
- * The connection's side of its sockets, of its heartbeat and of the protocol's data sink: one object per connection with
+ * The connection's side of its sockets and of its heartbeat: one object per connection with
  * prototype methods, made once (not one set of closures per connect). Socket events are
  * acted on only while their transport is the current one: a late event of an old socket is
  * dropped here.
  */
-export class SocketEvents implements TransportHandlers, HeartbeatTarget, DataSink {
+export class SocketEvents implements TransportHandlers, HeartbeatTarget {
   readonly #c: Connection;
 
   constructor(c: Connection) {
@@ -44,11 +43,6 @@ export class SocketEvents implements TransportHandlers, HeartbeatTarget, DataSin
 
   frame(t: Transport, frame: Frame): void {
     access.frame(this.#c, t, frame);
-  }
-
-  /** The `decodeInto` sink during a handshake: data goes to the handshake like any other message. */
-  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
-    access.data(this.#c, topic, key, data, seq);
   }
 
   close(t: Transport, code: number, reason: string): void {

@@ -108,7 +108,8 @@ export interface Protocol {
   /**
    * Optional fast path of `decode`, used by the client when present: hand every `data`
    * message to `sink.data` (synchronously, in frame order) and return the frame's other
-   * messages exactly as `decode` would (`undefined` when it held only data).
+   * messages exactly as `decode` would (`undefined` when it held only data). While a
+   * handshake reads messages, the client calls `decode`.
    */
   decodeInto?(frame: Frame, sink: DataSink): DecodeResult;
   /** Classify a close code. Default: see `defaultCloseKind`. */

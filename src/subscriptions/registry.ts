@@ -173,17 +173,13 @@ export class SubscriptionRegistry implements StreamSink {
     else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, data, seq, false, now);
   }
 
-  /** `data` with an explicit receive time. */
-  route(topic: string, key: string | undefined, data: unknown, seq: number | undefined, now: number): void {
-    this.receivedAt = now;
-    this.data(topic, key, data, seq);
-  }
 
-  /** Route one inbound message: data (see `route`), acks, errors and completes. */
+  /** Route one inbound message: data (see `data`), acks, errors and completes. */
   handle(msg: Inbound, now: number = this.#clock.now()): void {
     switch (msg.type) {
       case 'data':
-        return this.route(msg.topic, msg.key, msg.data, msg.seq, now);
+        this.receivedAt = now;
+        return this.data(msg.topic, msg.key, msg.data, msg.seq);
       case 'subscribed':
       case 'error':
       case 'complete':

@@ -180,6 +180,22 @@ describe('Connection state machine', () => {
     await h.connection.close();
   });
 
+  it('data that arrives before the handshake completes is the handshake\'s, not the subscriptions\'', async () => {
+    const h = connectionHarness({ token: 'tok-123456', peer: { auth: () => 'ignore' } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.state).toBe('authenticating');
+    const peer = h.network.last()!;
+    peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: 1, data: 1 }));
+    peer.send(JSON.stringify({ op: 'auth_ok' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.state).toBe('open');
+    peer.send(JSON.stringify({ op: 'data', topic: 'A', seq: 2, data: 2 }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.messages).toEqual([expect.objectContaining({ type: 'data', topic: 'A', seq: 2 })]);
+    await h.connection.close();
+  });
+
   it('an auth rejection asks the auth part, and a fatal verdict fails', async () => {
     const h = connectionHarness({ token: 'stale-token', peer: { auth: () => 'expired' }, authRejected: () => 'fatal' });
     void h.connection.start().catch(() => {});
