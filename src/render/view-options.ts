@@ -1,4 +1,4 @@
-import { StreamClientError, describeError } from '../core/errors.js';
+import { StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
@@ -57,7 +57,15 @@ export interface ViewOptions<D, S, O> {
    * @default the identity of the `render` function (views sharing one function share outputs)
    */
   renderKey?: string;
-  /** Bytes of one output, for the cache budget. @default strings 2/unit, buffers byteLength, else an estimate */
+  /**
+   * Bytes of one output, for the cache budget. Required when outputs hold anything the
+   * built-in measure cannot size (a `Map`, `Set`, class instance, function, DOM node…): the
+   * first such render is then reported to `onError` as `INVALID_OPTIONS` (option
+   * `view.sizeOf`), nothing is shown or cached, and the view renders again only after an
+   * `update()` of `sizeOf`, `render` or `renderKey`.
+   * @default strings 2 bytes per unit, buffers their backing store, plain objects, arrays and
+   * dates walked (past 100,000 values: not cached)
+   */
   sizeOf?(output: O): number;
   /** Called with a `RENDER_FAILED` error when a callback of this view throws. @default none (logged and counted) */
   onError?(err: unknown): void;
@@ -110,6 +118,11 @@ export function sameParams(a: unknown, b: unknown): boolean {
   }
 }
 
+/** True for the cache's error about an output only a `sizeOf` can measure. */
+export function needsSizeOf(err: unknown): err is StreamClientError {
+  return isStreamClientError(err, 'INVALID_OPTIONS') && err.details?.option === 'view.sizeOf';
+}
+
 /** Where in a view's pipeline a user callback threw. */
 export type ViewStage = 'select' | 'normalize' | 'render' | 'onRender' | 'unsubscribe';
 
@@ -129,8 +142,11 @@ export function reportViewError(
   deps.log.warn(stage === 'render' ? 'render.error' : 'callback.error', { viewId, topic: o.topic, stage, error });
   const onError = o.onError;
   if (!onError) return;
+  const reported = needsSizeOf(err)
+    ? new StreamClientError('INVALID_OPTIONS', `view ${viewId}: ${err.message}`, { details: { ...err.details, viewId } })
+    : new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } });
   try {
-    onError.call(o, new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } }));
+    onError.call(o, reported);
   } catch {
     // An error handler that throws has nowhere left to report to.
   }

@@ -3,6 +3,7 @@ import { Coalescer } from './coalescer.js';
 import { canonical, sameCanonical } from './key.js';
 import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
 import {
+  needsSizeOf,
   prefixOf,
   reportViewError,
   sameParams,
@@ -55,6 +56,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #shownKey: string | undefined;
   #flight: object | undefined;
   #queued: Item<S> | undefined;
+  /** A render returned what only a sizeOf can measure: no rendering until the settings change. */
+  #needsSizeOf = false;
 
   constructor(id: string, options: ViewOptions<D, S, O>, deps: ViewDeps) {
     validateViewOptions(options as unknown as ViewOptions<unknown, unknown, unknown>);
@@ -95,7 +98,9 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     const precision = 'precision' in settings ? compilePrecision(next.precision) : prevPrecision;
     const moved = next.topic !== prev.topic || ('params' in settings && !sameParams(next.params, prev.params));
     this.#apply(next, precision);
-    if (moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
+    const unblocked = this.#needsSizeOf && ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings);
+    if (unblocked) this.#needsSizeOf = false;
+    if (unblocked || moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
       this.#gen++; // renders in flight belong to the old settings: not delivered
       this.#coalescer.cancel();
       this.#queued = undefined;
@@ -201,7 +206,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #process(): void {
     const state = this.#state;
-    if (state === undefined || this.#closed) return;
+    if (state === undefined || this.#closed || this.#needsSizeOf) return;
     const stale = this.#stale;
     const source = this.#source;
     const latest = this.#latest;
@@ -247,7 +252,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     try {
       result = this.#deps.cache.resolve(item.key, () => o.render({ ...item.state, stale: item.stale, source: item.source }), this.#sizeOf);
     } catch (err) {
-      this.#renderFailed(item);
+      this.#renderFailed(item, err);
       return this.#fail('render', err);
     }
     if (!(result instanceof Promise)) return this.#deliver(item, result);
@@ -264,7 +269,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (this.#closed) return;
     const current = gen === this.#gen && this.#latest?.key === item.key;
     if (r === undefined) {
-      if (current) this.#renderFailed(item);
+      if (current) this.#renderFailed(item, err);
       this.#fail('render', err);
     } else if (current) {
       this.#deliver(item, r);
@@ -276,7 +281,12 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (next !== undefined && !this.#closed) this.#present(next);
   }
 
-  #renderFailed(item: Item<S>): void {
+  #renderFailed(item: Item<S>, err: unknown): void {
+    if (needsSizeOf(err)) {
+      this.#needsSizeOf = true; // every render would fail the same way: stop until update()
+      this.#coalescer.cancel();
+      this.#queued = undefined;
+    }
     // Let the same state try again on its next tick.
     if (this.#latest?.key === item.key) this.#latest = undefined;
   }

@@ -362,6 +362,32 @@ describe('View', () => {
     v.close();
   });
 
+  it('a render that returns what needs a sizeOf is reported once, renders nothing more, and resumes after update({ sizeOf })', () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    let renders = 0;
+    const v = new View<Quote, State, Map<string, number>>(
+      'tile-9',
+      {
+        topic: 'AAPL',
+        select: (q) => ({ price: q.price }),
+        render: (s) => (renders++, new Map([['p', s.price]])),
+        onRender: () => t.outputs.push({} as never),
+        onError: (e) => errors.push(e),
+      },
+      t.deps,
+    );
+    for (const price of [1, 2, 3]) t.host.push('AAPL', { price });
+    expect(renders).toBe(1);
+    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'view tile-9: render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf' })]);
+    expect(t.outputs).toHaveLength(0);
+    v.update({ sizeOf: (m) => m.size * 64 });
+    expect(renders).toBe(2); // the last data, at once
+    expect(t.outputs).toHaveLength(1);
+    expect(t.cache.entries).toBe(1);
+    v.close();
+  });
+
   it('rejects invalid options naming the option', () => {
     const t = setup();
     expect(() => t.view('k', { select: 3 as never })).toThrow(/view\.select must be a function/);
