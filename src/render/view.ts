@@ -26,9 +26,10 @@ interface Item<S> {
 /**
  * One view: subscribes through the host, and per tick runs select -> normalize -> key ->
  * dedupe -> coalesce -> cache (hit) or render (miss) -> onRender. At most one render of the
- * view is in flight; states arriving meanwhile wait (latest wins), and a result whose state
- * was superseded (a newer distinct state arrived, settings changed, or the view closed) is
- * cached but not delivered. User callbacks that throw are counted, logged and passed to
+ * view is in flight; states arriving meanwhile wait (latest wins). A finished render is shown
+ * even when newer states arrived meanwhile (so a render slower than the ticks still shows
+ * frames, in order), then the newest waiting state renders; a render started under replaced
+ * settings, or settling after close, is cached but not shown. User callbacks that throw are counted, logged and passed to
  * `onError`; they never break the data path.
  */
 export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
@@ -267,14 +268,14 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #settle(flight: object, gen: number, item: Item<S>, r: Resolved<O> | undefined, err?: unknown): void {
     if (this.#flight === flight) this.#flight = undefined;
     if (this.#closed) return;
-    const current = gen === this.#gen && this.#latest?.key === item.key;
     if (r === undefined) {
-      if (current) this.#renderFailed(item, err);
+      if (gen === this.#gen && this.#latest?.key === item.key) this.#renderFailed(item, err);
       this.#fail('render', err);
-    } else if (current) {
+    } else if (gen === this.#gen) {
+      // An older state is still newer than what is on screen: show it, then render the newest.
       this.#deliver(item, r);
     } else {
-      this.#deps.counters.coalesced++; // superseded: cached, not shown
+      this.#deps.counters.coalesced++; // rendered with settings since replaced: cached, not shown
     }
     const next = this.#queued;
     this.#queued = undefined;

@@ -232,7 +232,7 @@ describe('View', () => {
     b.close();
   });
 
-  it('an async result for a superseded state is not delivered; the latest state is', async () => {
+  it('an async result for an older state is shown when it finishes, then the latest state is rendered and shown', async () => {
     const t = setup();
     const pending = new Map<number, (s: string) => void>();
     const v = t.view('k', {
@@ -244,11 +244,34 @@ describe('View', () => {
     expect([...pending.keys()]).toEqual([1]);
     pending.get(1)!('one');
     await vi.waitFor(() => expect([...pending.keys()]).toEqual([1, 3]));
+    expect(t.outputs.map((o) => o.output)).toEqual(['one']);
     pending.get(3)!('three');
-    await vi.waitFor(() => expect(t.outputs).toHaveLength(1));
-    expect(t.outputs[0]!.output).toBe('three');
-    expect(t.cache.get(t.outputs[0]!.info.key)).toBeDefined();
-    expect(t.cache.entries).toBe(2); // the superseded output is cached, just not shown
+    await vi.waitFor(() => expect(t.outputs).toHaveLength(2));
+    expect(t.outputs.map((o) => o.output)).toEqual(['one', 'three']);
+    expect(t.counters.coalesced).toBe(1); // 2, replaced before it was rendered
+    expect(t.cache.entries).toBe(2);
+    v.close();
+  });
+
+  it('an async render slower than the ticks shows every finished render while the stream flows (30 ms render, a tick every 2 ms, 3 s)', async () => {
+    const t = setup(); // minIntervalMs 0: only the render's own pace limits the frame rate
+    let started = 0;
+    const v = t.view('k', {
+      render: (s) => (started++, new Promise<string>((resolve) => setTimeout(() => resolve(`p${s.price}`), 30))),
+    });
+    for (let i = 1; i <= 1_500; i++) {
+      t.host.push('AAPL', { price: i });
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    // Back to back: a render starts when the previous one is shown, with the newest state then.
+    expect(t.outputs).toHaveLength(100);
+    expect(t.outputs.map((o) => o.at)).toEqual(Array.from({ length: 100 }, (_, k) => 30 * (k + 1)));
+    expect(t.outputs.slice(0, 3).map((o) => o.output)).toEqual(['p1', 'p15', 'p30']); // the tick of t=28 waits for the render ending at 30
+    const prices = t.outputs.map((o) => Number(o.output.slice(1)));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b)); // never out of order
+    await vi.advanceTimersByTimeAsync(60);
+    expect(t.outputs.at(-1)!.output).toBe('p1500'); // the last frame still comes
+    expect(started).toBe(t.outputs.length);
     v.close();
   });
 
