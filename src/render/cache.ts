@@ -161,6 +161,14 @@ export class RenderCache {
     return flight.then((output) => ({ output, cache: 'miss' as const }));
   }
 
+  /**
+   * Forget the render in flight for `key` (a view gave up on it): the next `resolve` renders
+   * afresh instead of joining it. Its result, should it ever come, is still stored.
+   */
+  abandon(key: string): void {
+    this.#inflight.delete(key);
+  }
+
   /** Drop every entry and forget renders in flight (their results will not be stored). */
   clear(): void {
     this.#epoch++;

@@ -3,6 +3,7 @@ import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { RenderCache, SizeOf } from './cache.js';
+import { MAX_TIMER_MS } from './flight.js';
 import { canonical, identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 
@@ -52,6 +53,13 @@ export interface ViewOptions<D, S, O> {
   /** Minimum time between two renders of this view; bursts coalesce. @default client `render.minIntervalMs` (50) */
   minIntervalMs?: number;
   /**
+   * Bound on one async render. A render not settled by then is reported to `onError`
+   * (`RENDER_FAILED`, counted in `callbackErrors`) and abandoned: its late result is not shown,
+   * and the newest state renders next. (At most one render of a view is in flight.)
+   * @default 10_000
+   */
+  renderTimeoutMs?: number;
+  /**
    * Template / theme version: everything `render` reads besides its argument. Views with equal
    * render keys share cached outputs; bump it when the template changes.
    * @default the identity of the `render` function (views sharing one function share outputs)
@@ -94,6 +102,8 @@ export function validateViewOptions(o: ViewOptions<unknown, unknown, unknown>): 
   if (o.renderKey !== undefined && typeof o.renderKey !== 'string') invalid('renderKey', 'must be a string');
   const ms = o.minIntervalMs;
   if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)) invalid('minIntervalMs', 'must be a finite number >= 0');
+  const t = o.renderTimeoutMs;
+  if (t !== undefined && (typeof t !== 'number' || !(t >= 1 && t <= MAX_TIMER_MS))) invalid('renderTimeoutMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
 }
 
 /** The key prefix of a view's template: its renderKey, else its render function's identity. */
@@ -144,7 +154,9 @@ export function reportViewError(
   if (!onError) return;
   const reported = needsSizeOf(err)
     ? new StreamClientError('INVALID_OPTIONS', `view ${viewId}: ${err.message}`, { details: { ...err.details, viewId } })
-    : new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } });
+    : isStreamClientError(err, 'RENDER_FAILED') && err.details?.viewId === viewId
+      ? err // the view's own report (a render timeout)
+      : new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } });
   try {
     onError.call(o, reported);
   } catch {

@@ -1,5 +1,7 @@
+import { StreamClientError } from '../core/errors.js';
 import type { Resolved, SizeOf } from './cache.js';
 import { Coalescer } from './coalescer.js';
+import { RENDER_TIMEOUT_MS, RenderFlight } from './flight.js';
 import { canonical, sameCanonical } from './key.js';
 import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
 import {
@@ -29,7 +31,8 @@ interface Item<S> {
  * view is in flight; states arriving meanwhile wait (latest wins). A finished render is shown
  * even when newer states arrived meanwhile (so a render slower than the ticks still shows
  * frames, in order), then the newest waiting state renders; a render started under replaced
- * settings, or settling after close, is cached but not shown. User callbacks that throw are counted, logged and passed to
+ * settings, or settling after close, is cached but not shown. An async render that does not
+ * settle within `renderTimeoutMs` is reported and abandoned, and the view moves on. User callbacks that throw are counted, logged and passed to
  * `onError`; they never break the data path.
  */
 export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
@@ -55,7 +58,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #latest: Item<S> | undefined;
   /** Key of the output last delivered to onRender. */
   #shownKey: string | undefined;
-  #flight: object | undefined;
+  /** The async render in flight (made on the first one). */
+  #flight: RenderFlight<Resolved<O>> | undefined;
   #queued: Item<S> | undefined;
   /** A render returned what only a sizeOf can measure: no rendering until the settings change. */
   #needsSizeOf = false;
@@ -140,6 +144,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#gen++;
     this.#token = undefined;
     this.#coalescer.cancel();
+    this.#flight?.cancel();
     this.#queued = undefined;
     const sub = this.#sub;
     this.#sub = undefined;
@@ -234,7 +239,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #flush(item: Item<S>): void {
     if (this.#closed) return;
-    if (this.#flight !== undefined) {
+    if (this.#flight?.busy) {
       if (this.#queued !== undefined) this.#deps.counters.coalesced++;
       this.#queued = item;
       return;
@@ -257,16 +262,26 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
       return this.#fail('render', err);
     }
     if (!(result instanceof Promise)) return this.#deliver(item, result);
-    const flight = {};
-    this.#flight = flight;
-    result.then(
-      (r) => this.#settle(flight, gen, item, r),
-      (err: unknown) => this.#settle(flight, gen, item, undefined, err),
+    const timeoutMs = o.renderTimeoutMs ?? RENDER_TIMEOUT_MS;
+    (this.#flight ??= new RenderFlight(this.#deps.tasks)).start(
+      result,
+      timeoutMs,
+      (r, err) => this.#settle(gen, item, r, err),
+      () => this.#expired(gen, item, timeoutMs),
     );
   }
 
-  #settle(flight: object, gen: number, item: Item<S>, r: Resolved<O> | undefined, err?: unknown): void {
-    if (this.#flight === flight) this.#flight = undefined;
+  /** A render that did not settle in time: reported, forgotten, and the view moves on. */
+  #expired(gen: number, item: Item<S>, timeoutMs: number): void {
+    // Later renders of this key start afresh instead of joining the hung one.
+    this.#deps.cache.abandon(item.key);
+    if (gen === this.#gen && this.#latest?.key === item.key) this.#latest = undefined;
+    const details = { viewId: this.id, stage: 'render', timeoutMs };
+    this.#fail('render', new StreamClientError('RENDER_FAILED', `view ${this.id}: render did not settle within ${timeoutMs} ms`, { details }));
+    this.#next();
+  }
+
+  #settle(gen: number, item: Item<S>, r: Resolved<O> | undefined, err: unknown): void {
     if (this.#closed) return;
     if (r === undefined) {
       if (gen === this.#gen && this.#latest?.key === item.key) this.#renderFailed(item, err);
@@ -277,6 +292,11 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     } else {
       this.#deps.counters.coalesced++; // rendered with settings since replaced: cached, not shown
     }
+    this.#next();
+  }
+
+  /** Render the state that waited for the flight, if any. */
+  #next(): void {
     const next = this.#queued;
     this.#queued = undefined;
     if (next !== undefined && !this.#closed) this.#present(next);

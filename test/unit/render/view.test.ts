@@ -275,6 +275,60 @@ describe('View', () => {
     v.close();
   });
 
+  it('a render that never settles does not wedge the view: after renderTimeoutMs it is reported and counted, and the newest state renders', async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    let hung = 0;
+    const v = t.view('k', {
+      // The first render of price 1 hangs forever; every other render settles at once.
+      render: (s) => (s.price === 1 && hung++ === 0 ? new Promise<string>(() => {}) : Promise.resolve(`p${s.price}`)),
+      onError: (e) => errors.push(e),
+    });
+    const other = t.view('other'); // same renderKey: would join the hung render of price 1
+    t.host.push('AAPL', { price: 1 });
+    t.host.push('AAPL', { price: 2 });
+    t.host.push('AAPL', { price: 3 });
+    expect(t.tasks.names()).toEqual(['render.timeout', 'render.timeout']);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(t.outputs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.outputs.map((o) => [o.view, o.output])).toEqual([
+      ['k', 'p3'],
+      ['other', 'p3'],
+    ]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'RENDER_FAILED', message: 'view k: render did not settle within 10000 ms' })]);
+    expect(t.counters.callbackErrors).toBe(2); // one per view
+    expect(t.cache.inflight).toBe(0); // the hung render is forgotten: the same state renders afresh
+    expect(t.tasks.size).toBe(0);
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.outputs.map((o) => o.output)).toEqual(['p3', 'p3', 'p1', 'p1']);
+    v.close();
+    other.close();
+  });
+
+  it('renderTimeoutMs sets the bound; a rejecting render is isolated and counted; close with a render in flight leaves no timer', async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    const v = t.view('k', {
+      renderTimeoutMs: 500,
+      render: (s) => (s.price === 2 ? Promise.reject(new Error('template broke')) : new Promise<string>(() => {})),
+      onError: (e) => errors.push(e),
+    });
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(500);
+    t.host.push('AAPL', { price: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['view k: render did not settle within 500 ms', 'view k: render threw: Error: template broke']);
+    expect(t.counters.callbackErrors).toBe(2);
+    t.host.push('AAPL', { price: 3 });
+    expect(t.tasks.names()).toEqual(['render.timeout']);
+    v.close();
+    expect(t.tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(() => t.view('bad', { renderTimeoutMs: 0 })).toThrow('view.renderTimeoutMs must be a number of ms in [1, 2147483647]');
+  });
+
   it('close: nothing is rendered after, even with a coalesce timer pending', () => {
     const t = setup({ minIntervalMs: 50 });
     const v = t.view('k');
