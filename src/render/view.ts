@@ -31,9 +31,9 @@ interface Item<S> {
  * view is in flight; states arriving meanwhile wait (latest wins). A finished render is shown
  * even when newer states arrived meanwhile (so a render slower than the ticks still shows
  * frames, in order), then the newest waiting state renders; a render started under replaced
- * settings, or settling after close, is cached but not shown. An async render that does not
- * settle within `renderTimeoutMs` is reported and abandoned, and the view moves on. User callbacks that throw are counted, logged and passed to
- * `onError`; they never break the data path.
+ * settings, or settling after close, is cached but not shown. An async render not settled
+ * within `renderTimeoutMs` is reported and abandoned, and the view moves on. User callbacks
+ * that throw are counted, logged and passed to `onError`; they never break the data path.
  */
 export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
   readonly id: string;
