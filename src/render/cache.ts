@@ -1,13 +1,19 @@
 import { LRUCache } from 'lru-cache';
-import { StreamClientError, describeError } from '../core/errors.js';
+import { StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import { createCounters, type Counters } from '../observe/counters.js';
 import { Log, silentLogger } from '../observe/log.js';
+import { outputBytes, type SizeOf } from './measure.js';
+
+export type { SizeOf } from './measure.js';
+export { outputBytes, estimateBytes } from './measure.js';
 
 /** Bounds of the render cache shared by all views of a client. */
 export interface RenderCacheOptions {
   /**
    * Byte budget of cached outputs, measured by {@link outputBytes} plus the key (2 bytes per
-   * UTF-16 unit). An output whose entry alone exceeds it is rendered but not cached.
+   * UTF-16 unit). An output whose entry alone exceeds it, or that is too large to measure
+   * (past the walk bound), is rendered but not cached; one that holds a part no measure can
+   * size (a `Map`, a class instance…) needs a `sizeOf`.
    * @default 8 * 1024 * 1024
    */
   maxBytes?: number;
@@ -20,9 +26,6 @@ export interface RenderCacheDeps {
   counters?: Counters;
   log?: Log;
 }
-
-/** Measures one output in bytes (a view's `sizeOf`). */
-export type SizeOf<O> = (output: O) => number;
 
 /** The result of a lookup-or-render: where the output came from. */
 export interface Resolved<O> {
@@ -37,66 +40,6 @@ interface Entry {
 }
 
 export const RENDER_CACHE_DEFAULTS = { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000 } as const;
-
-/** Walk bound of the default size estimate. */
-const ESTIMATE_MAX_NODES = 10_000;
-const ESTIMATE_MAX_DEPTH = 16;
-const OBJECT_HEADER = 16;
-const SLOT = 8;
-
-/**
- * The default size estimate for outputs that are neither strings nor buffers: a rough V8
- * heap figure — 16 bytes per object or array header, 8 per slot or number, 2 per string unit
- * (keys included), 4 per boolean, 16 per bigint. The walk stops after 10,000 values or 16
- * levels (cycles end there too); what it does not visit is not counted.
- */
-export function estimateBytes(value: unknown): number {
-  let nodes = 0;
-  const walk = (v: unknown, depth: number): number => {
-    if (++nodes > ESTIMATE_MAX_NODES) return 0;
-    switch (typeof v) {
-      case 'string':
-        return v.length * 2;
-      case 'number':
-        return SLOT;
-      case 'boolean':
-        return 4;
-      case 'bigint':
-        return 16;
-      case 'object': {
-        if (v === null) return 0;
-        if (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) return OBJECT_HEADER + v.byteLength;
-        if (depth >= ESTIMATE_MAX_DEPTH) return OBJECT_HEADER;
-        let size = OBJECT_HEADER;
-        if (Array.isArray(v)) {
-          for (const item of v) size += SLOT + walk(item, depth + 1);
-          return size;
-        }
-        for (const k in v) size += SLOT + k.length * 2 + walk((v as Record<string, unknown>)[k], depth + 1);
-        return size;
-      }
-      default:
-        return SLOT;
-    }
-  };
-  return walk(value, 0);
-}
-
-/**
- * Bytes of one output: a user `sizeOf` when given (it overrides everything, and a result that
- * is not a finite number >= 0 falls back to the built-in measure); else 2 per UTF-16 unit for
- * a string, `byteLength` for an `ArrayBuffer`, typed array, `DataView` or `Buffer`; else
- * {@link estimateBytes}.
- */
-export function outputBytes<O>(output: O, sizeOf?: SizeOf<O>): number {
-  if (sizeOf) {
-    const n = sizeOf(output);
-    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return Math.ceil(n);
-  }
-  if (typeof output === 'string') return output.length * 2;
-  if (output instanceof ArrayBuffer || ArrayBuffer.isView(output)) return output.byteLength;
-  return estimateBytes(output);
-}
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -165,12 +108,15 @@ export class RenderCache {
 
   /**
    * Store an output. Returns false when its entry (output + key) is larger than the whole
-   * budget: such an output is not cached at all, and nothing is evicted for it.
+   * budget or too large to measure: such an output is not cached at all, and nothing is
+   * evicted for it. Throws `INVALID_OPTIONS` (see {@link outputBytes}) for an output that
+   * needs a `sizeOf` and has none.
    */
   set<O>(key: string, output: O, sizeOf?: SizeOf<O>): boolean {
     const size = Math.max(1, this.#measure(output, sizeOf) + key.length * 2);
     if (size > this.maxBytes) {
-      this.#log.debug('render.evict', { key: clip(key), bytes: size, reason: 'too-large' }, 'output larger than render.maxBytes: not cached');
+      const reason = size === Infinity ? 'unmeasurable' : 'too-large';
+      this.#log.debug('render.evict', { key: clip(key), bytes: size, reason }, 'output larger than render.maxBytes: not cached');
       return false;
     }
     this.#lru.set(key, { output, size });
@@ -215,6 +161,14 @@ export class RenderCache {
     return flight.then((output) => ({ output, cache: 'miss' as const }));
   }
 
+  /**
+   * Forget the render in flight for `key` (a view gave up on it): the next `resolve` renders
+   * afresh instead of joining it. Its result, should it ever come, is still stored.
+   */
+  abandon(key: string): void {
+    this.#inflight.delete(key);
+  }
+
   /** Drop every entry and forget renders in flight (their results will not be stored). */
   clear(): void {
     this.#epoch++;
@@ -223,13 +177,18 @@ export class RenderCache {
     this.#sync();
   }
 
+  /** Bytes of an output; the walk stops past the budget (such an output is not cached anyway). */
   #measure<O>(output: O, sizeOf: SizeOf<O> | undefined): number {
+    if (sizeOf === undefined) return outputBytes(output, undefined, this.maxBytes);
     try {
-      return outputBytes(output, sizeOf);
+      return outputBytes(output, sizeOf, this.maxBytes);
     } catch (err) {
-      this.#counters.callbackErrors++;
-      this.#log.warn('callback.error', { callback: 'sizeOf', error: describeError(err) });
-      return outputBytes(output);
+      if (!isStreamClientError(err, 'INVALID_OPTIONS')) {
+        this.#counters.callbackErrors++;
+        this.#log.warn('callback.error', { callback: 'sizeOf', error: describeError(err) });
+      }
+      // The view has a sizeOf, just a broken one: not cached rather than an error that says "give one".
+      return Infinity;
     }
   }
 

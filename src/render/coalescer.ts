@@ -12,7 +12,8 @@ export interface CoalescerOptions {
 }
 
 /**
- * Per-view burst coalescing with both edges:
+ * Per-view burst coalescing with both edges (the interval counts from the end of the last
+ * flush, so a slow synchronous render stretches it rather than defeating it):
  * - leading: a value arriving `minIntervalMs` or more after the last flush is flushed at once
  *   (a slow ticker renders without delay, and no timer is armed);
  * - trailing: a value arriving sooner waits for the end of the interval; newer values replace
@@ -64,8 +65,7 @@ export class Coalescer<T> {
     }
     const now = this.#tasks.clock.now();
     if (this.#lastFlushAt === undefined || now - this.#lastFlushAt >= this.#intervalMs) {
-      this.#lastFlushAt = now;
-      this.#flush(value);
+      this.#run(value, now);
       return;
     }
     this.#pending = { value };
@@ -86,9 +86,21 @@ export class Coalescer<T> {
       const pending = this.#pending;
       this.#pending = undefined;
       if (pending === undefined) return;
-      this.#lastFlushAt = this.#tasks.clock.now();
-      this.#flush(pending.value);
+      this.#run(pending.value, this.#tasks.clock.now());
     });
+  }
+
+  /**
+   * Flush, then start the interval from the flush's END: a render slower than the interval
+   * must not turn every next value into a leading edge (coalescing would stop, lag would grow).
+   */
+  #run(value: T, now: number): void {
+    this.#lastFlushAt = now; // a push from inside the flush is not a leading edge
+    this.#flush(value);
+    this.#lastFlushAt = this.#tasks.clock.now();
+    if (this.#timer === undefined) return;
+    this.#timer.cancel(); // armed by a push from inside the flush: count from the end instead
+    this.#arm();
   }
 }
 

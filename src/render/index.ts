@@ -22,6 +22,7 @@ export { semanticKey, canonical, sameCanonical, identityTag, sortedKeys, MAX_KEY
 export { RenderCache, RENDER_CACHE_DEFAULTS, outputBytes, estimateBytes } from './cache.js';
 export type { RenderCacheOptions, RenderCacheDeps, Resolved, SizeOf } from './cache.js';
 export { Coalescer, COALESCE_TASK } from './coalescer.js';
+export { RENDER_TIMEOUT_TASK } from './flight.js';
 export type { CoalescerOptions } from './coalescer.js';
 export { View } from './view.js';
 export { validateViewOptions } from './view-options.js';

@@ -121,7 +121,9 @@ export function roundSig(v: unknown, sig: number): unknown {
     if (x >= NO_FRACTION) return v;
     r = roundHalfAway(x) / pow10(k);
   } else if (k < 0 && -k < 23) {
-    r = roundHalfAway(a / pow10(-k)) * pow10(-k);
+    const x = a / pow10(-k);
+    if (x >= NO_FRACTION) return v; // as above: the tie tolerance (relative to x) would round up
+    r = roundHalfAway(x) * pow10(-k);
   } else {
     // Extreme magnitudes: the decimal string route is exact and still idempotent.
     r = Number(a.toPrecision(sig));

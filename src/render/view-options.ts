@@ -1,8 +1,9 @@
-import { StreamClientError, describeError } from '../core/errors.js';
+import { StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { RenderCache, SizeOf } from './cache.js';
+import { MAX_TIMER_MS } from './flight.js';
 import { canonical, identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 
@@ -52,12 +53,27 @@ export interface ViewOptions<D, S, O> {
   /** Minimum time between two renders of this view; bursts coalesce. @default client `render.minIntervalMs` (50) */
   minIntervalMs?: number;
   /**
+   * Bound on one async render. A render not settled by then is reported to `onError`
+   * (`RENDER_FAILED`, counted in `callbackErrors`) and abandoned: its late result is not shown,
+   * and the newest state renders next. (At most one render of a view is in flight.)
+   * @default 10_000
+   */
+  renderTimeoutMs?: number;
+  /**
    * Template / theme version: everything `render` reads besides its argument. Views with equal
    * render keys share cached outputs; bump it when the template changes.
    * @default the identity of the `render` function (views sharing one function share outputs)
    */
   renderKey?: string;
-  /** Bytes of one output, for the cache budget. @default strings 2/unit, buffers byteLength, else an estimate */
+  /**
+   * Bytes of one output, for the cache budget. Required when outputs hold anything the
+   * built-in measure cannot size (a `Map`, `Set`, class instance, function, DOM node…): the
+   * first such render is then reported to `onError` as `INVALID_OPTIONS` (option
+   * `view.sizeOf`), nothing is shown or cached, and the view renders again only after an
+   * `update()` of `sizeOf`, `render` or `renderKey`.
+   * @default strings 2 bytes per unit, buffers their backing store, plain objects, arrays and
+   * dates walked (past 100,000 values: not cached)
+   */
   sizeOf?(output: O): number;
   /** Called with a `RENDER_FAILED` error when a callback of this view throws. @default none (logged and counted) */
   onError?(err: unknown): void;
@@ -86,6 +102,8 @@ export function validateViewOptions(o: ViewOptions<unknown, unknown, unknown>): 
   if (o.renderKey !== undefined && typeof o.renderKey !== 'string') invalid('renderKey', 'must be a string');
   const ms = o.minIntervalMs;
   if (ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)) invalid('minIntervalMs', 'must be a finite number >= 0');
+  const t = o.renderTimeoutMs;
+  if (t !== undefined && (typeof t !== 'number' || !(t >= 1 && t <= MAX_TIMER_MS))) invalid('renderTimeoutMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
 }
 
 /** The key prefix of a view's template: its renderKey, else its render function's identity. */
@@ -110,6 +128,11 @@ export function sameParams(a: unknown, b: unknown): boolean {
   }
 }
 
+/** True for the cache's error about an output only a `sizeOf` can measure. */
+export function needsSizeOf(err: unknown): err is StreamClientError {
+  return isStreamClientError(err, 'INVALID_OPTIONS') && err.details?.option === 'view.sizeOf';
+}
+
 /** Where in a view's pipeline a user callback threw. */
 export type ViewStage = 'select' | 'normalize' | 'render' | 'onRender' | 'unsubscribe';
 
@@ -129,8 +152,13 @@ export function reportViewError(
   deps.log.warn(stage === 'render' ? 'render.error' : 'callback.error', { viewId, topic: o.topic, stage, error });
   const onError = o.onError;
   if (!onError) return;
+  const reported = needsSizeOf(err)
+    ? new StreamClientError('INVALID_OPTIONS', `view ${viewId}: ${err.message}`, { details: { ...err.details, viewId } })
+    : isStreamClientError(err, 'RENDER_FAILED') && err.details?.viewId === viewId
+      ? err // the view's own report (a render timeout)
+      : new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } });
   try {
-    onError.call(o, new StreamClientError('RENDER_FAILED', `view ${viewId}: ${stage} threw: ${describeError(err)}`, { cause: err, details: { viewId, stage } }));
+    onError.call(o, reported);
   } catch {
     // An error handler that throws has nowhere left to report to.
   }

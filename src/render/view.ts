@@ -1,8 +1,11 @@
+import { StreamClientError } from '../core/errors.js';
 import type { Resolved, SizeOf } from './cache.js';
 import { Coalescer } from './coalescer.js';
+import { RENDER_TIMEOUT_MS, RenderFlight } from './flight.js';
 import { canonical, sameCanonical } from './key.js';
 import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
 import {
+  needsSizeOf,
   prefixOf,
   reportViewError,
   sameParams,
@@ -25,10 +28,12 @@ interface Item<S> {
 /**
  * One view: subscribes through the host, and per tick runs select -> normalize -> key ->
  * dedupe -> coalesce -> cache (hit) or render (miss) -> onRender. At most one render of the
- * view is in flight; states arriving meanwhile wait (latest wins), and a result whose state
- * was superseded (a newer distinct state arrived, settings changed, or the view closed) is
- * cached but not delivered. User callbacks that throw are counted, logged and passed to
- * `onError`; they never break the data path.
+ * view is in flight; states arriving meanwhile wait (latest wins). A finished render is shown
+ * even when newer states arrived meanwhile (so a render slower than the ticks still shows
+ * frames, in order), then the newest waiting state renders; a render started under replaced
+ * settings, or settling after close, is cached but not shown. An async render not settled
+ * within `renderTimeoutMs` is reported and abandoned, and the view moves on. User callbacks
+ * that throw are counted, logged and passed to `onError`; they never break the data path.
  */
 export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
   readonly id: string;
@@ -53,8 +58,11 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #latest: Item<S> | undefined;
   /** Key of the output last delivered to onRender. */
   #shownKey: string | undefined;
-  #flight: object | undefined;
+  /** The async render in flight (made on the first one). */
+  #flight: RenderFlight<Resolved<O>> | undefined;
   #queued: Item<S> | undefined;
+  /** A render returned what only a sizeOf can measure: no rendering until the settings change. */
+  #needsSizeOf = false;
 
   constructor(id: string, options: ViewOptions<D, S, O>, deps: ViewDeps) {
     validateViewOptions(options as unknown as ViewOptions<unknown, unknown, unknown>);
@@ -95,7 +103,9 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     const precision = 'precision' in settings ? compilePrecision(next.precision) : prevPrecision;
     const moved = next.topic !== prev.topic || ('params' in settings && !sameParams(next.params, prev.params));
     this.#apply(next, precision);
-    if (moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
+    const unblocked = this.#needsSizeOf && ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings);
+    if (unblocked) this.#needsSizeOf = false;
+    if (unblocked || moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
       this.#gen++; // renders in flight belong to the old settings: not delivered
       this.#coalescer.cancel();
       this.#queued = undefined;
@@ -134,6 +144,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#gen++;
     this.#token = undefined;
     this.#coalescer.cancel();
+    this.#flight?.cancel();
     this.#queued = undefined;
     const sub = this.#sub;
     this.#sub = undefined;
@@ -201,7 +212,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #process(): void {
     const state = this.#state;
-    if (state === undefined || this.#closed) return;
+    if (state === undefined || this.#closed || this.#needsSizeOf) return;
     const stale = this.#stale;
     const source = this.#source;
     const latest = this.#latest;
@@ -228,7 +239,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #flush(item: Item<S>): void {
     if (this.#closed) return;
-    if (this.#flight !== undefined) {
+    if (this.#flight?.busy) {
       if (this.#queued !== undefined) this.#deps.counters.coalesced++;
       this.#queued = item;
       return;
@@ -247,36 +258,56 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     try {
       result = this.#deps.cache.resolve(item.key, () => o.render({ ...item.state, stale: item.stale, source: item.source }), this.#sizeOf);
     } catch (err) {
-      this.#renderFailed(item);
+      this.#renderFailed(item, err);
       return this.#fail('render', err);
     }
     if (!(result instanceof Promise)) return this.#deliver(item, result);
-    const flight = {};
-    this.#flight = flight;
-    result.then(
-      (r) => this.#settle(flight, gen, item, r),
-      (err: unknown) => this.#settle(flight, gen, item, undefined, err),
+    const timeoutMs = o.renderTimeoutMs ?? RENDER_TIMEOUT_MS;
+    (this.#flight ??= new RenderFlight(this.#deps.tasks)).start(
+      result,
+      timeoutMs,
+      (r, err) => this.#settle(gen, item, r, err),
+      () => this.#expired(gen, item, timeoutMs),
     );
   }
 
-  #settle(flight: object, gen: number, item: Item<S>, r: Resolved<O> | undefined, err?: unknown): void {
-    if (this.#flight === flight) this.#flight = undefined;
+  /** A render that did not settle in time: reported, forgotten, and the view moves on. */
+  #expired(gen: number, item: Item<S>, timeoutMs: number): void {
+    // Later renders of this key start afresh instead of joining the hung one.
+    this.#deps.cache.abandon(item.key);
+    if (gen === this.#gen && this.#latest?.key === item.key) this.#latest = undefined;
+    const details = { viewId: this.id, stage: 'render', timeoutMs };
+    this.#fail('render', new StreamClientError('RENDER_FAILED', `view ${this.id}: render did not settle within ${timeoutMs} ms`, { details }));
+    this.#next();
+  }
+
+  #settle(gen: number, item: Item<S>, r: Resolved<O> | undefined, err: unknown): void {
     if (this.#closed) return;
-    const current = gen === this.#gen && this.#latest?.key === item.key;
     if (r === undefined) {
-      if (current) this.#renderFailed(item);
+      if (gen === this.#gen && this.#latest?.key === item.key) this.#renderFailed(item, err);
       this.#fail('render', err);
-    } else if (current) {
+    } else if (gen === this.#gen) {
+      // An older state is still newer than what is on screen: show it, then render the newest.
       this.#deliver(item, r);
     } else {
-      this.#deps.counters.coalesced++; // superseded: cached, not shown
+      this.#deps.counters.coalesced++; // rendered with settings since replaced: cached, not shown
     }
+    this.#next();
+  }
+
+  /** Render the state that waited for the flight, if any. */
+  #next(): void {
     const next = this.#queued;
     this.#queued = undefined;
     if (next !== undefined && !this.#closed) this.#present(next);
   }
 
-  #renderFailed(item: Item<S>): void {
+  #renderFailed(item: Item<S>, err: unknown): void {
+    if (needsSizeOf(err)) {
+      this.#needsSizeOf = true; // every render would fail the same way: stop until update()
+      this.#coalescer.cancel();
+      this.#queued = undefined;
+    }
     // Let the same state try again on its next tick.
     if (this.#latest?.key === item.key) this.#latest = undefined;
   }

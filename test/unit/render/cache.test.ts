@@ -31,6 +31,34 @@ describe('RenderCache', () => {
     expect(estimateBytes({ a: 'xy', b: [1, 2] })).toBe(16 + (8 + 2 + 4) + (8 + 2 + 16 + 8 + 8 + 8 + 8));
   });
 
+  it('never counts a value as smaller than it is: no depth limit, hidden keys counted, past the walk bound unmeasurable', () => {
+    let deep: unknown = 'x'.repeat(1_000);
+    for (let d = 0; d < 1_000; d++) deep = { c: deep };
+    expect(estimateBytes(deep)).toBe(2_000 + 1_000 * (16 + 8 + 2));
+    const hidden = Object.defineProperty({ [Symbol('s')]: 'ab' }, 'h', { value: 'xyz', enumerable: false });
+    expect(estimateBytes(hidden)).toBe(16 + (8 + 8 + 4) + (8 + 2 + 6));
+    expect(estimateBytes(new Array(100_000).fill(0))).toBe(Infinity);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(estimateBytes(cyclic)).toBe(Infinity);
+    expect(estimateBytes({ a: 'x'.repeat(100) }, 100)).toBe(Infinity);
+    expect(outputBytes(new Uint8Array(new ArrayBuffer(1_000), 0, 1))).toBe(1_000); // the view keeps its whole buffer
+    expect(estimateBytes({ get g() { return 'x'; } })).toBe(Infinity);
+    for (const [value, type] of [[new Map(), 'Map'], [new Set(), 'Set'], [() => 1, 'function'], [{ f: () => 1 }, 'function'], [[new (class Tile {})()], 'Tile'], [{ get g() { return 1; } }, 'accessor property']] as const) {
+      expect(() => outputBytes(value)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', details: { option: 'view.sizeOf', type } }));
+    }
+  });
+
+  it('an output that cannot be measured: without sizeOf set throws INVALID_OPTIONS; with a broken sizeOf it is counted and not cached', () => {
+    const counters = createCounters();
+    const cache = new RenderCache({ maxBytes: 1_000 }, { counters });
+    expect(() => cache.set('m', new Map())).toThrow('render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf');
+    expect(cache.set('m', new Map(), () => NaN)).toBe(false);
+    expect(cache.set('m', new Map(), () => { throw new Error('sizeOf broke'); })).toBe(false);
+    expect(cache.set('big', { a: 'x'.repeat(600) })).toBe(false);
+    expect(counters).toMatchObject({ callbackErrors: 1, cacheEntries: 0, evictions: 0 });
+  });
+
   it('counts hits, misses and renders, and keeps byte and entry counters current', () => {
     const counters = createCounters();
     const cache = new RenderCache({ maxBytes: 1_000 }, { counters });

@@ -87,6 +87,11 @@ describe('precision', () => {
     );
   });
 
+  it('significant digits are idempotent where the scaled value has no fraction left (9.374265641397051e26, 15 digits)', () => {
+    const once = roundSig(9.374265641397051e26, 15);
+    expect(roundSig(once, 15)).toBe(once);
+  });
+
   it('property: each built-in rule is idempotent on any double', () => {
     fc.assert(
       fc.property(fc.double(), rule, (v, r) => {

@@ -232,7 +232,7 @@ describe('View', () => {
     b.close();
   });
 
-  it('an async result for a superseded state is not delivered; the latest state is', async () => {
+  it('an async result for an older state is shown when it finishes, then the latest state is rendered and shown', async () => {
     const t = setup();
     const pending = new Map<number, (s: string) => void>();
     const v = t.view('k', {
@@ -244,12 +244,89 @@ describe('View', () => {
     expect([...pending.keys()]).toEqual([1]);
     pending.get(1)!('one');
     await vi.waitFor(() => expect([...pending.keys()]).toEqual([1, 3]));
+    expect(t.outputs.map((o) => o.output)).toEqual(['one']);
     pending.get(3)!('three');
-    await vi.waitFor(() => expect(t.outputs).toHaveLength(1));
-    expect(t.outputs[0]!.output).toBe('three');
-    expect(t.cache.get(t.outputs[0]!.info.key)).toBeDefined();
-    expect(t.cache.entries).toBe(2); // the superseded output is cached, just not shown
+    await vi.waitFor(() => expect(t.outputs).toHaveLength(2));
+    expect(t.outputs.map((o) => o.output)).toEqual(['one', 'three']);
+    expect(t.counters.coalesced).toBe(1); // 2, replaced before it was rendered
+    expect(t.cache.entries).toBe(2);
     v.close();
+  });
+
+  it('an async render slower than the ticks shows every finished render while the stream flows (30 ms render, a tick every 2 ms, 3 s)', async () => {
+    const t = setup(); // minIntervalMs 0: only the render's own pace limits the frame rate
+    let started = 0;
+    const v = t.view('k', {
+      render: (s) => (started++, new Promise<string>((resolve) => setTimeout(() => resolve(`p${s.price}`), 30))),
+    });
+    for (let i = 1; i <= 1_500; i++) {
+      t.host.push('AAPL', { price: i });
+      await vi.advanceTimersByTimeAsync(2);
+    }
+    // Back to back: a render starts when the previous one is shown, with the newest state then.
+    expect(t.outputs).toHaveLength(100);
+    expect(t.outputs.map((o) => o.at)).toEqual(Array.from({ length: 100 }, (_, k) => 30 * (k + 1)));
+    expect(t.outputs.slice(0, 3).map((o) => o.output)).toEqual(['p1', 'p15', 'p30']); // the tick of t=28 waits for the render ending at 30
+    const prices = t.outputs.map((o) => Number(o.output.slice(1)));
+    expect(prices).toEqual([...prices].sort((a, b) => a - b)); // never out of order
+    await vi.advanceTimersByTimeAsync(60);
+    expect(t.outputs.at(-1)!.output).toBe('p1500'); // the last frame still comes
+    expect(started).toBe(t.outputs.length);
+    v.close();
+  });
+
+  it('a render that never settles does not wedge the view: after renderTimeoutMs it is reported and counted, and the newest state renders', async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    let hung = 0;
+    const v = t.view('k', {
+      // The first render of price 1 hangs forever; every other render settles at once.
+      render: (s) => (s.price === 1 && hung++ === 0 ? new Promise<string>(() => {}) : Promise.resolve(`p${s.price}`)),
+      onError: (e) => errors.push(e),
+    });
+    const other = t.view('other'); // same renderKey: would join the hung render of price 1
+    t.host.push('AAPL', { price: 1 });
+    t.host.push('AAPL', { price: 2 });
+    t.host.push('AAPL', { price: 3 });
+    expect(t.tasks.names()).toEqual(['render.timeout', 'render.timeout']);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(t.outputs).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.outputs.map((o) => [o.view, o.output])).toEqual([
+      ['k', 'p3'],
+      ['other', 'p3'],
+    ]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'RENDER_FAILED', message: 'view k: render did not settle within 10000 ms' })]);
+    expect(t.counters.callbackErrors).toBe(2); // one per view
+    expect(t.cache.inflight).toBe(0); // the hung render is forgotten: the same state renders afresh
+    expect(t.tasks.size).toBe(0);
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(t.outputs.map((o) => o.output)).toEqual(['p3', 'p3', 'p1', 'p1']);
+    v.close();
+    other.close();
+  });
+
+  it('renderTimeoutMs sets the bound; a rejecting render is isolated and counted; close with a render in flight leaves no timer', async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    const v = t.view('k', {
+      renderTimeoutMs: 500,
+      render: (s) => (s.price === 2 ? Promise.reject(new Error('template broke')) : new Promise<string>(() => {})),
+      onError: (e) => errors.push(e),
+    });
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(500);
+    t.host.push('AAPL', { price: 2 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['view k: render did not settle within 500 ms', 'view k: render threw: Error: template broke']);
+    expect(t.counters.callbackErrors).toBe(2);
+    t.host.push('AAPL', { price: 3 });
+    expect(t.tasks.names()).toEqual(['render.timeout']);
+    v.close();
+    expect(t.tasks.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(() => t.view('bad', { renderTimeoutMs: 0 })).toThrow('view.renderTimeoutMs must be a number of ms in [1, 2147483647]');
   });
 
   it('close: nothing is rendered after, even with a coalesce timer pending', () => {
@@ -359,6 +436,32 @@ describe('View', () => {
       ['callback.error', 'onRender'],
     ]);
     expect(t.outputs.map((o) => o.output)).toEqual(['ok 1']);
+    v.close();
+  });
+
+  it('a render that returns what needs a sizeOf is reported once, renders nothing more, and resumes after update({ sizeOf })', () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    let renders = 0;
+    const v = new View<Quote, State, Map<string, number>>(
+      'tile-9',
+      {
+        topic: 'AAPL',
+        select: (q) => ({ price: q.price }),
+        render: (s) => (renders++, new Map([['p', s.price]])),
+        onRender: () => t.outputs.push({} as never),
+        onError: (e) => errors.push(e),
+      },
+      t.deps,
+    );
+    for (const price of [1, 2, 3]) t.host.push('AAPL', { price });
+    expect(renders).toBe(1);
+    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'view tile-9: render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf' })]);
+    expect(t.outputs).toHaveLength(0);
+    v.update({ sizeOf: (m) => m.size * 64 });
+    expect(renders).toBe(2); // the last data, at once
+    expect(t.outputs).toHaveLength(1);
+    expect(t.cache.entries).toBe(1);
     v.close();
   });
 

@@ -1,0 +1,65 @@
+import type { TaskRegistry, Timer } from '../core/tasks.js';
+
+/** Name of a view's render-timeout timer in the task registry. */
+export const RENDER_TIMEOUT_TASK = 'render.timeout';
+/** Default bound on one async render of a view. */
+export const RENDER_TIMEOUT_MS = 10_000;
+/** The longest delay timers honour (a longer one would fire at once). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The one async render a view may have in flight, bounded in time: a render not settled after
+ * `timeoutMs` is abandoned and its late result ignored, so a render that hangs cannot wedge
+ * the view. One timer per view ({@link RENDER_TIMEOUT_TASK}), re-armed per render.
+ */
+export class RenderFlight<R> {
+  readonly #tasks: TaskRegistry;
+  #timer: Timer | undefined;
+  /** Identifies the render in flight: results of an abandoned one do not match. */
+  #token: object | undefined;
+  #onExpire: (() => void) | undefined;
+
+  constructor(tasks: TaskRegistry) {
+    this.#tasks = tasks;
+  }
+
+  /** True while a render is in flight. */
+  get busy(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /**
+   * Track `promise`: `settle` runs if it settles within `timeoutMs`, else `expire` runs once
+   * then. Neither runs after `cancel()` or after a newer `start()`.
+   */
+  start(promise: Promise<R>, timeoutMs: number, settle: (r: R | undefined, err: unknown) => void, expire: () => void): void {
+    const token = {};
+    this.#token = token;
+    this.#onExpire = expire;
+    (this.#timer ??= this.#tasks.timer(RENDER_TIMEOUT_TASK, () => this.#expire())).arm(timeoutMs);
+    promise.then(
+      (r) => this.#end(token) && settle(r, undefined),
+      (err: unknown) => this.#end(token) && settle(undefined, err),
+    );
+  }
+
+  /** Abandon the render in flight (its result will be ignored) and disarm the timer. */
+  cancel(): void {
+    this.#token = undefined;
+    this.#onExpire = undefined;
+    this.#timer?.cancel();
+  }
+
+  #end(token: object): boolean {
+    if (this.#token !== token) return false;
+    this.cancel();
+    return true;
+  }
+
+  #expire(): void {
+    const expire = this.#onExpire;
+    this.#token = undefined;
+    this.#onExpire = undefined;
+    expire?.();
+  }
+}
