@@ -289,6 +289,7 @@ export class Connection {
   }
 
   #probe(): void {
+    if (this.#o.protocol.liveness === 'passive') return; // the heartbeat's timeout alone decides
     this.#counters.heartbeatProbes++;
     this.#log.debug('connection.heartbeat', { probe: this.#counters.heartbeatProbes });
     if (this.#transport?.ping()) return;

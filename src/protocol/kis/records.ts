@@ -41,8 +41,10 @@ export interface KisTrade {
 
 /**
  * One H0STASP0 record: the domestic stock order book (실시간호가), 10 levels each side.
- * `fields` keeps the whole record (59 fields in the classic layout; KIS has appended
- * mid-price fields since, which decode fine and stay in `fields`).
+ * `fields` keeps the whole record (59 fields, open-trading-api samples). The mid-price
+ * variants are other TRs (H0NXASP0 NXT, H0UNASP0 integrated, 65 fields): give them a layout in
+ * `trIds`, or they decode as raw records. A longer H0STASP0 record still decodes; the extra
+ * fields stay in `fields`.
  */
 export interface KisQuote {
   readonly trId: 'H0STASP0';
