@@ -14,8 +14,15 @@ import { fn, invalid, num, obj, withDefaults } from './validate.js';
 export interface ReconnectOptions {
   /** First retry's delay scale (decorrelated: the first retry falls in [1×, 3×]). @default 1_500 */
   initialDelayMs?: number;
-  /** Cap on any delay; jitter stays spread below it. @default 8_000 */
+  /** Cap on any delay the backoff draws; jitter stays spread below it. @default 8_000 */
   maxDelayMs?: number;
+  /**
+   * Bound on a server's retry hint (close 1013 `retry-after=`, `{"op":"retry"}`, KIS OPSP8996).
+   * A hint only ever lengthens the backoff's delay; one above `maxDelayMs` is honoured up to
+   * this bound, jittered in `[hint, 1.2 × hint)` so a fleet does not return in one wave.
+   * @default 300_000
+   */
+  maxHintMs?: number;
   /** Exponential growth per attempt. @default 2 */
   factor?: number;
   /** `'none' | 'full' | 'equal' | 'decorrelated'`, or your own strategy. @default 'decorrelated' */
@@ -115,7 +122,7 @@ export interface StreamClientOptions {
  */
 export const DEFAULTS = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
-  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
+  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 1_000,
@@ -174,6 +181,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   const reconnect = withDefaults<Required<ReconnectOptions>>(DEFAULTS.reconnect, o.reconnect && obj('reconnect', o.reconnect));
   num('reconnect.initialDelayMs', reconnect.initialDelayMs, 1); // 0 with full jitter would retry nonstop
   num('reconnect.maxDelayMs', reconnect.maxDelayMs, 1);
+  num('reconnect.maxHintMs', reconnect.maxHintMs, 1);
   if (reconnect.maxDelayMs < reconnect.initialDelayMs) invalid('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
   num('reconnect.factor', reconnect.factor, 1);
   num('reconnect.maxAttempts', reconnect.maxAttempts, 0, { integer: true, infinite: true });
