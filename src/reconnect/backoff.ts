@@ -69,8 +69,9 @@ export const strategies: Readonly<Record<JitterKind, BackoffStrategy>> = {
   decorrelated: decorrelatedJitter,
 };
 
-/** The largest delay a timer honours: Node fires anything above 2^31 - 1 ms after 1 ms. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from '../core/clock.js';
+
+export { MAX_TIMER_MS };
 
 /**
  * The wait a server's retry hint (close 1013 `retry-after=`, `{"op":"retry"}`, KIS OPSP8996)
