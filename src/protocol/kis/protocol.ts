@@ -4,7 +4,7 @@ import { decryptWithAny, nodeAesDecrypt, type KisAesKey, type KisDecrypt } from 
 import { KIS_NOTICE_TRS, KIS_PAPER_ONLY_TRS, KIS_REAL_ONLY_TRS, kisEnv, type KisEnv } from './env.js';
 import { KIS_MSG, KIS_NULL_TR_ID, KIS_PINGPONG, controlInbound, kisTopic, parseTopic, readControl, requestFrame, type KisCustType, type KisTopic } from './frames.js';
 import { KisLedger } from './ledger.js';
-import { KIS_LAYOUTS, rawRecord, splitRecords, type KisRecordLayout } from './records.js';
+import { KIS_LAYOUTS, rawRecord, recordCount, splitRecords, type KisRecordLayout } from './records.js';
 
 /** Limits of the KIS realtime socket: the client paces and caps subscriptions with these. */
 export const KIS_LIMITS = {
@@ -90,7 +90,11 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
   const keys = new Map<string, Map<string, KisAesKey>>();
   let keyCount = 0;
 
+  /** Topics this session subscribed: only their replies may add a key (an unrequested ack cannot flood the table). */
+  const asked = new Set<string>();
+
   const remember = (trId: string, topic: string, key: KisAesKey): void => {
+    if (!asked.has(topic)) return;
     if (keyCount >= MAX_KEYS) {
       keys.clear();
       keyCount = 0;
@@ -108,7 +112,7 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
     const c = text.indexOf('|', b + 1);
     if (a !== 1 || b < 0 || c < 0) throw new ProtocolError('DECODE_ERROR', 'KIS data frame: expected "flag|tr_id|count|body"');
     const trId = text.slice(a + 1, b);
-    const count = Number(text.slice(b + 1, c));
+    const count = recordCount(text.slice(b + 1, c));
     let body = text.slice(c + 1);
     if (text[0] === '1') body = decryptWithAny(decrypt, body, [...(keys.get(trId)?.values() ?? [])], trId);
     const layout = layouts[trId];
@@ -125,6 +129,8 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
   const decodeControl = (text: string): DecodeResult => {
     let c = readControl(text);
     if (c.trId === KIS_PINGPONG) return { type: 'ping', reply: text };
+    // A reply says what happened; one without rt_cd or msg_cd is malformed, not a refusal.
+    if (c.rtCd === undefined && c.msgCd === undefined) throw new ProtocolError('DECODE_ERROR', 'KIS reply without rt_cd or msg_cd');
     if (c.msgCd === KIS_MSG.appKeyInUse) return controlInbound(c); // the session's, not a request's
     if (c.trId !== undefined && c.trId !== KIS_NULL_TR_ID && c.trKey) ledger.answered(c.trId, c.trKey);
     else {
@@ -163,6 +169,7 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
       }
       check(topic);
       if (KIS_NOTICE_TRS.has(topic.trId)) notices.set(topic.trId, topic.trKey);
+      if (asked.size < MAX_KEYS) asked.add(req.topic);
       ledger.sent(topic, true);
       return requestFrame('1', topic, ctx.token, custtype);
     },
@@ -170,6 +177,7 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
       if (ctx.token === undefined) return undefined;
       const topic = parseTopic(req.topic);
       if (notices.get(topic.trId) === topic.trKey) notices.delete(topic.trId);
+      asked.delete(req.topic);
       ledger.sent(topic, false);
       return requestFrame('2', topic, ctx.token, custtype);
     },
@@ -185,6 +193,7 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
       keyCount = 0;
       ledger.clear();
       notices.clear();
+      asked.clear();
     },
   };
 }
