@@ -90,6 +90,16 @@ describe('kisApprovalKey against hostile HTTP endpoints', () => {
     });
   }
 
+  it('refuses a key from a fetch that followed a redirect although asked not to', async () => {
+    const other = await origin((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ approval_key: KEY })));
+    const kis = await origin((_req, res) => res.writeHead(302, { location: `${other.url}/oauth2/Approval` }).end());
+    const following = (url: string, init: { method: string; headers: Record<string, string>; body: string }) =>
+      fetch(url, { method: init.method, headers: init.headers, body: init.body, redirect: 'follow' });
+    const err = await refusal(kisApprovalKey({ baseUrl: kis.url, appKey: APP_KEY, appSecret: SECRET, fetch: following })(signal()));
+    expect(err.fatal).toBe(true);
+    expect(err.message).toContain(`(HTTP followed) to ${other.url}`);
+  });
+
   it('keeps credentials an error body echoes out of the error, even where the description is cut', async () => {
     // The description is cut at 120 characters: put the secret across that cut.
     const description = `${'x'.repeat(100)}${SECRET} appkey=${APP_KEY}`;

@@ -4,6 +4,9 @@ export interface KisResponse {
   readonly status: number;
   /** `'opaqueredirect'` when a browser's `fetch` met a redirect under `redirect: 'manual'`. */
   readonly type?: string;
+  /** True when the `fetch` in use followed a redirect despite `redirect: 'manual'`; `url` is where it ended. */
+  readonly redirected?: boolean;
+  readonly url?: string;
   readonly headers?: { get(name: string): string | null } | undefined;
   /** Read with a size bound when present; otherwise `text()` is used. */
   readonly body?: ReadableStream<Uint8Array> | null;

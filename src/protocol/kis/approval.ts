@@ -119,10 +119,11 @@ export function kisApprovalKey(options: KisApprovalOptions): (signal: AbortSigna
       const why = err instanceof Error ? err.message : String(err);
       throw new KisApprovalError(`KIS approval request failed: ${scrub(why)}`);
     }
-    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+    if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400) || res.redirected === true) {
       res.body?.cancel().catch(() => undefined);
-      const to = res.type === 'opaqueredirect' ? 'unknown' : redirectOrigin(res, url);
-      const status = res.status || 'opaque';
+      // A fetch that ignored `redirect: 'manual'` followed it: its answer is not the configured origin's.
+      const to = res.redirected === true ? originOf(res.url) : res.type === 'opaqueredirect' ? 'unknown' : redirectOrigin(res, url);
+      const status = res.redirected === true ? 'followed' : res.status || 'opaque';
       throw new KisApprovalError(scrub(`KIS approval endpoint redirected (HTTP ${status}) to ${to}; not followed: credentials go only to ${origin}`), {
         status: res.status,
         fatal: true,
@@ -166,6 +167,14 @@ export function kisApprovalKey(options: KisApprovalOptions): (signal: AbortSigna
     }
     return { token: key, expiresInMs: ttlMs };
   };
+}
+
+function originOf(u: string | undefined): string {
+  try {
+    return u ? new URL(u).origin : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 interface ServiceError {
