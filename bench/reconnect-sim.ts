@@ -151,7 +151,7 @@ export function oursWith(jitter: JitterKind, o: { initialDelayMs: number; maxDel
     source: 'src/reconnect/scheduler.ts + src/reconnect/backoff.ts',
     make: (clock, random) => (attempt) => {
       const tasks = new TaskRegistry(clock);
-      const scheduler = new ReconnectScheduler({ ...o, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
+      const scheduler = new ReconnectScheduler({ ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
       const run = (): void => {
         if (attempt()) scheduler.opened();
         else {

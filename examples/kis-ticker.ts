@@ -2,7 +2,8 @@
  * steadystream on the KIS realtime feed: a loopback KIS simulator (approval endpoint + socket)
  * and a client built from kisApprovalKey + kisProtocol, with three ticker tiles. Along the way
  * the simulator drops every socket and expires the approval keys; the client reconnects,
- * fetches a new key and resubscribes. Run: `npm run demo:kis` (ends by itself after ~15 s).
+ * fetches a new key and resubscribes, on the default reconnect and heartbeat settings.
+ * Run: `npm run demo:kis` (ends by itself after ~15 s).
  */
 import { StreamClient, type StateChange } from '../src/index.js';
 import { kisApprovalKey, kisProtocol, type KisQuote, type KisTrade } from '../src/protocol/kis/index.js';
@@ -17,8 +18,6 @@ const client = new StreamClient({
   url: sim.wsUrl,
   protocol: kisProtocol(),
   auth: { fetchToken: kisApprovalKey({ baseUrl: sim.httpUrl, appKey: 'DEMO-APP-KEY', appSecret: 'demo-app-secret' }) },
-  reconnect: { initialDelayMs: 300, maxDelayMs: 3_000 },
-  heartbeat: { intervalMs: 3_000, timeoutMs: 2_000 },
   render: { minIntervalMs: 200 },
 });
 client.on('state', (e: StateChange) => say(`state  ${e.from} -> ${e.to} (${e.reason})`));

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { TokenRefresher, normalizeAuthOptions } from '../auth/index.js';
+import { TokenRefresher } from '../auth/index.js';
 import { Connection, type ConnectionHooks, type Session } from '../connection/connection.js';
 import { Outbox } from '../connection/outbox.js';
 import type { ConnectionState, StateChange } from '../connection/states.js';
@@ -102,7 +102,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     const log = (this.#log = new Log(o.logger));
     const counters = this.#counters;
     this.#auth = o.auth
-      ? new TokenRefresher(normalizeAuthOptions(o.auth), {
+      ? new TokenRefresher(o.auth, {
           tasks,
           random: o.random,
           log,

@@ -6,16 +6,24 @@ import type { Logger } from '../observe/log.js';
 import { silentLogger } from '../observe/log.js';
 import { jsonProtocol } from '../protocol/json.js';
 import type { Protocol } from '../protocol/types.js';
-import type { BackoffStrategy, JitterKind } from '../reconnect/backoff.js';
-import type { AuthOptions } from '../auth/index.js';
-import { fn, invalid, num, obj, withDefaults } from './validate.js';
+import { unitInterval, type BackoffStrategy, type JitterKind } from '../reconnect/backoff.js';
+import { normalizeAuthOptions } from '../auth/options.js';
+import type { AuthOptions, ResolvedAuthOptions } from '../auth/types.js';
+import { fn, invalid, ms, num, obj, withDefaults } from './validate.js';
 
 /** Reconnect policy. */
 export interface ReconnectOptions {
   /** First retry's delay scale (decorrelated: the first retry falls in [1×, 3×]). @default 1_500 */
   initialDelayMs?: number;
-  /** Cap on any delay; jitter stays spread below it. @default 8_000 */
+  /** Cap on any delay the backoff draws; jitter stays spread below it. @default 8_000 */
   maxDelayMs?: number;
+  /**
+   * Bound on a server's retry hint (close 1013 `retry-after=`, `{"op":"retry"}`, KIS OPSP8996).
+   * A hint only ever lengthens the backoff's delay; one above `maxDelayMs` is honoured up to
+   * this bound, jittered in `[hint, 1.2 × hint)` so a fleet does not return in one wave.
+   * @default 300_000
+   */
+  maxHintMs?: number;
   /** Exponential growth per attempt. @default 2 */
   factor?: number;
   /** `'none' | 'full' | 'equal' | 'decorrelated'`, or your own strategy. @default 'decorrelated' */
@@ -101,7 +109,7 @@ export interface StreamClientOptions {
   logger?: Logger;
   /** WHATWG-style WebSocket constructor. @default the `ws` package */
   WebSocket?: WebSocketConstructor;
-  /** Random source in [0, 1) for every jitter. @default Math.random */
+  /** Random source in [0, 1) for every jitter; a draw outside it is clamped into it. @default Math.random */
   random?: () => number;
   /** Time source; tests may inject one. @default system clock (works with vi.useFakeTimers) */
   clock?: Clock;
@@ -115,7 +123,7 @@ export interface StreamClientOptions {
  */
 export const DEFAULTS = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
-  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
+  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 1_000,
@@ -138,7 +146,7 @@ let sharedJsonProtocol: Protocol | undefined;
 export interface ResolvedOptions {
   url: StreamClientOptions['url'];
   protocol: Protocol;
-  auth: AuthOptions | undefined;
+  auth: ResolvedAuthOptions | undefined;
   reconnect: Required<ReconnectOptions>;
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
@@ -165,19 +173,21 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     if (typeof o.url !== 'string') invalid('url', 'must be a string or a function', o.url);
     if (!/^wss?:\/\//i.test(o.url)) invalid('url', 'must start with ws:// or wss://');
   }
-  const protocol = o.protocol ?? (sharedJsonProtocol ??= Object.freeze(jsonProtocol()));
-  if (typeof protocol !== 'object' || typeof protocol.decode !== 'function' || typeof protocol.subscribe !== 'function') {
-    invalid('protocol', 'must implement Protocol (decode, subscribe, unsubscribe)');
+  const protocol = o.protocol === undefined ? (sharedJsonProtocol ??= Object.freeze(jsonProtocol())) : o.protocol;
+  if (protocol === null || typeof protocol !== 'object') invalid('protocol', 'must implement Protocol (decode, subscribe, unsubscribe)', protocol);
+  for (const m of ['decode', 'subscribe', 'unsubscribe'] as const) {
+    if (typeof protocol[m] !== 'function') invalid(`protocol.${m}`, 'must be a function (a Protocol implements decode, subscribe, unsubscribe)', protocol[m]);
   }
   const limits = protocol.limits ?? {};
 
   const reconnect = withDefaults<Required<ReconnectOptions>>(DEFAULTS.reconnect, o.reconnect && obj('reconnect', o.reconnect));
-  num('reconnect.initialDelayMs', reconnect.initialDelayMs, 1); // 0 with full jitter would retry nonstop
-  num('reconnect.maxDelayMs', reconnect.maxDelayMs, 1);
+  ms('reconnect.initialDelayMs', reconnect.initialDelayMs, 1); // 0 with full jitter would retry nonstop
+  ms('reconnect.maxDelayMs', reconnect.maxDelayMs, 1);
+  ms('reconnect.maxHintMs', reconnect.maxHintMs, 1);
   if (reconnect.maxDelayMs < reconnect.initialDelayMs) invalid('reconnect.maxDelayMs', 'must be >= reconnect.initialDelayMs');
   num('reconnect.factor', reconnect.factor, 1);
   num('reconnect.maxAttempts', reconnect.maxAttempts, 0, { integer: true, infinite: true });
-  num('reconnect.resetAfterMs', reconnect.resetAfterMs, 0);
+  ms('reconnect.resetAfterMs', reconnect.resetAfterMs, 0);
   if (typeof reconnect.jitter !== 'function' && !JITTERS.includes(reconnect.jitter)) {
     invalid('reconnect.jitter', `must be one of ${JITTERS.join(', ')} or a function`);
   }
@@ -185,8 +195,8 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   let heartbeat: ResolvedOptions['heartbeat'] = false;
   if (o.heartbeat !== false) {
     heartbeat = withDefaults<Required<HeartbeatOptions>>(DEFAULTS.heartbeat, o.heartbeat && obj('heartbeat', o.heartbeat));
-    num('heartbeat.intervalMs', heartbeat.intervalMs, 1);
-    num('heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
+    ms('heartbeat.intervalMs', heartbeat.intervalMs, 1);
+    ms('heartbeat.timeoutMs', heartbeat.timeoutMs, 1);
   }
 
   const limitsGiven = definedOnly(limits);
@@ -194,27 +204,27 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     Object.keys(limitsGiven).length === 0 ? DEFAULTS.subscriptions : { ...DEFAULTS.subscriptions, ...limitsGiven },
     o.subscriptions && obj('subscriptions', o.subscriptions),
   );
-  num('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1, { infinite: true }); // Infinity: protocols without acks
+  ms('subscriptions.ackTimeoutMs', subscriptions.ackTimeoutMs, 1, { infinite: true }); // Infinity: protocols without acks
   num('subscriptions.maxSubscriptions', subscriptions.maxSubscriptions, 1, { integer: true, infinite: true });
-  num('subscriptions.subscribeIntervalMs', subscriptions.subscribeIntervalMs, 0);
+  ms('subscriptions.subscribeIntervalMs', subscriptions.subscribeIntervalMs, 0);
 
   const stale = withDefaults<{ afterMs: number; resubscribeAfterMs?: number }>(DEFAULTS.stale, o.stale && obj('stale', o.stale));
-  num('stale.afterMs', stale.afterMs, 1);
-  if (stale.resubscribeAfterMs !== undefined) num('stale.resubscribeAfterMs', stale.resubscribeAfterMs, 1);
+  ms('stale.afterMs', stale.afterMs, 1);
+  if (stale.resubscribeAfterMs !== undefined) ms('stale.resubscribeAfterMs', stale.resubscribeAfterMs, 1);
 
   let fallback: ResolvedOptions['fallback'];
   if (o.fallback !== undefined) {
     fallback = withDefaults<Required<FallbackOptions>>({ ...DEFAULTS.fallback, fetch: undefined as never }, obj('fallback', o.fallback));
     fn('fallback.fetch', fallback.fetch);
-    num('fallback.intervalMs', fallback.intervalMs, 1);
-    num('fallback.timeoutMs', fallback.timeoutMs, 1);
+    ms('fallback.intervalMs', fallback.intervalMs, 1);
+    ms('fallback.timeoutMs', fallback.timeoutMs, 1);
     num('fallback.concurrency', fallback.concurrency, 1, { integer: true });
   }
 
   const render = withDefaults<Required<RenderOptions>>(DEFAULTS.render, o.render && obj('render', o.render));
   num('render.maxBytes', render.maxBytes, 1, { integer: true });
   num('render.maxEntries', render.maxEntries, 1, { integer: true });
-  num('render.minIntervalMs', render.minIntervalMs, 0);
+  ms('render.minIntervalMs', render.minIntervalMs, 0);
 
   const outbox = withDefaults<{ maxMessages: number }>(DEFAULTS.outbox, o.outbox && obj('outbox', o.outbox));
   num('outbox.maxMessages', outbox.maxMessages, 0, { integer: true });
@@ -225,11 +235,11 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   return {
     url: o.url,
     protocol,
-    auth: o.auth,
+    auth: o.auth === undefined ? undefined : normalizeAuthOptions(o.auth),
     reconnect,
-    connectTimeoutMs: num('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1),
-    handshakeTimeoutMs: num('handshakeTimeoutMs', o.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs, 1),
-    closeTimeoutMs: num('closeTimeoutMs', o.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs, 0),
+    connectTimeoutMs: ms('connectTimeoutMs', o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1),
+    handshakeTimeoutMs: ms('handshakeTimeoutMs', o.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs, 1),
+    closeTimeoutMs: ms('closeTimeoutMs', o.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs, 0),
     heartbeat,
     subscriptions,
     stale,
@@ -238,10 +248,23 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     outbox,
     logger,
     WebSocket: o.WebSocket === undefined ? (WebSocketImpl as unknown as WebSocketConstructor) : fn('WebSocket', o.WebSocket),
-    random: o.random === undefined ? Math.random : fn('random', o.random),
-    clock: o.clock ?? systemClock,
+    random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
+    clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,
   };
+}
+
+/** A user clock needs `now`, `setTimeout` and `clearTimeout`; `monotonic`, if given, is a function. */
+function clockOption(clock: unknown): Clock {
+  const c = obj('clock', clock);
+  for (const m of ['now', 'setTimeout', 'clearTimeout'] as const) fn(`clock.${m}`, c[m]);
+  if (c['monotonic'] !== undefined) fn('clock.monotonic', c['monotonic']);
+  return clock as Clock;
+}
+
+/** A user's random source, each draw forced into [0, 1): -1 or NaN must never make a delay negative or NaN. */
+function unitRandom(random: () => number): () => number {
+  return () => unitInterval(random());
 }
 
 function definedOnly<T extends object>(v: T): Partial<T> {

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { StreamClientError } from '../core/errors.js';
 
 /** Throws `INVALID_OPTIONS` naming the option. */
@@ -12,6 +13,16 @@ export function num(option: string, value: unknown, min: number, opts: { integer
   if (value < min) invalid(option, `must be >= ${min}`, value);
   if (opts.integer && Number.isFinite(value) && !Number.isInteger(value)) invalid(option, 'must be an integer', value);
   return value;
+}
+
+/**
+ * A duration option: a finite number of ms in `[min, 2^31 - 1]` (Node fires longer timers after
+ * 1 ms, so `3e9` would mean "now"). `infinite` also admits `Infinity` (= off).
+ */
+export function ms(option: string, value: unknown, min: number, opts: { infinite?: boolean } = {}): number {
+  num(option, value, min, opts);
+  if ((value as number) > MAX_TIMER_MS && value !== Infinity) invalid(option, `must be at most ${MAX_TIMER_MS} ms (2^31 - 1)`, value);
+  return value as number;
 }
 
 export function fn<T>(option: string, value: unknown): T {

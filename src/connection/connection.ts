@@ -157,6 +157,8 @@ export class Connection {
 
   async #connect(reason: string): Promise<void> {
     const gen = ++this.#gen;
+    // A hint belongs to the session that sent it, even one sent before the handshake completed.
+    this.#retryHintMs = undefined;
     const abort = (this.#attemptAbort = new AbortController());
     this.#transition('connecting', reason, { attempt: this.#scheduler.attempt });
     this.#counters.connectAttempts++;
@@ -208,7 +210,6 @@ export class Connection {
     if (!this.#unproven) this.#hooks.accepted();
     this.#hooks.ready(new LiveSession(this, gen));
     this.#counters.connects++;
-    this.#retryHintMs = undefined;
     this.#transition('open', 'handshake-complete');
     this.#scheduler.opened();
     this.#heartbeat?.start();
@@ -289,6 +290,7 @@ export class Connection {
   }
 
   #probe(): void {
+    if (this.#o.protocol.liveness === 'passive') return; // the heartbeat's timeout alone decides
     this.#counters.heartbeatProbes++;
     this.#log.debug('connection.heartbeat', { probe: this.#counters.heartbeatProbes });
     if (this.#transport?.ping()) return;
@@ -358,7 +360,7 @@ export class Connection {
     await transport?.closeGracefully(1000, reason, this.#o.closeTimeoutMs, this.#tasks);
   }
 
-  #transition(to: ConnectionState, reason: string, extra: { attempt?: number; delayMs?: number } = {}): void {
+  #transition(to: ConnectionState, reason: string, extra: { attempt?: number; delayMs?: number; hintMs?: number } = {}): void {
     const from = this.#state;
     if (!canTransition(from, to)) throw new Error(`steadystream bug: transition ${from} -> ${to} (${reason})`);
     this.#state = to;

@@ -19,6 +19,8 @@ export interface StateChange {
   readonly attempt?: number;
   /** The scheduled delay, on `reconnecting`. */
   readonly delayMs?: number;
+  /** On `reconnecting`: the server's retry hint that lengthened `delayMs` (absent when the backoff decided). */
+  readonly hintMs?: number;
 }
 
 /** The transitions the machine may take; anything else is a bug and throws. */

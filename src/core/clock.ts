@@ -1,3 +1,6 @@
+/** The longest delay a JS timer honours: Node fires anything above 2^31 - 1 ms after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** An opaque timer handle, as returned by the clock. */
 export type TimerHandle = unknown;
 

@@ -98,9 +98,13 @@ function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
         reason: m['code'] === 'expired' ? 'expired' : 'invalid',
         ...(str(m['message']) ? { message: m['message'] } : {}),
       };
-    case 'retry':
-      if (typeof m['afterMs'] === 'number' && m['afterMs'] >= 0) return { type: 'retry', afterMs: m['afterMs'] };
+    case 'retry': {
+      // A finite number >= 0 (0 = "no extra wait"); a string, null, negative or 1e999 (Infinity)
+      // is a malformed frame: counted as a decode error, never a hint.
+      const afterMs = m['afterMs'];
+      if (typeof afterMs === 'number' && Number.isFinite(afterMs) && afterMs >= 0) return { type: 'retry', afterMs };
       break;
+    }
   }
   throw new ProtocolError('DECODE_ERROR', `unknown or malformed frame (op: ${describeOp(m['op'])})`);
 }

@@ -97,6 +97,13 @@ export interface Protocol {
   readonly limits?: ProtocolLimits;
   /** True when `subscribe` honours `from` (resume after reconnect). */
   readonly resumable?: boolean;
+  /**
+   * How the heartbeat proves the socket alive. `'probe'` (default): after a quiet
+   * `heartbeat.intervalMs`, send a WebSocket ping (or `ping()`) and await any frame.
+   * `'passive'`: never probe (the server keeps the feed alive itself and may punish client
+   * pings, e.g. KIS's PINGPONG); quiet for `intervalMs + timeoutMs` is a dead socket.
+   */
+  readonly liveness?: 'probe' | 'passive';
   /** Send auth/init and await the ack. Throwing an `AuthError` means the credential was refused. */
   handshake?(io: HandshakeIO): Promise<void>;
   /** Re-authenticate on the open socket with a new token, without reconnecting. */

@@ -69,16 +69,27 @@ export const strategies: Readonly<Record<JitterKind, BackoffStrategy>> = {
   decorrelated: decorrelatedJitter,
 };
 
+import { MAX_TIMER_MS } from '../core/clock.js';
+
+export { MAX_TIMER_MS };
+
 /**
- * A server's retry hint (close 1013, `{"op":"retry"}`), honoured within the cap: never earlier
- * than the hint unless the hint is beyond the cap, never later than `maxDelayMs`, and spread by
- * up to 20% so a fleet told the same hint does not return in one wave. A hint at or beyond the
- * cap lands in `[0.8 * maxDelayMs, maxDelayMs)`. A negative or NaN hint counts as 0.
+ * The wait a server's retry hint (close 1013 `retry-after=`, `{"op":"retry"}`, KIS OPSP8996)
+ * asks for: the hint, bounded by `maxHintMs`, plus up to 20% so a fleet told the same hint does
+ * not return in one wave — drawn in `[h, 1.2 * h)` with `h = min(hint, maxHintMs)`, never
+ * shorter than `h`. A hint of 0, negative or NaN asks for nothing (0); `Infinity` means the bound.
+ * The scheduler waits the longer of this and the strategy's delay: a hint only lengthens a wait.
  */
-export function hintedDelay(hintMs: number, maxDelayMs: number, random: RandomSource): number {
+export function hintedDelay(hintMs: number, maxHintMs: number, random: RandomSource): number {
   // `> 0` is false for NaN too: a malformed hint must not become a NaN or negative timer.
-  const hint = hintMs > 0 ? hintMs : 0;
-  if (hint >= maxDelayMs) return maxDelayMs * (0.8 + 0.2 * random());
-  const upper = Math.min(maxDelayMs, hint * 1.2);
-  return hint + random() * (upper - hint);
+  const hint = hintMs > 0 ? Math.min(hintMs, maxHintMs) : 0;
+  return hint * (1 + 0.2 * unitInterval(random()));
+}
+
+/**
+ * A draw of a user's random source forced into `[0, 1)`: a source returning -1, 2 or NaN must
+ * not make a delay negative (a reconnect storm) or NaN.
+ */
+export function unitInterval(r: number): number {
+  return r >= 0 ? (r < 1 ? r : 1 - Number.EPSILON) : 0;
 }

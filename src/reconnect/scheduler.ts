@@ -1,13 +1,15 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { hintedDelay, strategies } from './backoff.js';
+import { MAX_TIMER_MS, hintedDelay, strategies, unitInterval } from './backoff.js';
 import type { BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
 
 /** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
 export interface ReconnectOptions {
   /** Scale of the first retry's delay. */
   initialDelayMs: number;
-  /** Cap on every delay, server hints included. */
+  /** Cap on every delay the strategy draws (a server hint may go above it, up to `maxHintMs`). */
   maxDelayMs: number;
+  /** Bound on a server's retry hint; the hinted wait is jittered up to 20% above it. */
+  maxHintMs: number;
   /** Exponential growth per attempt. */
   factor: number;
   /** A built-in strategy by name, or your own {@link BackoffStrategy}. */
@@ -22,6 +24,8 @@ export interface ReconnectOptions {
 export interface ReconnectPlan {
   readonly attempt: number;
   readonly delayMs: number;
+  /** The server's retry hint, when one lengthened this delay (bounded by `maxHintMs`). */
+  readonly hintMs?: number;
 }
 
 /**
@@ -55,7 +59,8 @@ export class ReconnectScheduler {
     this.#strategy = strategy;
     this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
     this.#tasks = tasks;
-    this.#random = random;
+    // A user source returning -1, 2 or NaN must not make a delay negative or NaN.
+    this.#random = random === Math.random ? random : () => unitInterval(random());
   }
 
   /** Consecutive failed attempts so far: 0 after a reset, 1 once the first retry is scheduled. */
@@ -72,17 +77,24 @@ export class ReconnectScheduler {
   /**
    * Schedule the next attempt. While one is pending this returns that plan and schedules
    * nothing (a close storm = one attempt). Returns `undefined` when `maxAttempts` is exhausted:
-   * the caller gives up (state `failed`). `hintMs`, a server's retry hint, replaces the
-   * strategy's delay via {@link hintedDelay}, within the cap.
+   * the caller gives up (state `failed`). `hintMs`, a server's retry hint, can only lengthen
+   * the strategy's delay: the wait is the longer of the two ({@link hintedDelay}, bounded by
+   * `maxHintMs`), so a hint of 0 never turns backoff off.
    */
   schedule(run: () => void, hintMs?: number): ReconnectPlan | undefined {
     if (this.#pending?.task.active) return this.#pending.plan;
     this.#settleUptime();
     if (this.#attempt >= this.#backoff.maxAttempts) return undefined;
     const attempt = ++this.#attempt;
-    const delayMs = this.#delay(attempt, hintMs);
-    this.#previousMs = delayMs;
-    const plan: ReconnectPlan = { attempt, delayMs };
+    const backoffMs = this.#backoffDelay(attempt);
+    // Decorrelated jitter remembers its own draw: a long server hint does not inflate later waits.
+    this.#previousMs = backoffMs;
+    const hintedMs = hintMs === undefined ? 0 : Math.ceil(hintedDelay(hintMs, this.#backoff.maxHintMs, this.#random));
+    const plan: ReconnectPlan =
+      hintedMs > backoffMs
+        ? { attempt, delayMs: Math.min(MAX_TIMER_MS, hintedMs), hintMs: Math.min(hintMs!, this.#backoff.maxHintMs) }
+        : { attempt, delayMs: backoffMs };
+    const delayMs = plan.delayMs;
     const task = this.#tasks.timeout(RECONNECT_TIMERS.attempt, delayMs, () => {
       this.#pending = undefined;
       run();
@@ -135,13 +147,10 @@ export class ReconnectScheduler {
     this.#previousMs = 0;
   }
 
-  #delay(attempt: number, hintMs: number | undefined): number {
+  #backoffDelay(attempt: number): number {
     const o = this.#backoff;
-    const raw =
-      hintMs === undefined || Number.isNaN(hintMs)
-        ? this.#strategy(attempt, this.#previousMs, o, this.#random)
-        : hintedDelay(hintMs, o.maxDelayMs, this.#random);
-    // Whole ms, rounded up so no lower bound (hint, initial) is undercut; a user strategy may
+    const raw = this.#strategy(attempt, this.#previousMs, o, this.#random);
+    // Whole ms, rounded up so no lower bound (initial) is undercut; a user strategy may
     // return anything, so clamp into [0, cap] too.
     return Number.isFinite(raw) ? Math.min(o.maxDelayMs, Math.max(0, Math.ceil(raw))) : o.maxDelayMs;
   }

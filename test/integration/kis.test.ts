@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { StreamClient, StreamClientError, StreamClientOptions } from '../../src/index.js';
+import { StreamClient, type StreamClientError, type StreamClientOptions } from '../../src/index.js';
 import { kisApprovalKey, kisProtocol, type KisTrade } from '../../src/protocol/kis/index.js';
 import { createKisSimulator, type KisSimulator, type KisSimulatorOptions } from '../../src/testing/kis/index.js';
 import { waitFor, type EventSource } from '../../src/testing/wait-for.js';
@@ -99,9 +99,9 @@ describe('kisProtocol against the KIS simulator', () => {
     const client = kisClient(s);
     await client.start();
     const errors: StreamClientError[] = [];
-    for (const t of ['H0STCNT0:1', 'H0STCNT0:2', 'H0STCNT0:3']) client.subscribe(t, () => {}, { onError: (e) => errors.push(e) });
+    for (const t of ['H0STCNT0:000001', 'H0STCNT0:000002', 'H0STCNT0:000003']) client.subscribe(t, () => {}, { onError: (e) => errors.push(e) });
     await until(client as never, 'error', () => errors.length > 0);
-    expect(errors[0]).toMatchObject({ code: 'SUBSCRIPTION_LIMIT', details: { serverCode: 'OPSP0008', topic: 'H0STCNT0:3' } });
+    expect(errors[0]).toMatchObject({ code: 'SUBSCRIPTION_LIMIT', details: { serverCode: 'OPSP0008', topic: 'H0STCNT0:000003' } });
     expect(s.counters.limitRejections).toBe(1);
   });
 
@@ -188,27 +188,103 @@ describe('kisProtocol against the KIS simulator', () => {
     for (const secret of [...keys, 'secret-1']) expect(lines.filter((l) => l.includes(secret))).toEqual([]);
   });
 
-  it('after drops and a stop/start, reconnects never meet OPSP8996 and never hold two sessions', async () => {
-    const s = await startSim({ pingIntervalMs: 50 });
-    const client = kisClient(s);
+  it('with default options, a half-open client meets OPSP8996, waits >= 60 s (jittered) without reconnecting, then resumes every subscription once', async () => {
+    // Real sockets, one virtual clock for client and simulator: 100 s of protocol time run in well under a second.
+    const clock = new ManualClock();
+    const s = await createKisSimulator({ timers: clock }); // defaults: PINGPONG every 10 s, old session held 30 s
+    sim = s;
+    const { logger, lines } = captureLogger();
+    const client = new StreamClient({
+      url: s.wsUrl,
+      protocol: kisProtocol(),
+      auth: { fetchToken: kisApprovalKey({ baseUrl: s.httpUrl, appKey: 'APP-1', appSecret: 'secret-1' }) },
+      clock,
+      logger,
+    });
+    clients.push(client);
+    const states: { at: number; to: string; reason: string; delayMs?: number }[] = [];
+    client.on('state', (c) => states.push({ at: clock.now(), to: c.to, reason: c.reason, ...(c.delayMs === undefined ? {} : { delayMs: c.delayMs }) }));
+    const opened: number[] = [];
+    s.on('session', () => opened.push(clock.now()));
+    const acks: { id: number; topic: string }[] = [];
+    let inUseAt: number | undefined;
+    s.on('subscribe', (e) => {
+      if (e.msgCd === 'OPSP0000') acks.push({ id: e.id, topic: e.topic });
+      if (e.msgCd === 'OPSP8996') inUseAt ??= clock.now();
+    });
     const topics = ['H0STCNT0:005930', 'H0STCNT0:000660', 'H0STASP0:005930'];
     for (const t of topics) client.subscribe(t, () => {});
-    await client.start();
-    await until(s, 'subscribe', () => s.subscriptions().size === 3);
-    for (let i = 0; i < 3; i++) {
-      const down = nextState(client, 'reconnecting');
-      s.dropAll();
-      await down;
-      await until(s, 'subscribe', () => s.sessions().length === 1 && s.subscriptions().size === 3);
-    }
-    await client.stop();
-    await client.start();
-    await until(s, 'subscribe', () => s.sessions().length === 1 && s.subscriptions().size === 3);
-    const c = s.counters;
-    expect(c).toMatchObject({ inUseRejections: 0, maxSessionsPerAppKey: 1, sessionsOpened: 5, approvalsIssued: 1, pingTimeouts: 0 });
-    for (const t of topics) expect(c.subscribeFrames.get(t)).toBe(5);
+    const started = client.start();
+    await clock.runUntil(() => acks.length === 3, 5_000);
+    await started;
+
+    const t0 = clock.now();
+    expect(s.halfOpenAll()).toBe(1);
+    await clock.runUntil(() => inUseAt !== undefined, 40_000);
+    const dead = states.find((c) => c.reason === 'heartbeat-timeout')!;
+    expect(dead.at - t0).toBeGreaterThanOrEqual(25_000); // heartbeat 15 s + 10 s of silence (no probe on KIS)
+    expect(inUseAt! - t0).toBeLessThan(30_000); // the server still held the old session
+    await clock.runUntil(() => acks.length === 6, 120_000);
+
+    const backoff = states.filter((c) => c.to === 'reconnecting' && c.at >= inUseAt!);
+    expect(backoff).toHaveLength(1);
+    expect(backoff[0]!.delayMs).toBeGreaterThanOrEqual(60_000);
+    expect(backoff[0]!.delayMs).toBeLessThan(72_000);
+    expect(opened).toHaveLength(3); // first session, the one OPSP8996 ended, the resumed one
+    expect(opened[2]! - inUseAt!).toBeGreaterThanOrEqual(60_000);
+    const resumed = acks.slice(3);
+    expect(resumed.map((a) => a.topic).sort()).toEqual([...topics].sort());
+    expect(new Set(resumed.map((a) => a.id)).size).toBe(1);
+    expect(s.counters).toMatchObject({ inUseRejections: 1, maxSessionsPerAppKey: 1, approvalsIssued: 1 });
+    expect(lines.some((l) => l.includes('"event":"connection.state"') && l.includes('reconnecting'))).toBe(true);
+    const closing = client.close();
+    await clock.runUntil(() => client.state === 'closed', 5_000);
+    await closing;
   });
 });
+
+/**
+ * A virtual clock shared by the client (`clock`) and the simulator (`timers`) while sockets stay
+ * real: `runUntil` advances it in small steps, yielding to real I/O between steps.
+ */
+class ManualClock {
+  #now = 1_000_000;
+  #seq = 0;
+  readonly #timers = new Map<number, { at: number; fn: () => void }>();
+  now = (): number => this.#now;
+  setTimeout = (fn: () => void, ms: number): number => {
+    const id = ++this.#seq;
+    this.#timers.set(id, { at: this.#now + Math.max(0, ms), fn });
+    return id;
+  };
+  clearTimeout = (id: unknown): void => {
+    this.#timers.delete(id as number);
+  };
+
+  /** Advance by `stepMs` at a time (firing due timers in order) until `cond()` holds; fails after `maxMs` of virtual time. */
+  async runUntil(cond: () => boolean, maxMs: number, stepMs = 20): Promise<void> {
+    const end = this.#now + maxMs;
+    for (;;) {
+      for (let i = 0; i < 4; i++) await new Promise((r) => setImmediate(r)); // real I/O gets its turns
+      if (cond()) return;
+      if (this.#now >= end) throw new Error(`condition not met within ${maxMs} ms of virtual time`);
+      this.#advance(stepMs);
+    }
+  }
+
+  #advance(ms: number): void {
+    const to = this.#now + ms;
+    for (;;) {
+      let next: [number, { at: number; fn: () => void }] | undefined;
+      for (const e of this.#timers) if (e[1].at <= to && (next === undefined || e[1].at < next[1].at)) next = e;
+      if (next === undefined) break;
+      this.#timers.delete(next[0]);
+      this.#now = Math.max(this.#now, next[1].at);
+      next[1].fn();
+    }
+    this.#now = to;
+  }
+}
 
 describe('kis lifecycle', () => {
   it('leaves no socket, server or timer behind once client and simulator are closed', async () => {
@@ -252,8 +328,8 @@ describe('the KIS simulator, spoken to directly', () => {
     return { ws, next };
   }
 
-  const frame = (key: string, trType: '1' | '2', trKey = '005930') =>
-    JSON.stringify({ header: { approval_key: key, custtype: 'P', tr_type: trType, 'content-type': 'utf-8' }, body: { input: { tr_id: 'H0STCNT0', tr_key: trKey } } });
+  const frame = (key: string, trType: '1' | '2', trKey = '005930', trId = 'H0STCNT0') =>
+    JSON.stringify({ header: { approval_key: key, custtype: 'P', tr_type: trType, 'content-type': 'utf-8' }, body: { input: { tr_id: trId, tr_key: trKey } } });
   const code = (text: string) => (JSON.parse(text) as { body: { msg_cd: string } }).body.msg_cd;
 
   it('issues 36-character keys, refuses bad credentials with 403, and answers each request code', async () => {
@@ -291,8 +367,69 @@ describe('the KIS simulator, spoken to directly', () => {
     const two = await socket(s);
     const closed = new Promise<number>((resolve) => two.ws.once('close', (c: number) => resolve(c)));
     two.ws.send(frame(k2, '1'));
-    expect(code(await two.next())).toBe('OPSP8996');
+    expect(JSON.parse(await two.next())).toEqual({
+      header: { tr_id: '(null)', tr_key: '', encrypt: 'N' },
+      body: { rt_cd: '9', msg_cd: 'OPSP8996', msg1: 'ALREADY IN USE appkey' },
+    });
     expect(await closed).toBe(1000);
     expect(s.counters).toMatchObject({ inUseRejections: 1, liveSessions: 1, maxSessionsPerAppKey: 1 });
+  });
+
+  it('answers bad tr_id / tr_key / HTS id with "(null)" replies, acks encrypted TRs with encrypt "Y", and injects transient codes', async () => {
+    const s = await startSim({ htsIds: ['myhts'] });
+    const key = (await approve(s, 'APP')).body['approval_key'] as string;
+    const { ws, next } = await socket(s);
+    const header = (text: string) => (JSON.parse(text) as { header: Record<string, string>; body: { rt_cd: string } });
+    ws.send(frame(key, '1', '005930', 'H0NOPE00'));
+    const unknown = await next();
+    expect([code(unknown), header(unknown).header['tr_id']]).toEqual(['OPSP8991', '(null)']);
+    ws.send(frame(key, '1', 'NOPE'));
+    const bad = header(await next());
+    expect([bad.header['tr_id'], bad.header['tr_key'], bad.body.rt_cd]).toEqual(['(null)', '', '1']);
+    ws.send(frame(key, '1', 'other-id', 'H0STCNI0'));
+    expect(code(await next())).toBe('OPSP0017');
+    ws.send(frame(key, '1', 'myhts', 'H0STCNI0'));
+    const notice = await next();
+    expect([code(notice), header(notice).header['encrypt']]).toEqual(['OPSP0000', 'Y']);
+    s.failNextSubscribes(2, 'OPSP8999');
+    ws.send(frame(key, '1'));
+    expect(code(await next())).toBe('OPSP8999');
+    ws.send(frame(key, '1'));
+    expect(code(await next())).toBe('OPSP8999');
+    ws.send(frame(key, '1'));
+    const plain = await next();
+    expect([code(plain), header(plain).header['encrypt']]).toEqual(['OPSP0000', 'N']);
+    expect(s.counters).toMatchObject({ invalidRequestRejections: 3, transientRejections: 2 });
+  });
+
+  it('takes a WebSocket pong carrying the PINGPONG text as an answer, and by default cuts nobody for a missing one', async () => {
+    const s = await startSim({ pingIntervalMs: 20 });
+    const { ws, next } = await socket(s);
+    const ping = await next();
+    expect(JSON.parse(ping)).toMatchObject({ header: { tr_id: 'PINGPONG' } });
+    const answered = s.waitFor('pong', { timeoutMs: 2_000 });
+    ws.pong(ping);
+    expect(await answered).toMatchObject({ how: 'pong' });
+    // A mute socket: PINGPONG keeps coming, nobody is cut.
+    await until(s, 'ping', () => s.counters.pingsSent >= 6);
+    expect(s.counters).toMatchObject({ pingTimeouts: 0, liveSessions: 1, pongsReceived: 1 });
+  });
+
+  it('holds a half-open session (and its app key) for halfOpenHoldMs: a second session meets OPSP8996 until then', async () => {
+    const s = await startSim({ halfOpenHoldMs: 150 });
+    const k1 = (await approve(s, 'APP')).body['approval_key'] as string;
+    const one = await socket(s);
+    one.ws.send(frame(k1, '1'));
+    expect(code(await one.next())).toBe('OPSP0000');
+    expect(s.halfOpenAll()).toBe(1);
+    one.ws.terminate(); // the client gives up; its close never reaches the "server"
+    const two = await socket(s);
+    two.ws.send(frame(k1, '1'));
+    expect(code(await two.next())).toBe('OPSP8996');
+    await s.waitFor('hold-expired', { timeoutMs: 2_000, filter: (e) => e.id === 1 });
+    const three = await socket(s);
+    three.ws.send(frame(k1, '1'));
+    expect(code(await three.next())).toBe('OPSP0000');
+    expect(s.counters).toMatchObject({ inUseRejections: 1, maxSessionsPerAppKey: 1 });
   });
 });

@@ -17,14 +17,33 @@ export const KIS_MSG = {
   invalidApprovalKey: 'OPSP0011',
   /** ALREADY IN USE appkey: another live session holds this app key. */
   appKeyInUse: 'OPSP8996',
+  /** SUBSCRIBE internal error: transient, retried with backoff. */
+  internalError: 'OPSP0007',
+  /** MCI send failed: transient, retried with backoff. */
+  mciSendFailed: 'OPSP0009',
+  /** Resource not available: transient, retried with backoff. */
+  resourceUnavailable: 'OPSP8999',
+  /** Invalid HTS id (a notice TR's tr_key): answered with `"tr_id":"(null)"`. */
+  badHtsId: 'OPSP0017',
+  /** Invalid tr_id. */
+  invalidTrId: 'OPSP8991',
+  /** Invalid tr_key. */
+  invalidTrKey: 'OPSP8992',
 } as const;
+
+/** The `tr_id` KIS puts in replies it does not tie to a topic (open-trading-api samples). */
+export const KIS_NULL_TR_ID = '(null)';
+
+/** Failures the server may not repeat: the subscribe is retried with backoff (open-trading-api samples). */
+const TRANSIENT: ReadonlySet<string> = new Set([KIS_MSG.internalError, KIS_MSG.mciSendFailed, KIS_MSG.resourceUnavailable]);
 
 /** The tr_id of the server's keep-alive, echoed back verbatim. */
 export const KIS_PINGPONG = 'PINGPONG';
 
 /**
  * Reconnect hint after OPSP8996: the other session (often our own previous socket that the
- * server has not noticed is gone) must time out first. Capped by `reconnect.maxDelayMs`.
+ * server has not noticed is gone) must time out first. The client waits at least this long
+ * (jittered), beyond `reconnect.maxDelayMs` up to `reconnect.maxHintMs`.
  */
 export const KIS_IN_USE_RETRY_MS = 60_000;
 
@@ -106,12 +125,15 @@ export function readControl(text: string): KisControl {
  * - OPSP0011: `auth-rejected` first (the connection invalidates the key, refreshes, reconnects,
  *   resubscribes), then the topic `error` of kind `auth` (ignored once the session is gone);
  * - OPSP8996: a `retry` hint of {@link KIS_IN_USE_RETRY_MS}; the server ends the session;
- * - any other `rt_cd` "0": `ignore`; any other failure: topic `error`, kind `rejected`.
+ * - OPSP0007 / OPSP0009 / OPSP8999: topic `error`, kind `transient` (retried with backoff);
+ * - any other `rt_cd` "0": `ignore`; any other failure: topic `error`, kind `rejected`
+ *   (OPSP0017, OPSP8991, OPSP8992 … -> `SUBSCRIPTION_REJECTED` carrying the KIS code).
+ * A reply with `"tr_id":"(null)"` reaches here with the topic of the request it answers.
  */
 export function controlInbound(c: KisControl): Inbound | readonly Inbound[] {
   const topic = c.trId !== undefined && c.trKey !== undefined && c.trKey !== '' ? kisTopic(c.trId, c.trKey) : undefined;
   const code = c.msgCd ?? `rt_cd:${c.rtCd ?? '?'}`;
-  const error = (kind: 'limit' | 'auth' | 'rejected'): Inbound =>
+  const error = (kind: 'limit' | 'auth' | 'rejected' | 'transient'): Inbound =>
     topic === undefined ? { type: 'error', code, message: c.msg, kind } : { type: 'error', topic, code, message: c.msg, kind };
   switch (c.msgCd) {
     case KIS_MSG.subscribed:
@@ -127,5 +149,6 @@ export function controlInbound(c: KisControl): Inbound | readonly Inbound[] {
     case KIS_MSG.appKeyInUse:
       return { type: 'retry', afterMs: KIS_IN_USE_RETRY_MS };
   }
-  return c.rtCd === '0' ? { type: 'ignore' } : error('rejected');
+  if (c.rtCd === '0') return { type: 'ignore' };
+  return error(c.msgCd !== undefined && TRANSIENT.has(c.msgCd) ? 'transient' : 'rejected');
 }

@@ -41,8 +41,10 @@ export interface KisTrade {
 
 /**
  * One H0STASP0 record: the domestic stock order book (실시간호가), 10 levels each side.
- * `fields` keeps the whole record (59 fields in the classic layout; KIS has appended
- * mid-price fields since, which decode fine and stay in `fields`).
+ * `fields` keeps the whole record (59 fields, open-trading-api samples). The mid-price
+ * variants are other TRs (H0NXASP0 NXT, H0UNASP0 integrated, 65 fields): give them a layout in
+ * `trIds`, or they decode as raw records. A longer H0STASP0 record still decodes; the extra
+ * fields stay in `fields`.
  */
 export interface KisQuote {
   readonly trId: 'H0STASP0';
@@ -88,9 +90,24 @@ export interface KisRecordLayout {
   trKey?(fields: readonly string[]): string;
 }
 
-/** A numeric field; an empty field is `NaN`, never a made-up 0. */
+/**
+ * A numeric field: plain decimal (`71000`, `-500`, `+1.25`) or `NaN`, never a made-up value.
+ * Empty, `-`, blanks, hex, exponents and `Infinity` are `NaN` (`Number()` alone would read
+ * ' ' as 0 and '0x10' as 16); the text stays in `fields`. Beyond 2^53 precision is lost.
+ */
 function num(s: string | undefined): number {
-  return s === undefined || s === '' ? Number.NaN : Number(s);
+  if (s === undefined) return Number.NaN;
+  const n = s.length;
+  let i = n > 0 && (s.charCodeAt(0) === 45 || s.charCodeAt(0) === 43) ? 1 : 0; // '-' or '+'
+  let digits = 0;
+  let dot = false;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return Number.NaN;
+  }
+  return digits === 0 ? Number.NaN : Number(s);
 }
 
 function range(fields: readonly string[], from: number, n: number): number[] {
@@ -150,16 +167,30 @@ export function rawRecord(fields: readonly string[], trId: string): KisRawRecord
   return { trId, symbol: fields[0] ?? '', fields };
 }
 
+/** `NNN` of a data frame: 1 to 3 decimal digits, 1..999; anything else is `NaN`. */
+export function recordCount(text: string): number {
+  if (text.length === 0 || text.length > 3) return Number.NaN;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return Number.NaN;
+  }
+  return Number(text);
+}
+
 /**
  * Split a data body (`^`-separated fields of `count` records, concatenated) into records.
  * The width is the layout's field count when the body matches it exactly; otherwise the body
- * must divide evenly by `count` (a server that appended fields to a layout still decodes).
+ * must divide evenly by `count` (a server that appended fields to a layout still decodes), but
+ * a body that holds a whole number of records other than `count` is a lying count, refused
+ * rather than read as fewer, wider records (which would drop records silently).
  */
 export function splitRecords(body: string, count: number, trId: string, layout: KisRecordLayout | undefined): string[][] {
-  if (!Number.isInteger(count) || count < 1) throw new ProtocolError('DECODE_ERROR', `KIS ${trId} frame: bad record count`);
+  if (!Number.isInteger(count) || count < 1) throw new ProtocolError('DECODE_ERROR', `KIS ${trId} frame: bad record count`, { details: { trId } });
   const fields = body.split('^');
-  const width = layout && fields.length === layout.fieldCount * count ? layout.fieldCount : fields.length / count;
-  if (!Number.isInteger(width) || (layout !== undefined && width < layout.fieldCount)) {
+  const exact = layout !== undefined && fields.length === layout.fieldCount * count;
+  const width = exact ? layout.fieldCount : fields.length / count;
+  const lyingCount = !exact && layout !== undefined && fields.length % layout.fieldCount === 0;
+  if (!Number.isInteger(width) || lyingCount || (layout !== undefined && width < layout.fieldCount)) {
     const expected = layout ? `${layout.fieldCount} × ${count}` : `a multiple of ${count}`;
     throw new ProtocolError('DECODE_ERROR', `KIS ${trId} frame: ${fields.length} fields, expected ${expected}`, {
       details: { trId, count, fields: fields.length },

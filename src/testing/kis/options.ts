@@ -11,13 +11,46 @@ export interface KisSimulatorOptions {
   approvalDelayMs?: number;
   /** Registrations per session; the next one gets OPSP0008 MAX SUBSCRIBE OVER. @default 41 */
   maxSubscriptions?: number;
-  /** PINGPONG period per session; 0 disables. @default 10_000 */
+  /** PINGPONG period per session; 0 disables. @default 10_000 (assumed: no source states it) */
   pingIntervalMs?: number;
-  /** A session that has not echoed a PINGPONG within this is terminated. @default pingIntervalMs */
+  /**
+   * A session that has not answered a PINGPONG (text echo or a WebSocket pong carrying the
+   * text) within this is terminated. No public source documents such a rule. @default 0 (never)
+   */
   pongTimeoutMs?: number;
+  /**
+   * After a half-open drop (`halfOpenAll()`), the server still holds the old session (and its
+   * app key) this long, so a reconnect within it meets OPSP8996 (DESIGN facts from KIS's
+   * samples and reports; the real duration is not published: assumed). @default 30_000
+   */
+  halfOpenHoldMs?: number;
+  /**
+   * tr_ids the server knows; a subscribe to another gets OPSP8991 with `"tr_id":"(null)"`.
+   * @default the TRs of KIS's realtime samples ({@link KIS_SIMULATOR_TR_IDS})
+   */
+  trIds?: readonly string[];
+  /**
+   * HTS ids a notice TR (H0STCNI0/H0STCNI9/H0GSCNI0) may be subscribed with; another gets
+   * OPSP0017 with `"tr_id":"(null)"`. @default undefined — any
+   */
+  htsIds?: readonly string[];
+  /** Timer source of the simulator's own timers (keep-alive, holds). @default the globals */
+  timers?: KisSimulatorTimers;
   /** tr_ids whose data is always sent encrypted (`1|…`). @default ['H0STCNI0', 'H0STCNI9'] */
   encryptedTrIds?: readonly string[];
 }
+
+/** Timers the simulator arms; tests may share one virtual clock between client and simulator. */
+export interface KisSimulatorTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** TRs of KIS's realtime samples (open-trading-api `ws_domestic_overseas_all.py`, portal TR list). */
+export const KIS_SIMULATOR_TR_IDS = [
+  'H0STCNT0', 'H0STASP0', 'H0STANC0', 'H0STMKO0', 'H0STCNI0', 'H0STCNI9', 'H0GSCNI0',
+  'H0NXCNT0', 'H0NXASP0', 'H0UNCNT0', 'H0UNASP0', 'HDFSCNT0', 'HDFSASP0', 'HDFSASP1',
+] as const;
 
 export interface ResolvedKisSimulatorOptions {
   credentials: Readonly<Record<string, string>> | undefined;
@@ -27,6 +60,10 @@ export interface ResolvedKisSimulatorOptions {
   pingIntervalMs: number;
   pongTimeoutMs: number;
   encryptedTrIds: ReadonlySet<string>;
+  halfOpenHoldMs: number;
+  trIds: ReadonlySet<string>;
+  htsIds: ReadonlySet<string> | undefined;
+  timers: KisSimulatorTimers;
 }
 
 export const KIS_SIMULATOR_DEFAULTS = {
@@ -34,8 +71,15 @@ export const KIS_SIMULATOR_DEFAULTS = {
   approvalDelayMs: 0,
   maxSubscriptions: 41,
   pingIntervalMs: 10_000,
-  encryptedTrIds: ['H0STCNI0', 'H0STCNI9'],
+  encryptedTrIds: ['H0STCNI0', 'H0STCNI9', 'H0GSCNI0'],
+  pongTimeoutMs: 0,
+  halfOpenHoldMs: 30_000,
 } as const;
+
+const globalTimers: KisSimulatorTimers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 function check(name: string, v: number, min: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new TypeError(`kis simulator: ${name} must be a finite number >= ${min}`);
@@ -51,8 +95,12 @@ export function resolveKisSimulatorOptions(o: KisSimulatorOptions): ResolvedKisS
     approvalDelayMs: check('approvalDelayMs', o.approvalDelayMs ?? d.approvalDelayMs, 0),
     maxSubscriptions: check('maxSubscriptions', o.maxSubscriptions ?? d.maxSubscriptions, 0),
     pingIntervalMs,
-    pongTimeoutMs: check('pongTimeoutMs', o.pongTimeoutMs ?? (pingIntervalMs || 1), 1),
+    pongTimeoutMs: check('pongTimeoutMs', o.pongTimeoutMs ?? d.pongTimeoutMs, 0),
     encryptedTrIds: new Set(o.encryptedTrIds ?? d.encryptedTrIds),
+    halfOpenHoldMs: check('halfOpenHoldMs', o.halfOpenHoldMs ?? d.halfOpenHoldMs, 0),
+    trIds: new Set(o.trIds ?? KIS_SIMULATOR_TR_IDS),
+    htsIds: o.htsIds === undefined ? undefined : new Set(o.htsIds),
+    timers: o.timers ?? globalTimers,
   };
 }
 
@@ -66,10 +114,12 @@ export interface KisSimulatorEvents {
   disconnect: [e: { readonly id: number; readonly code: number; readonly reason: string }];
   /** A subscribe (`trType` "1") or unsubscribe ("2") frame was answered with `msgCd`. */
   subscribe: [e: { readonly id: number; readonly topic: string; readonly trType: string; readonly msgCd: string }];
+  /** The server let go of a half-open session (its app key is free). */
+  'hold-expired': [e: { readonly id: number }];
   /** A PINGPONG went out. */
   ping: [e: { readonly id: number }];
-  /** A client echoed the pending PINGPONG. */
-  pong: [e: { readonly id: number }];
+  /** A client answered the pending PINGPONG (`how`: a text echo, or a WebSocket pong carrying the text). */
+  pong: [e: { readonly id: number; readonly how: 'text' | 'pong' }];
   /** A client failed to echo in time and was disconnected. */
   'ping-timeout': [e: { readonly id: number }];
 }
@@ -92,6 +142,10 @@ export interface KisSimulatorCounters {
   invalidKeyRejections: number;
   /** OPSP8996 replies (app key already in use). */
   inUseRejections: number;
+  /** OPSP8991 / OPSP8992 / OPSP0017 replies (unknown tr_id, bad tr_key, bad HTS id). */
+  invalidRequestRejections: number;
+  /** Injected OPSP0007 / OPSP0009 / OPSP8999 replies. */
+  transientRejections: number;
   /** OPSP0008 replies. */
   limitRejections: number;
   pingsSent: number;

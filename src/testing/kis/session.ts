@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import type { KisSimulatorEvents, ResolvedKisSimulatorOptions } from './options.js';
-import { pingFrame, randomText, replyFrame } from './wire.js';
+import { nullReplyFrame, pingFrame, randomText, replyFrame } from './wire.js';
 
 /** What a session asks of its simulator. */
 export interface KisSessionHost {
@@ -12,12 +12,35 @@ export interface KisSessionHost {
   /** The session is gone: free its app key. Idempotent. */
   release(session: KisSimSession): void;
   count(what: 'subscribe' | 'unsubscribe', topic: string): void;
-  bump(counter: 'invalidKeyRejections' | 'inUseRejections' | 'limitRejections' | 'pingsSent' | 'pongsReceived' | 'pingTimeouts'): void;
+  bump(
+    counter:
+      | 'invalidKeyRejections'
+      | 'inUseRejections'
+      | 'limitRejections'
+      | 'pingsSent'
+      | 'pongsReceived'
+      | 'pingTimeouts'
+      | 'invalidRequestRejections'
+      | 'transientRejections',
+  ): void;
+  /** The next injected transient failure (OPSP0007/0009/8999), if any is queued. */
+  takeInjected(): string | undefined;
   emit<K extends keyof KisSimulatorEvents>(event: K, payload: KisSimulatorEvents[K][0]): void;
 }
 
-/** The close the simulator sends after OPSP8996 (one session per app key). */
+/** The close the simulator sends after OPSP8996 (one session per app key). Code and reason assumed. */
 export const IN_USE_CLOSE = { code: 1000, reason: 'ALREADY IN USE appkey' } as const;
+
+/** Notice TRs: subscribed with the HTS id (open-trading-api `ws_domestic_overseas_all.py`). */
+const NOTICE_TRS: ReadonlySet<string> = new Set(['H0STCNI0', 'H0STCNI9', 'H0GSCNI0']);
+/** Domestic market TRs take a 6-character short code, e.g. `005930` (assumed from the samples' keys). */
+const DOMESTIC_KEY = /^[0-9A-Z]{6}$/;
+
+/** What a tr_key must look like for `trId`: false answers OPSP8992 (the rule is assumed). */
+function validTrKey(trId: string, trKey: string): boolean {
+  if (/^H0(ST|NX|UN)/.test(trId) && !NOTICE_TRS.has(trId)) return DOMESTIC_KEY.test(trKey);
+  return trKey.length <= 32;
+}
 
 /**
  * One client socket of the KIS simulator: request frames, the registrations of this session
@@ -29,8 +52,11 @@ export class KisSimSession {
   readonly #host: KisSessionHost;
   readonly #topics = new Set<string>();
   readonly #aes = new Map<string, { key: string; iv: string }>();
-  readonly #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #pongTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: unknown;
+  #pongTimer: unknown;
+  #holdTimer: unknown;
+  /** Half-open: the path is dead. Nothing goes out, nothing comes in; the server still holds the session. */
+  #muted = false;
   #pendingPing: string | undefined;
   #appKey: string | undefined;
   #open = true;
@@ -43,15 +69,26 @@ export class KisSimSession {
     this.#host = host;
     this.closed = new Promise<void>((resolve) => {
       ws.once('close', (code: number, reason: Buffer) => {
-        this.#gone();
+        // A half-open session's close never reaches the real server: it keeps holding it.
+        if (!this.#muted) this.#gone();
         host.emit('disconnect', { id, code, reason: reason.toString() });
         resolve();
       });
     });
     ws.on('error', () => {}); // a reset peer must not crash the test process
     ws.on('message', (data: Buffer) => this.#onMessage(data.toString('utf8')));
-    const every = host.options.pingIntervalMs;
-    this.#pingTimer = every > 0 ? setInterval(() => this.ping(), every) : undefined;
+    // KIS's main sample answers PINGPONG with a WebSocket pong carrying the text (open-trading-api `kis_auth.py`).
+    ws.on('pong', (data: Buffer) => this.#answered(data.toString('utf8'), 'pong'));
+    this.#armPing();
+  }
+
+  #armPing(): void {
+    const every = this.#host.options.pingIntervalMs;
+    if (every <= 0 || !this.#open) return;
+    this.#pingTimer = this.#host.options.timers.setTimeout(() => {
+      this.ping();
+      this.#armPing();
+    }, every);
   }
 
   get open(): boolean {
@@ -76,24 +113,44 @@ export class KisSimSession {
   }
 
   send(text: string): boolean {
-    if (!this.#open) return false;
+    if (!this.#open || this.#muted) return false;
     this.#ws.send(text);
     return true;
   }
 
-  /** Send a PINGPONG now (unless one is still unanswered) and arm the echo deadline. */
+  /**
+   * Send a PINGPONG now. With a `pongTimeoutMs`, arm the answer deadline (and send no other
+   * while one is unanswered); without, a missing answer is never punished.
+   */
   ping(): void {
-    if (!this.#open || this.#pendingPing !== undefined) return;
+    const { pongTimeoutMs, timers } = this.#host.options;
+    if (!this.#open || this.#muted || (pongTimeoutMs > 0 && this.#pendingPing !== undefined)) return;
     const text = pingFrame();
     this.#pendingPing = text;
     this.#host.bump('pingsSent');
     this.#host.emit('ping', { id: this.id });
-    this.#pongTimer = setTimeout(() => {
-      this.#host.bump('pingTimeouts');
-      this.#host.emit('ping-timeout', { id: this.id });
-      this.terminate();
-    }, this.#host.options.pongTimeoutMs);
+    if (pongTimeoutMs > 0) {
+      this.#pongTimer = timers.setTimeout(() => {
+        this.#host.bump('pingTimeouts');
+        this.#host.emit('ping-timeout', { id: this.id });
+        this.terminate();
+      }, pongTimeoutMs);
+    }
     this.send(text);
+  }
+
+  /**
+   * The path dies without a close (half-open): nothing more is sent or read, the client's
+   * close never arrives, and the server keeps the session and its app key for `holdMs`.
+   */
+  halfOpen(holdMs: number): void {
+    if (!this.#open || this.#muted) return;
+    this.#muted = true;
+    this.#clearTimers();
+    this.#holdTimer = this.#host.options.timers.setTimeout(() => {
+      this.terminate();
+      this.#host.emit('hold-expired', { id: this.id });
+    }, holdMs);
   }
 
   /** Abrupt loss (the client sees 1006). The app key is free at once: the server knows. */
@@ -107,23 +164,33 @@ export class KisSimSession {
     this.#ws.close(code, reason);
   }
 
+  #clearTimers(): void {
+    const { timers } = this.#host.options;
+    timers.clearTimeout(this.#pingTimer);
+    timers.clearTimeout(this.#pongTimer);
+    timers.clearTimeout(this.#holdTimer);
+  }
+
   #gone(): void {
     if (!this.#open) return;
     this.#open = false;
-    if (this.#pingTimer !== undefined) clearInterval(this.#pingTimer);
-    clearTimeout(this.#pongTimer);
+    this.#clearTimers();
     this.#host.release(this);
   }
 
+  /** A PINGPONG answer (text echo or pong payload); anything else is not one. */
+  #answered(text: string, how: 'text' | 'pong'): boolean {
+    if (!this.#open || this.#muted || this.#pendingPing === undefined || text !== this.#pendingPing) return false;
+    this.#pendingPing = undefined;
+    this.#host.options.timers.clearTimeout(this.#pongTimer);
+    this.#host.bump('pongsReceived');
+    this.#host.emit('pong', { id: this.id, how });
+    return true;
+  }
+
   #onMessage(text: string): void {
-    if (!this.#open) return;
-    if (this.#pendingPing !== undefined && text === this.#pendingPing) {
-      this.#pendingPing = undefined;
-      clearTimeout(this.#pongTimer);
-      this.#host.bump('pongsReceived');
-      this.#host.emit('pong', { id: this.id });
-      return;
-    }
+    if (!this.#open || this.#muted) return;
+    if (this.#answered(text, 'text')) return;
     let m: { header?: Record<string, unknown>; body?: { input?: Record<string, unknown> } } | undefined;
     try {
       m = JSON.parse(text) as typeof m;
@@ -147,8 +214,13 @@ export class KisSimSession {
     const host = this.#host;
     const topic = `${trId}:${trKey}`;
     host.count(trType === '1' ? 'subscribe' : 'unsubscribe', topic);
-    const answer = (rtCd: '0' | '1', msgCd: string, msg1: string, output?: { iv: string; key: string }): void => {
-      this.send(replyFrame(trId, trKey, rtCd, msgCd, msg1, output));
+    const answer = (rtCd: '0' | '1', msgCd: string, msg1: string, output?: { iv: string; key: string }, encrypt: 'Y' | 'N' = 'N'): void => {
+      this.send(replyFrame(trId, trKey, rtCd, msgCd, msg1, output, encrypt));
+      host.emit('subscribe', { id: this.id, topic, trType, msgCd });
+    };
+    const refuse = (msgCd: string, msg1: string): void => {
+      host.bump('invalidRequestRejections');
+      this.send(nullReplyFrame('1', msgCd, msg1));
       host.emit('subscribe', { id: this.id, topic, trType, msgCd });
     };
     const appKey = host.appKeyOf(approvalKey);
@@ -159,7 +231,9 @@ export class KisSimSession {
     if (this.#appKey === undefined) {
       if (!host.claim(appKey, this)) {
         host.bump('inUseRejections');
-        answer('1', 'OPSP8996', 'ALREADY IN USE appkey');
+        // The exact frame KIS sends, then it ends the session (open-trading-api samples, issue 13).
+        this.send(nullReplyFrame('9', 'OPSP8996', 'ALREADY IN USE appkey'));
+        host.emit('subscribe', { id: this.id, topic, trType, msgCd: 'OPSP8996' });
         return this.close(IN_USE_CLOSE.code, IN_USE_CLOSE.reason);
       }
       this.#appKey = appKey;
@@ -169,6 +243,15 @@ export class KisSimSession {
         ? answer('0', 'OPSP0001', 'UNSUBSCRIBE SUCCESS')
         : answer('1', 'OPSP0003', 'UNSUBSCRIBE ERROR(not found!)');
     }
+    // Not tied to a topic: "(null)" tr_id (DESIGN facts from the samples; the msg1 texts are assumed).
+    if (!host.options.trIds.has(trId)) return refuse('OPSP8991', 'invalid tr_id');
+    if (NOTICE_TRS.has(trId) && host.options.htsIds !== undefined && !host.options.htsIds.has(trKey)) return refuse('OPSP0017', 'invalid hts_id');
+    if (!validTrKey(trId, trKey)) return refuse('OPSP8992', 'invalid tr_key');
+    const injected = host.takeInjected();
+    if (injected !== undefined) {
+      host.bump('transientRejections');
+      return answer('1', injected, 'simulator: injected transient failure'); // tied to the topic: assumed
+    }
     if (this.#topics.has(topic)) return answer('1', 'OPSP0002', 'ALREADY IN SUBSCRIBE');
     if (this.#topics.size >= host.options.maxSubscriptions) {
       host.bump('limitRejections');
@@ -176,6 +259,6 @@ export class KisSimSession {
     }
     this.#topics.add(topic);
     const { key, iv } = this.aes(trId);
-    answer('0', 'OPSP0000', 'SUBSCRIBE SUCCESS', { iv, key });
+    answer('0', 'OPSP0000', 'SUBSCRIBE SUCCESS', { iv, key }, host.options.encryptedTrIds.has(trId) ? 'Y' : 'N');
   }
 }

@@ -20,8 +20,10 @@ const HOST = '127.0.0.1';
  * Starts a loopback KIS (Korea Investment & Securities) simulator on 127.0.0.1, a free port:
  * the approval endpoint (`POST {httpUrl}/oauth2/Approval`) and the realtime socket (`wsUrl`)
  * on one listener. It enforces what the real service enforces: approval keys that expire,
- * 41 registrations per session, one session per app key (OPSP8996, then the socket is
- * closed), PINGPONG echoes within `pongTimeoutMs`.
+ * 41 registrations per session, one session per app key (OPSP8996 with `"tr_id":"(null)"`,
+ * then the socket is closed), a half-open session held for `halfOpenHoldMs`, tr_id/tr_key
+ * validation (OPSP8991/8992), HTS ids (OPSP0017), injected transient failures, and
+ * PINGPONG answers (text echo or pong) within `pongTimeoutMs` when one is set.
  * @example
  * const sim = await createKisSimulator({ pingIntervalMs: 1_000 });
  * const client = new StreamClient({
@@ -60,6 +62,8 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
   readonly #holders = new Map<string, KisSimSession>();
   readonly #sockets = new Set<Socket>();
   readonly #paused = new Set<string>();
+  /** Transient failures to answer the next subscribes with, in order. */
+  readonly #injected: string[] = [];
   readonly #closed = new AbortController();
   readonly #counters: Omit<KisSimulatorCounters, 'liveSessions'>;
   #nextId = 1;
@@ -83,6 +87,8 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
       unsubscribeFrames: new Map(),
       invalidKeyRejections: 0,
       inUseRejections: 0,
+      invalidRequestRejections: 0,
+      transientRejections: 0,
       limitRejections: 0,
       pingsSent: 0,
       pongsReceived: 0,
@@ -151,11 +157,31 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
     else this.#paused.delete(symbol);
   }
 
-  /** Terminate every socket (clients see 1006). App keys are free at once. @returns sessions dropped */
+  /** Terminate every socket (clients see 1006; the server knows). App keys are free at once. @returns sessions dropped */
   dropAll(): number {
     const sessions = [...this.#sessions];
     for (const s of sessions) s.terminate();
     return sessions.length;
+  }
+
+  /**
+   * The network path of every session dies without a close (half-open): nothing more reaches
+   * the client, nothing from it arrives, its close is never seen. The server keeps each session
+   * and its app key for `halfOpenHoldMs` (option), so a reconnect meets OPSP8996 meanwhile.
+   * @returns sessions made half-open
+   */
+  halfOpenAll(holdMs = this.#o.halfOpenHoldMs): number {
+    const sessions = [...this.#sessions];
+    for (const s of sessions) s.halfOpen(holdMs);
+    return sessions.length;
+  }
+
+  /**
+   * The next `count` valid subscribes get `msgCd` (OPSP0007 subscribe internal error, OPSP0009
+   * MCI send failed, OPSP8999 resource not available: KIS's transient codes) instead of an ack.
+   */
+  failNextSubscribes(count: number, msgCd: 'OPSP0007' | 'OPSP0009' | 'OPSP8999' = 'OPSP0007'): void {
+    for (let i = 0; i < count; i++) this.#injected.push(msgCd);
   }
 
   /** Every approval key issued so far stops working: subscribes with one get OPSP0011. @returns keys expired */
@@ -242,6 +268,7 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
         const appKey = session.appKey;
         if (appKey !== undefined && this.#holders.get(appKey) === session) this.#holders.delete(appKey);
       },
+      takeInjected: () => this.#injected.shift(),
       count: (what, topic) => {
         const m = what === 'subscribe' ? c.subscribeFrames : c.unsubscribeFrames;
         m.set(topic, (m.get(topic) ?? 0) + 1);

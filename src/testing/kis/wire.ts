@@ -54,18 +54,31 @@ export function pingFrame(now = new Date()): string {
   return JSON.stringify({ header: { tr_id: 'PINGPONG', datetime: `${date}${hhmmss(now)}` } });
 }
 
-/** A control reply as KIS sends it. `output` carries the AES key/iv of a subscribe success. */
+/**
+ * A control reply as KIS sends it. `output` carries the AES key/iv of a subscribe success;
+ * `encrypt` is "Y" in the ack of a TR whose data is encrypted (open-trading-api
+ * `ws_domestic_overseas_all.py` reads `header.encrypt` of the ack).
+ */
 export function replyFrame(
   trId: string,
   trKey: string,
-  rtCd: '0' | '1',
+  rtCd: '0' | '1' | '9',
   msgCd: string,
   msg1: string,
   output?: { iv: string; key: string },
+  encrypt: 'Y' | 'N' = 'N',
 ): string {
   const body: Record<string, unknown> = { rt_cd: rtCd, msg_cd: msgCd, msg1 };
   if (output) body['output'] = output;
-  return JSON.stringify({ header: { tr_id: trId, tr_key: trKey, encrypt: 'N' }, body });
+  return JSON.stringify({ header: { tr_id: trId, tr_key: trKey, encrypt }, body });
+}
+
+/**
+ * A reply KIS does not tie to a topic: `"tr_id":"(null)"`, empty tr_key. OPSP8996 (rt_cd "9"),
+ * OPSP0017 bad HTS id, OPSP8991/8992 (open-trading-api samples and issue reports).
+ */
+export function nullReplyFrame(rtCd: '1' | '9', msgCd: string, msg1: string): string {
+  return replyFrame('(null)', '', rtCd, msgCd, msg1);
 }
 
 function signOf(change: number): '2' | '3' | '5' {

@@ -54,6 +54,50 @@ describe('resolveOptions', () => {
     rejects({ url: 'ws://x', protocol: {} }, 'protocol');
   });
 
+  it('every duration option, in every part, is a finite number of ms up to 2^31 - 1: INVALID_OPTIONS naming it', () => {
+    const fetch = async () => null;
+    const fetchToken = async () => ({ token: 't', expiresInMs: 60_000 });
+    const at = (path: string, v: number): Record<string, unknown> => {
+      const [group, key] = path.split('.');
+      const base: Record<string, unknown> = { url: 'ws://x', fallback: { fetch }, auth: { fetchToken } };
+      if (key === undefined) return { ...base, [group!]: v };
+      const extra = group === 'reconnect' && key !== 'maxDelayMs' && key !== 'initialDelayMs' ? {} : group === 'reconnect' ? { maxDelayMs: MAX, initialDelayMs: 1 } : {};
+      return { ...base, [group!]: { ...(base[group!] as object), ...extra, [key]: v } };
+    };
+    const MAX = 2 ** 31 - 1;
+    const durations = [
+      'connectTimeoutMs', 'handshakeTimeoutMs', 'closeTimeoutMs',
+      'reconnect.initialDelayMs', 'reconnect.maxDelayMs', 'reconnect.maxHintMs', 'reconnect.resetAfterMs',
+      'heartbeat.intervalMs', 'heartbeat.timeoutMs',
+      'subscriptions.ackTimeoutMs', 'subscriptions.subscribeIntervalMs',
+      'stale.afterMs', 'stale.resubscribeAfterMs',
+      'fallback.intervalMs', 'fallback.timeoutMs',
+      'render.minIntervalMs',
+      'auth.refreshBeforeMs', 'auth.timeoutMs', 'auth.clockSkewMs',
+    ];
+    for (const path of durations) {
+      rejects(at(path, 3e9), path);
+      rejects(at(path, MAX + 1), path);
+      rejects(at(path, Number.NaN), path);
+      if (path !== 'subscriptions.ackTimeoutMs') rejects(at(path, Infinity), path); // ackTimeoutMs: Infinity = no acks
+      expect(() => resolveOptions(at(path, MAX) as never), path).not.toThrow();
+    }
+  });
+
+  it('a clock needs now, setTimeout and clearTimeout; a protocol needs decode, subscribe and unsubscribe; random is a function', () => {
+    rejects({ url: 'ws://x', clock: {} }, 'clock.now');
+    rejects({ url: 'ws://x', clock: null }, 'clock');
+    rejects({ url: 'ws://x', clock: { now: () => 0, setTimeout: () => 0 } }, 'clock.clearTimeout');
+    rejects({ url: 'ws://x', clock: { now: () => 0, setTimeout: () => 0, clearTimeout: () => {}, monotonic: 5 } }, 'clock.monotonic');
+    rejects({ url: 'ws://x', protocol: { name: 'p', decode: () => undefined, subscribe: () => '' } }, 'protocol.unsubscribe');
+    rejects({ url: 'ws://x', protocol: { name: 'p', subscribe: () => '', unsubscribe: () => '' } }, 'protocol.decode');
+    rejects({ url: 'ws://x', protocol: null }, 'protocol');
+    rejects({ url: 'ws://x', random: 0.5 }, 'random');
+    for (const [r, want] of [[-1, 0], [Number.NaN, 0], [2, 1 - Number.EPSILON], [0.25, 0.25]] as const) {
+      expect(resolveOptions({ url: 'ws://x', random: () => r }).random()).toBe(want);
+    }
+  });
+
   it('lets a protocol set subscription limits, and the user override them', () => {
     const protocol = { name: 'p', decode: () => undefined, subscribe: () => undefined, unsubscribe: () => undefined, limits: { maxSubscriptions: 41, subscribeIntervalMs: 100 } };
     expect(resolveOptions({ url: 'ws://x', protocol }).subscriptions.maxSubscriptions).toBe(41);

@@ -40,6 +40,20 @@ describe('jsonProtocol', () => {
     expect(() => p.decode('{not json')).toThrow();
   });
 
+  it('a retry hint is a finite number >= 0: 0 means no extra wait; a string, null, negative or 1e999 is a DECODE_ERROR', () => {
+    expect(p.decode('{"op":"retry","afterMs":0}')).toEqual({ type: 'retry', afterMs: 0 });
+    for (const bad of ['"5000"', 'null', '-1', '1e999', '-1e999', '{}', 'true']) {
+      const frame = `{"op":"retry","afterMs":${bad}}`;
+      let thrown: unknown;
+      try {
+        p.decode(frame);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(isStreamClientError(thrown, 'DECODE_ERROR'), frame).toBe(true);
+    }
+  });
+
   it('classifies close codes and reads retry hints', () => {
     expect(defaultCloseKind(4401, '')).toBe('auth');
     expect(defaultCloseKind(4403, '')).toBe('auth');

@@ -149,6 +149,7 @@ describe('kisProtocol: data frames', () => {
   it('decrypts encrypted frames with the key/iv of the subscribe reply, and forgets them on reset', () => {
     const p = kisProtocol();
     const aes = { key: 'k'.repeat(32), iv: 'i'.repeat(16) };
+    p.subscribe(req('H0STCNT0:005930'), { token: KEY });
     p.decode(replyFrame('H0STCNT0', '005930', '0', 'OPSP0000', 'SUBSCRIBE SUCCESS', aes));
     const frame = dataFrame('H0STCNT0', recordText('H0STCNT0', '005930', { price: 123 }), 1, aes);
     expect(frame.startsWith('1|H0STCNT0|001|')).toBe(true);
@@ -161,6 +162,8 @@ describe('kisProtocol: data frames', () => {
     const p = kisProtocol();
     const a = { key: 'A'.repeat(32), iv: 'a'.repeat(16) };
     const b = { key: 'B'.repeat(32), iv: 'b'.repeat(16) };
+    p.subscribe(req('H0STCNT0:005930'), { token: KEY });
+    p.subscribe(req('H0STCNT0:000660'), { token: KEY });
     p.decode(replyFrame('H0STCNT0', '005930', '0', 'OPSP0000', 'ok', a));
     p.decode(replyFrame('H0STCNT0', '000660', '0', 'OPSP0000', 'ok', b));
     const older = dataFrame('H0STCNT0', recordText('H0STCNT0', '005930', { price: 1 }), 1, a);

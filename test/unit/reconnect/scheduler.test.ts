@@ -9,6 +9,7 @@ import { seeded } from '../../helpers/random.js';
 const BASE: ReconnectOptions = {
   initialDelayMs: 100,
   maxDelayMs: 1_000,
+  maxHintMs: 300_000,
   factor: 2,
   jitter: 'none',
   maxAttempts: Infinity,
@@ -185,20 +186,25 @@ describe('ReconnectScheduler', () => {
     expect(scheduler.schedule(run)?.attempt).toBe(2);
   });
 
-  it('honours a server hint within the cap, and fires exactly then', () => {
+  it('a hint only lengthens the strategy delay, up to maxHintMs jittered by < 20%, and fires exactly then', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 60_000 }),
         fc.oneof(fc.integer({ min: 0, max: 120_000 }), fc.double({ min: 0, max: 120_000, noNaN: true })),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.constantFrom<JitterKind>('none', 'full', 'equal', 'decorrelated'),
         fc.integer(),
-        (maxDelayMs, hintMs, seed) => {
-          const { tasks, scheduler } = setup({ initialDelayMs: 1, maxDelayMs }, seeded(seed));
+        (maxDelayMs, hintMs, maxHintMs, jitter, seed) => {
+          const strategyMs = setup({ initialDelayMs: 1, maxDelayMs, maxHintMs, jitter }, seeded(seed)).scheduler.schedule(() => {})!.delayMs;
+          const { tasks, scheduler } = setup({ initialDelayMs: 1, maxDelayMs, maxHintMs, jitter }, seeded(seed));
           const run = vi.fn();
-          const plan = scheduler.schedule(run, hintMs);
-          const delayMs = plan?.delayMs ?? -1;
-          expect(delayMs).toBeGreaterThanOrEqual(Math.min(hintMs, 0.8 * maxDelayMs));
-          expect(delayMs).toBeLessThanOrEqual(maxDelayMs);
-          if (hintMs <= maxDelayMs) expect(delayMs).toBeLessThanOrEqual(Math.ceil(hintMs * 1.2));
+          const plan = scheduler.schedule(run, hintMs)!;
+          const delayMs = plan.delayMs;
+          const bounded = Math.min(hintMs, maxHintMs);
+          expect(delayMs).toBeGreaterThanOrEqual(strategyMs); // never shorter than the backoff
+          expect(delayMs).toBeGreaterThanOrEqual(Math.ceil(bounded)); // never shorter than the (bounded) hint
+          expect(delayMs).toBeLessThanOrEqual(Math.max(strategyMs, Math.ceil(bounded * 1.2)));
+          expect(plan.hintMs).toBe(delayMs > strategyMs ? bounded : undefined);
           if (delayMs > 0) {
             vi.advanceTimersByTime(delayMs - 1);
             expect(run).not.toHaveBeenCalled();
@@ -209,6 +215,41 @@ describe('ReconnectScheduler', () => {
         },
       ),
     );
+  });
+
+  it('a hint of 0 leaves the backoff as it is: attempt after attempt, the same delays as without a hint', () => {
+    const withHint = setup({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'none' });
+    const without = setup({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'none' });
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      a.push(withHint.scheduler.schedule(() => {}, 0)!.delayMs);
+      withHint.scheduler.cancel();
+      b.push(without.scheduler.schedule(() => {})!.delayMs);
+      without.scheduler.cancel();
+    }
+    expect(a).toEqual([100, 200, 400, 800, 1_000, 1_000]);
+    expect(a).toEqual(b);
+  });
+
+  it('a random source outside [0, 1) never makes a delay negative, NaN or zero-storm', () => {
+    for (const r of [-1, -1e9, 2, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const { scheduler, tasks } = setup({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'decorrelated' }, () => r);
+      const delays = Array.from({ length: 5 }, () => {
+        const d = scheduler.schedule(() => {}, 5_000)!;
+        scheduler.cancel();
+        return d;
+      });
+      for (const d of delays) expect(d.delayMs).toBeGreaterThanOrEqual(5_000);
+      const plain = Array.from({ length: 5 }, () => {
+        const d = scheduler.schedule(() => {})!.delayMs;
+        scheduler.cancel();
+        return d;
+      });
+      for (const d of plain) expect(d).toBeGreaterThanOrEqual(100);
+      for (const d of plain) expect(d).toBeLessThanOrEqual(1_000);
+      tasks.dispose();
+    }
   });
 
   it('uses a custom strategy, clamped to whole milliseconds in [0, maxDelayMs]', () => {

@@ -1,0 +1,93 @@
+/** What `kisApprovalKey` reads of a response: the WHATWG `Response` surface it needs, no more. */
+export interface KisResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  /** `'opaqueredirect'` when a browser's `fetch` met a redirect under `redirect: 'manual'`. */
+  readonly type?: string;
+  /** True when the `fetch` in use followed a redirect despite `redirect: 'manual'`; `url` is where it ended. */
+  readonly redirected?: boolean;
+  readonly url?: string;
+  readonly headers?: { get(name: string): string | null } | undefined;
+  /** Read with a size bound when present; otherwise `text()` is used. */
+  readonly body?: ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+}
+
+/** Bound on the approval answer read (a real one is ~60 bytes). */
+export const MAX_APPROVAL_BODY_BYTES = 16 * 1024;
+
+/** Thrown by {@link readBounded} when the body exceeds the bound. */
+export class BodyTooLarge extends Error {}
+
+/**
+ * The body as text, at most `maxBytes`: a hostile endpoint cannot make us buffer megabytes.
+ * Rejects with `signal.reason` when the signal aborts, even if the body never ends and the
+ * `fetch` in use ignores the signal.
+ */
+export async function readBounded(res: KisResponse, maxBytes: number, signal: AbortSignal): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) {
+    const text = await untilAborted(res.text(), signal);
+    if (text.length > maxBytes) throw new BodyTooLarge();
+    return text;
+  }
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) return text + decoder.decode();
+      size += value.byteLength;
+      if (size > maxBytes) throw new BodyTooLarge();
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    // Ends a body we stopped reading (too large, aborted): the socket is not left streaming into nothing.
+    reader.cancel().catch(() => undefined);
+  }
+}
+
+/** `p`, or a rejection with `signal.reason` as soon as `signal` aborts. */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Upper bound on a honoured `Retry-After` (a server cannot park the refresher for days). */
+const MAX_RETRY_AFTER_MS = 600_000;
+
+/** `Retry-After` (delta seconds or an HTTP date) in ms, bounded; `undefined` when absent or unreadable. */
+export function retryAfterMs(res: KisResponse, now: number): number | undefined {
+  const v = res.headers?.get('retry-after')?.trim();
+  if (!v) return undefined;
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
+}
+
+/** The origin a redirect points to (never its path or query, which may carry anything); `'unknown'` when unreadable. */
+export function redirectOrigin(res: KisResponse, from: string): string {
+  const location = res.headers?.get('location');
+  if (!location) return 'unknown';
+  try {
+    return new URL(location, from).origin;
+  } catch {
+    return 'unknown';
+  }
+}
