@@ -1,11 +1,11 @@
-import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
+import { AuthError, ConnectionError, ProtocolError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { defaultCloseKind } from '../protocol/close-codes.js';
 import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protocol/types.js';
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
-import { ControlChannel } from './control.js';
+import { ControlChannel, MAX_QUEUED_CONTROL } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
@@ -59,7 +59,7 @@ export class Connection {
       write: (c, gen, frame) => c.#write(gen, frame),
       token: (c) => c.#token,
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
-      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
+      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen).catch((err: unknown) => c.#fault(err)),
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
       error: (c, t, err) =>
@@ -70,6 +70,7 @@ export class Connection {
       },
       lastInboundAt: (c) => c.#inboundAt.last,
       probe: (c) => c.#probe(),
+      fault: (c, t, err) => t === c.#transport && c.#fault(err),
       dead: (c) =>
         c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
     });
@@ -214,6 +215,11 @@ export class Connection {
     this.#heartbeat?.start();
     this.#gate?.resolve();
     this.#gate = undefined;
+    // What came in with the ack (a snapshot in the same read) and the handshake did not read.
+    for (const m of channel.drain()) {
+      if (gen !== this.#gen) return;
+      this.#inbound(m);
+    }
   }
 
   /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
@@ -266,17 +272,40 @@ export class Connection {
         return;
       case 'auth-ok':
       case 'auth-rejected':
-        if (this.#control) return this.#control.push(m);
+        if (this.#control) return this.#toControl(this.#control, m);
         if (m.type === 'auth-rejected') this.#lose({ kind: 'auth', reason: 'auth-rejected', error: new AuthError('AUTH_REJECTED', `server rejected the token (${m.reason})`) });
         return;
       default:
-        if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
+        if (this.#state === 'authenticating' && this.#control) return this.#toControl(this.#control, m);
         if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq);
         if (this.#unproven && m.type === 'subscribed') {
           this.#unproven = false;
           this.#hooks.accepted();
         }
         this.#hooks.message(m);
+    }
+  }
+
+  #toControl(channel: ControlChannel, m: Inbound): void {
+    if (channel.push(m)) return;
+    const error = new ProtocolError('PROTOCOL_ERROR', `more than ${MAX_QUEUED_CONTROL} control frames before the handshake completed`);
+    this.#log.warn('connection.error', { protocol: this.#o.protocol.name, err: error });
+    this.#hooks.error(error);
+    this.#lose({ kind: 'retry', reason: 'protocol-error', error });
+  }
+
+  /**
+   * An error escaped a socket callback or the handshake chain (a hostile input met a bug):
+   * it is never the caller's process's to catch. The socket is given up like any other loss.
+   */
+  #fault(err: unknown): void {
+    const error = new ConnectionError('CONNECTION_FAILED', `internal error on a socket event: ${describeError(err)}`, { cause: err });
+    try {
+      this.#log.error('connection.error', { protocol: this.#o.protocol.name, err: error });
+      this.#lose({ kind: 'retry', reason: 'internal-error', error });
+      this.#hooks.error(error);
+    } catch {
+      // The loss path itself failed: the state it left is the best there is; never rethrow.
     }
   }
 
