@@ -5,7 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 /**
  * A WebSocket server written by hand, for adversarial tests: it decides exactly which bytes go
  * out in which `write` (so frames can share one TCP read with the 101 reply or with an ack),
- * and reads the client's frames itself. No politeness: it never answers a ping or a close.
+ * and reads the client's frames itself. No politeness: it never answers a ping, and a close
+ * from the client only ends the TCP connection (no close frame back).
  */
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -75,6 +76,8 @@ export interface RawPeer {
 }
 
 export interface RawWsScript {
+  /** Bytes to answer the upgrade request with instead of the 101 (then the socket ends). */
+  replaceUpgrade?(request: IncomingMessage): Buffer | undefined;
   /** Extra bytes written together with the 101 reply (same `write`). */
   withUpgrade?(peer: RawPeer): Buffer | undefined;
   /** Called for each text frame the client sends. */
@@ -96,6 +99,8 @@ export async function rawWsServer(script: RawWsScript, subprotocol?: string): Pr
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
+    const instead = script.replaceUpgrade?.(request);
+    if (instead !== undefined) return void socket.end(instead);
     const key = String(request.headers['sec-websocket-key']);
     const accept = createHash('sha1').update(key + GUID).digest('base64');
     const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`];
@@ -108,6 +113,7 @@ export async function rawWsServer(script: RawWsScript, subprotocol?: string): Pr
     const parser = new ClientFrames();
     socket.on('data', (chunk: Buffer) => {
       for (const f of parser.push(chunk)) {
+        if (f.opcode === 0x8) return void socket.end();
         if (f.opcode !== 0x1) continue;
         peer.received.push(f.text);
         script.onText?.(peer, f.text);
