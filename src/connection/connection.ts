@@ -101,7 +101,7 @@ export class Connection {
     const wait = (this.#gate ??= new StartGate()).wait();
     if (isResting(this.#state)) {
       this.#scheduler.reset();
-      void this.#connect('start');
+      void this.#connect('start').catch((err: unknown) => this.#fault(err));
     }
     return wait;
   }
@@ -295,11 +295,11 @@ export class Connection {
   }
 
   /**
-   * An error escaped a socket callback or the handshake chain (a hostile input met a bug):
+   * An error escaped a socket callback, the connect or the handshake chain (a hostile input met a bug):
    * it is never the caller's process's to catch. The socket is given up like any other loss.
    */
   #fault(err: unknown): void {
-    const error = new ConnectionError('CONNECTION_FAILED', `internal error on a socket event: ${describeError(err)}`, { cause: err });
+    const error = new ConnectionError('CONNECTION_FAILED', `internal error in the connection: ${describeError(err)}`, { cause: err });
     try {
       this.#log.error('connection.error', { protocol: this.#o.protocol.name, err: error });
       this.#lose({ kind: 'retry', reason: 'internal-error', error });
@@ -338,7 +338,7 @@ export class Connection {
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const hint = loss.hintMs ?? this.#retryHintMs;
     this.#retryHintMs = undefined;
-    const plan = this.#scheduler.schedule(() => void this.#connect('retry'), hint);
+    const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.#fault(err)), hint);
     if (!plan) return this.#fail('max-attempts', new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}));
     this.#counters.reconnectsScheduled++;
     this.#transition('reconnecting', loss.reason, plan);

@@ -106,7 +106,22 @@ describe('a burst of frames around the handshake', () => {
     server.peers[0]!.socket.end(Buffer.from([0x88, 0x02, 0x0f, 0xa0])); // close frame, code 4000, then FIN
     expect(await reconnecting).toMatchObject({ from: 'open', reason: 'internal-error' });
     expect(errors.map((e) => e.code)).toEqual(['CONNECTION_FAILED']);
-    expect(errors[0]!.message).toBe('internal error on a socket event: RangeError: close code table broken');
+    expect(errors[0]!.message).toBe('internal error in the connection: RangeError: close code table broken');
+    expect(trap.errors).toEqual([]);
+  });
+
+  it('a throw in the connect chain (a protocol reset that throws) is a loss, not an unhandled rejection', async () => {
+    trap = trapUncaught();
+    server = await rawWsServer({});
+    const protocol = { ...jsonProtocol(), reset: () => { throw new RangeError('reset broken'); } };
+    const c = (client = testClient(server.url, { protocol }));
+    const errors: StreamClientError[] = [];
+    c.on('error', (e) => errors.push(e));
+    const reconnecting = nextState(c, 'reconnecting', { timeoutMs: 3_000 });
+    void c.start().catch(() => {});
+    expect(await reconnecting).toMatchObject({ from: 'connecting', reason: 'internal-error' });
+    expect(errors[0]!.code).toBe('CONNECTION_FAILED');
+    expect(errors[0]!.message).toBe('internal error in the connection: RangeError: reset broken');
     expect(trap.errors).toEqual([]);
   });
 });
