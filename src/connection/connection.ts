@@ -1,11 +1,11 @@
-import { AuthError, ConnectionError, ProtocolError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
+import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { defaultCloseKind } from '../protocol/close-codes.js';
 import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protocol/types.js';
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
-import { ControlChannel, MAX_QUEUED_CONTROL } from './control.js';
+import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
@@ -287,8 +287,8 @@ export class Connection {
   }
 
   #toControl(channel: ControlChannel, m: Inbound): void {
-    if (channel.push(m)) return;
-    const error = new ProtocolError('PROTOCOL_ERROR', `more than ${MAX_QUEUED_CONTROL} control frames before the handshake completed`);
+    const error = channel.push(m);
+    if (error === undefined) return;
     this.#log.warn('connection.error', { protocol: this.#o.protocol.name, err: error });
     this.#hooks.error(error);
     this.#lose({ kind: 'retry', reason: 'protocol-error', error });

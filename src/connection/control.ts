@@ -1,3 +1,4 @@
+import { ProtocolError } from '../core/errors.js';
 import type { Frame, HandshakeIO, Inbound } from '../protocol/types.js';
 
 /**
@@ -57,21 +58,21 @@ export class ControlChannel implements HandshakeIO {
   }
 
   /**
-   * Hand a message to the handshake. Never throws (it runs inside socket callbacks): false
-   * when the queue is full, and the caller gives the socket up. Stream data has its own bound,
-   * not the control one: a snapshot is what the handshake leaves for `drain()`.
+   * Hand a message to the handshake. Never throws (it runs inside socket callbacks): returns
+   * the error when the queue is full, and the caller gives the socket up. Stream data has its
+   * own bound, not the control one: a snapshot is what the handshake leaves for `drain()`.
    */
-  push(msg: Inbound): boolean {
+  push(msg: Inbound): ProtocolError | undefined {
     if (this.#waiter) {
       this.#waiter.resolve(msg);
-      return true;
+      return undefined;
     }
     if (msg.type !== 'data') {
-      if (this.#control >= MAX_QUEUED_CONTROL) return false;
+      if (this.#control >= MAX_QUEUED_CONTROL) return overflow(`${MAX_QUEUED_CONTROL} control`);
       this.#control++;
-    } else if (this.#queue.length - this.#control >= MAX_QUEUED_DATA) return false;
+    } else if (this.#queue.length - this.#control >= MAX_QUEUED_DATA) return overflow(`${MAX_QUEUED_DATA} data`);
     this.#queue.push(msg);
-    return true;
+    return undefined;
   }
 
   /** The messages the handshake did not read, in arrival order; the channel is empty after. */
@@ -81,4 +82,8 @@ export class ControlChannel implements HandshakeIO {
     this.#control = 0;
     return rest;
   }
+}
+
+function overflow(what: string): ProtocolError {
+  return new ProtocolError('PROTOCOL_ERROR', `more than ${what} frames before the handshake completed`);
 }

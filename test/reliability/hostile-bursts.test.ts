@@ -124,4 +124,24 @@ describe('a burst of frames around the handshake', () => {
     expect(errors[0]!.message).toBe('internal error in the connection: RangeError: reset broken');
     expect(trap.errors).toEqual([]);
   });
+
+  it('stream data queued behind a handshake that never reads has its own bound: 10,001 frames give the socket up with PROTOCOL_ERROR', async () => {
+    trap = trapUncaught();
+    const data = Array.from({ length: 10_001 }, () => '{"op":"data","topic":"A","data":1}');
+    server = await rawWsServer({ withUpgrade: () => frames(data) });
+    // A custom protocol whose handshake waits on something else (until aborted) and never reads.
+    const json = jsonProtocol();
+    const protocol = { ...json, handshake: (io: { signal: AbortSignal }) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason))) };
+    const c = (client = testClient(server.url, { protocol }));
+    const errors: StreamClientError[] = [];
+    c.on('error', (e) => errors.push(e));
+    const got: unknown[] = [];
+    c.subscribe('A', (d) => got.push(d));
+    const reconnecting = nextState(c, 'reconnecting', { timeoutMs: 3_000 });
+    void c.start().catch(() => {});
+    expect(await reconnecting).toMatchObject({ from: 'authenticating', reason: 'protocol-error' });
+    expect(errors.map((e) => e.message)).toEqual(['more than 10000 data frames before the handshake completed']);
+    expect(got).toEqual([]);
+    expect(trap.errors).toEqual([]);
+  });
 });
