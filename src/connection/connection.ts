@@ -59,7 +59,11 @@ export class Connection {
       write: (c, gen, frame) => c.#write(gen, frame),
       token: (c) => c.#token,
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
-      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen).catch((err: unknown) => c.#fault(err)),
+      open: (c, t) => {
+        if (t !== c.#transport) return;
+        const gen = c.#gen;
+        c.#handshake(gen).catch((err: unknown) => c.#fault(err, gen === c.#gen));
+      },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
       error: (c, t, err) =>
@@ -70,7 +74,7 @@ export class Connection {
       },
       lastInboundAt: (c) => c.#inboundAt.last,
       probe: (c) => c.#probe(),
-      fault: (c, t, err) => t === c.#transport && c.#fault(err),
+      fault: (c, t, err) => c.#fault(err, t === c.#transport),
       dead: (c) =>
         c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
     });
@@ -295,14 +299,15 @@ export class Connection {
   }
 
   /**
-   * An error escaped a socket callback, the connect or the handshake chain (a hostile input met a bug):
-   * it is never the caller's process's to catch. The socket is given up like any other loss.
+   * An error escaped a socket callback, the connect or the handshake chain (a hostile input met
+   * a bug): it is never the caller's process's to catch. It is always reported; the socket it
+   * concerns, when still the current one, is given up like any other loss.
    */
-  #fault(err: unknown): void {
+  #fault(err: unknown, current = true): void {
     const error = new ConnectionError('CONNECTION_FAILED', `internal error in the connection: ${describeError(err)}`, { cause: err });
     try {
       this.#log.error('connection.error', { protocol: this.#o.protocol.name, err: error });
-      this.#lose({ kind: 'retry', reason: 'internal-error', error });
+      if (current) this.#lose({ kind: 'retry', reason: 'internal-error', error });
       this.#hooks.error(error);
     } catch {
       // The loss path itself failed: the state it left is the best there is; never rethrow.

@@ -144,4 +144,22 @@ describe('a burst of frames around the handshake', () => {
     expect(got).toEqual([]);
     expect(trap.errors).toEqual([]);
   });
+
+  it('a throw after the socket was already given up (a state listener that throws on reconnecting) is reported, not swallowed, and the reconnect goes on', async () => {
+    trap = trapUncaught();
+    server = await rawWsServer({});
+    const c = (client = testClient(server.url));
+    const errors: StreamClientError[] = [];
+    c.on('error', (e) => errors.push(e));
+    await c.start();
+    c.on('state', (e) => {
+      if (e.to === 'reconnecting') throw new Error('listener bug');
+    });
+    const reopened = nextState(c, 'open', { timeoutMs: 3_000 });
+    server.peers[0]!.socket.destroy();
+    await reopened;
+    expect(errors.map((e) => e.message)).toEqual(['internal error in the connection: Error: listener bug']);
+    expect(c.metrics().connects).toBe(2);
+    expect(trap.errors).toEqual([]);
+  });
 });
