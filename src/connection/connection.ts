@@ -59,7 +59,11 @@ export class Connection {
       write: (c, gen, frame) => c.#write(gen, frame),
       token: (c) => c.#token,
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
-      open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
+      open: (c, t) => {
+        if (t !== c.#transport) return;
+        const gen = c.#gen;
+        c.#handshake(gen).catch((err: unknown) => c.#fault(err, gen === c.#gen));
+      },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
       error: (c, t, err) =>
@@ -70,6 +74,7 @@ export class Connection {
       },
       lastInboundAt: (c) => c.#inboundAt.last,
       probe: (c) => c.#probe(),
+      fault: (c, t, err) => c.#fault(err, t === c.#transport),
       dead: (c) =>
         c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
     });
@@ -100,7 +105,7 @@ export class Connection {
     const wait = (this.#gate ??= new StartGate()).wait();
     if (isResting(this.#state)) {
       this.#scheduler.reset();
-      void this.#connect('start');
+      void this.#connect('start').catch((err: unknown) => this.#fault(err));
     }
     return wait;
   }
@@ -215,6 +220,11 @@ export class Connection {
     this.#heartbeat?.start();
     this.#gate?.resolve();
     this.#gate = undefined;
+    // What came in with the ack (a snapshot in the same read) and the handshake did not read.
+    for (const m of channel.drain()) {
+      if (gen !== this.#gen) return;
+      this.#inbound(m);
+    }
   }
 
   /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
@@ -267,17 +277,41 @@ export class Connection {
         return;
       case 'auth-ok':
       case 'auth-rejected':
-        if (this.#control) return this.#control.push(m);
+        if (this.#control) return this.#toControl(this.#control, m);
         if (m.type === 'auth-rejected') this.#lose({ kind: 'auth', reason: 'auth-rejected', error: new AuthError('AUTH_REJECTED', `server rejected the token (${m.reason})`) });
         return;
       default:
-        if (this.#state === 'authenticating' && this.#control) return this.#control.push(m);
+        if (this.#state === 'authenticating' && this.#control) return this.#toControl(this.#control, m);
         if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq);
         if (this.#unproven && m.type === 'subscribed') {
           this.#unproven = false;
           this.#hooks.accepted();
         }
         this.#hooks.message(m);
+    }
+  }
+
+  #toControl(channel: ControlChannel, m: Inbound): void {
+    const error = channel.push(m);
+    if (error === undefined) return;
+    this.#log.warn('connection.error', { protocol: this.#o.protocol.name, err: error });
+    this.#hooks.error(error);
+    this.#lose({ kind: 'retry', reason: 'protocol-error', error });
+  }
+
+  /**
+   * An error escaped a socket callback, the connect or the handshake chain (a hostile input met
+   * a bug): it is never the caller's process's to catch. It is always reported; the socket it
+   * concerns, when still the current one, is given up like any other loss.
+   */
+  #fault(err: unknown, current = true): void {
+    const error = new ConnectionError('CONNECTION_FAILED', `internal error in the connection: ${describeError(err)}`, { cause: err });
+    try {
+      this.#log.error('connection.error', { protocol: this.#o.protocol.name, err: error });
+      if (current) this.#lose({ kind: 'retry', reason: 'internal-error', error });
+      this.#hooks.error(error);
+    } catch {
+      // The loss path itself failed: the state it left is the best there is; never rethrow.
     }
   }
 
@@ -311,7 +345,7 @@ export class Connection {
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const hint = loss.hintMs ?? this.#retryHintMs;
     this.#retryHintMs = undefined;
-    const plan = this.#scheduler.schedule(() => void this.#connect('retry'), hint);
+    const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.#fault(err)), hint);
     if (!plan) return this.#fail('max-attempts', new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}));
     this.#counters.reconnectsScheduled++;
     this.#transition('reconnecting', loss.reason, plan);

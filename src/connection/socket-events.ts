@@ -11,6 +11,8 @@ export interface ConnectionAccess {
   frame(c: Connection, t: Transport, frame: Frame): void;
   close(c: Connection, t: Transport, code: number, reason: string): void;
   error(c: Connection, t: Transport, err: unknown): void;
+  /** Something threw inside a socket callback: give the socket up, never rethrow. */
+  fault(c: Connection, t: Transport, err: unknown): void;
   pong(c: Connection): void;
   lastInboundAt(c: Connection): number;
   probe(c: Connection): void;
@@ -28,7 +30,8 @@ export function grantConnectionAccess(a: ConnectionAccess): void {
  * The connection's side of its sockets and of its heartbeat: one object per connection with
  * prototype methods, made once (not one set of closures per connect). Socket events are
  * acted on only while their transport is the current one: a late event of an old socket is
- * dropped here.
+ * dropped here. Nothing thrown while handling a socket event leaves here: it would surface in
+ * the socket library's listener as an uncaught exception and end the user's process.
  */
 export class SocketEvents implements TransportHandlers, HeartbeatTarget {
   readonly #c: Connection;
@@ -38,23 +41,43 @@ export class SocketEvents implements TransportHandlers, HeartbeatTarget {
   }
 
   open(t: Transport): void {
-    access.open(this.#c, t);
+    try {
+      access.open(this.#c, t);
+    } catch (err) {
+      access.fault(this.#c, t, err);
+    }
   }
 
   frame(t: Transport, frame: Frame): void {
-    access.frame(this.#c, t, frame);
+    try {
+      access.frame(this.#c, t, frame);
+    } catch (err) {
+      access.fault(this.#c, t, err);
+    }
   }
 
   close(t: Transport, code: number, reason: string): void {
-    access.close(this.#c, t, code, reason);
+    try {
+      access.close(this.#c, t, code, reason);
+    } catch (err) {
+      access.fault(this.#c, t, err);
+    }
   }
 
   error(t: Transport, err: unknown): void {
-    access.error(this.#c, t, err);
+    try {
+      access.error(this.#c, t, err);
+    } catch (err) {
+      access.fault(this.#c, t, err);
+    }
   }
 
-  pong(): void {
-    access.pong(this.#c);
+  pong(t: Transport): void {
+    try {
+      access.pong(this.#c);
+    } catch (err) {
+      access.fault(this.#c, t, err);
+    }
   }
 
   lastInboundAt(): number {

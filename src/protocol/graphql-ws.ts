@@ -164,9 +164,11 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
         return undefined;
       }
       case 'error': {
-        const message = errorMessage(m['payload']);
-        const op = ops.end(operationId(m)); // an error ends the operation: no complete follows
+        // An error ends the operation whatever its payload says: no complete follows, and a
+        // malformed payload must not leave the subscription waiting on an operation that is over.
+        const op = ops.end(operationId(m));
         if (!op) return IGNORE;
+        const message = errorMessage(m['payload']);
         return { type: 'error', topic: op.topic, key: op.key, code: 'GRAPHQL_ERROR', message, kind: 'rejected' };
       }
       case 'complete': {
@@ -216,14 +218,17 @@ function operationId(m: ServerMessage): string {
   return id;
 }
 
-/** The messages of an `error` payload (a non-empty array of GraphQL errors), bounded. */
+/**
+ * The messages of an `error` payload (a non-empty array of GraphQL errors), bounded: reading
+ * stops once the text is long enough. A payload that is not one is described, not thrown on.
+ */
 function errorMessage(payload: unknown): string {
-  if (!Array.isArray(payload) || payload.length === 0) throw malformed('error without a list of GraphQL errors');
-  const parts: string[] = [];
-  for (const e of payload) {
-    if (!isObject(e) || typeof e['message'] !== 'string') throw malformed('error payload entry without a message');
-    parts.push(e['message']);
+  if (!Array.isArray(payload) || payload.length === 0) return 'malformed error payload (not a list of GraphQL errors)';
+  let text = '';
+  for (let i = 0; i < payload.length && text.length <= MAX_ERROR_MESSAGE; i++) {
+    const e: unknown = payload[i];
+    const message = isObject(e) && typeof e['message'] === 'string' ? e['message'] : '(error without a message)';
+    text = i === 0 ? message : `${text}; ${message}`;
   }
-  const text = parts.join('; ');
   return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
 }

@@ -74,7 +74,11 @@ export interface HandshakeIO {
   /** Aborted when the handshake times out or the socket goes away. */
   readonly signal: AbortSignal;
   send(frame: Frame): void;
-  /** The next decoded inbound message; rejects when `signal` aborts. */
+  /**
+   * The next decoded inbound message; rejects when `signal` aborts. What the handshake has not
+   * read when it returns (data that came in the same read as the ack) is delivered as usual,
+   * in order, once the connection is open.
+   */
   next(): Promise<Inbound>;
 }
 

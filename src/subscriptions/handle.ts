@@ -39,6 +39,14 @@ export interface Entry {
   outstanding: number;
   /** Failed subscribe attempts in a row (ack timeout, transient error, server `complete`). */
   attempts: number;
+  /**
+   * Server `complete`s in a row that came soon after the ack (within `retry.maxDelayMs`): while
+   * above 0, an ack does not reset `attempts`, so a server that ends every subscription right
+   * after its first event cannot hold the client in a resubscribe loop.
+   */
+  completes: number;
+  /** When the server last acknowledged it (ack or first data); `NaN` before. */
+  ackedAt: number;
   previousDelayMs: number;
   ackTask: Task | undefined;
   retryTask: Task | undefined;
@@ -63,6 +71,8 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     everSent: false,
     outstanding: 0,
     attempts: 0,
+    completes: 0,
+    ackedAt: NaN,
     previousDelayMs: 0,
     ackTask: undefined,
     retryTask: undefined,

@@ -64,6 +64,7 @@ export class ServerLink {
       e.wire = 'idle';
       e.outstanding = 0;
       e.attempts = 0;
+      e.completes = 0;
       e.previousDelayMs = 0;
     }
   }
@@ -87,6 +88,7 @@ export class ServerLink {
       orphans.set(e.topic, (orphans.get(e.topic) ?? 0) + e.outstanding);
     }
     e.outstanding = 0;
+    e.completes = 0;
     e.wire = 'idle';
   }
 
@@ -100,8 +102,11 @@ export class ServerLink {
   acked(e: Entry): void {
     e.wire = 'acked';
     cancelTimers(e);
-    e.attempts = 0;
-    e.previousDelayMs = 0;
+    e.ackedAt = this.#d.tasks.clock.now();
+    if (e.completes === 0) {
+      e.attempts = 0;
+      e.previousDelayMs = 0;
+    }
     if (e.state === 'pending') this.#d.host.setState(e, 'active');
   }
 
@@ -173,6 +178,15 @@ export class ServerLink {
   attemptFailed(e: Entry, reason: 'timeout' | 'transient' | 'complete'): void {
     const { host, options, tasks, log } = this.#d;
     cancelTimers(e);
+    if (reason === 'complete') {
+      // Ended after a stable run: a fresh start. Ended soon after its ack: one more failure in a row.
+      if (this.#d.tasks.clock.now() - e.ackedAt >= options.retry.maxDelayMs) {
+        e.attempts = 0;
+        e.previousDelayMs = 0;
+        e.completes = 0;
+      }
+      e.completes++;
+    }
     e.attempts++;
     const { topic, key, attempts } = e;
     if (attempts >= options.retry.maxAttempts) {

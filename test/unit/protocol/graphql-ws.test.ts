@@ -230,9 +230,7 @@ describe('graphqlWsProtocol: malformed frames', () => {
     ['next without id', '{"type":"next","payload":{"data":1}}'],
     ['next with an empty id', '{"type":"next","id":"","payload":{"data":1}}'],
     ['next without payload', '{"type":"next","id":"1"}'],
-    ['error without errors', '{"type":"error","id":"1","payload":[]}'],
-    ['error with a non-list payload', '{"type":"error","id":"1","payload":{"message":"m"}}'],
-    ['error entry without message', '{"type":"error","id":"1","payload":[{"msg":"m"}]}'],
+    ['error without id', '{"type":"error","payload":[{"message":"m"}]}'],
     ['complete without id', '{"type":"complete"}'],
   ])('throws DECODE_ERROR for %s', (_name, frame) => {
     const p = proto();
@@ -244,6 +242,19 @@ describe('graphqlWsProtocol: malformed frames', () => {
       thrown = err;
     }
     expect(isStreamClientError(thrown, 'DECODE_ERROR')).toBe(true);
+  });
+
+  // The server ended the operation whatever the payload says: the subscription must hear of it.
+  it.each([
+    ['without errors', [], 'malformed error payload (not a list of GraphQL errors)'],
+    ['with a non-list payload', { message: 'm' }, 'malformed error payload (not a list of GraphQL errors)'],
+    ['with a null payload', null, 'malformed error payload (not a list of GraphQL errors)'],
+    ['with an entry without a message', [{ msg: 'm' }, { message: 'second' }], '(error without a message); second'],
+  ])('an error %s ends the operation and routes to it', (_name, payload, message) => {
+    const p = proto();
+    p.subscribe(req('A'), ctx);
+    expect(p.decode(JSON.stringify({ id: '1', type: 'error', payload }))).toEqual({ type: 'error', topic: 'A', key: 'A|', code: 'GRAPHQL_ERROR', message, kind: 'rejected' });
+    expect(p.decode('{"id":"1","type":"next","payload":{"data":1}}')).toEqual({ type: 'ignore' });
   });
 
   it('bounds the message of a huge error payload', () => {
