@@ -10,7 +10,7 @@ import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
+import { LiveSession, SocketEvents, grantConnectionAccess, socketErrorLoss } from './socket-events.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -62,9 +62,7 @@ export class Connection {
       open: (c, t) => t === c.#transport && void c.#handshake(c.#gen),
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
-      error: (c, t, err) =>
-        t === c.#transport &&
-        c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+      error: (c, t, err) => t === c.#transport && c.#lose(socketErrorLoss(err)),
       pong: (c) => {
         c.#inboundAt.touch(c.#tasks.clock);
       },
