@@ -1,3 +1,4 @@
+import { isFatalTokenFailure } from '../auth/classify.js';
 import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
@@ -164,7 +165,8 @@ export class Connection {
     } catch (err) {
       if (gen !== this.#gen) return;
       const error = isStreamClientError(err) ? err : new AuthError('AUTH_FAILED', `token unavailable: ${describeError(err)}`, { cause: err });
-      return this.#lose({ kind: 'fatal', reason: 'auth-failed', error });
+      // Only a token error retrying cannot fix ends here; an outage of the token service is a reconnect.
+      return this.#lose(isFatalTokenFailure(error) ? { kind: 'fatal', reason: 'auth-failed', error } : { kind: 'retry', reason: 'token-unavailable', error });
     }
     if (gen !== this.#gen) return;
     this.#token = token;
