@@ -11,7 +11,7 @@ import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { LiveSession, SocketEvents, grantConnectionAccess, socketErrorLoss } from './socket-events.js';
+import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess, socketErrorLoss } from './socket-events.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -243,7 +243,7 @@ export class Connection {
       decoded = p.decodeInto !== undefined && !handshaking ? p.decodeInto(frame, sink) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
-      const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
+      const error = decodeFailure(err);
       this.#log.warn('decode.error', { protocol: p.name, err: error, bytes: typeof frame === 'string' ? frame.length : frame.byteLength });
       this.#hooks.error(error);
       return;

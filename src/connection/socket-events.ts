@@ -1,4 +1,4 @@
-import { AuthError, ConnectionError, describeError, isStreamClientError, type StreamClientError } from '../core/errors.js';
+import { AuthError, ConnectionError, ProtocolError, describeError, isStreamClientError, type StreamClientError } from '../core/errors.js';
 import type { CloseKind, Frame } from '../protocol/types.js';
 import type { Connection, Session } from './connection.js';
 import type { HeartbeatTarget } from './heartbeat.js';
@@ -19,6 +19,16 @@ export interface ConnectionAccess {
 }
 
 let access: ConnectionAccess;
+
+/**
+ * The error of a frame that could not be decoded. A parser's message quotes the frame (`"{"op":
+ * tok-abcdefg"... is not valid JSON`): untrusted text that may echo a secret cut short, where
+ * scrubbing by value cannot find it. So only the parser error's type is kept, not its text.
+ */
+export function decodeFailure(err: unknown): StreamClientError {
+  if (isStreamClientError(err)) return err;
+  return new ProtocolError('DECODE_ERROR', `cannot decode frame: ${err instanceof Error ? err.name : typeof err}`);
+}
 
 /**
  * How a socket error ends the attempt. A refused upgrade (the transport reports its HTTP status)

@@ -15,8 +15,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-/** A hostile server: accepts any token, then echoes it back as an op name. */
-async function echoingServer(): Promise<string> {
+/** A hostile server: accepts any token, then echoes it back as an op name (or in a malformed frame). */
+async function echoingServer(echo: (token: string) => string = (token) => JSON.stringify({ op: token })): Promise<string> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   servers.push(wss);
   await once(wss, 'listening');
@@ -25,7 +25,7 @@ async function echoingServer(): Promise<string> {
       const m = JSON.parse(String(raw)) as { op: string; token?: string };
       if (m.op !== 'auth') return;
       ws.send(JSON.stringify({ op: 'auth_ok' }));
-      ws.send(JSON.stringify({ op: m.token }));
+      ws.send(echo(m.token ?? ''));
     });
   });
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
@@ -59,6 +59,21 @@ describe('secrets never leave the library', () => {
       expect(lines.some((l) => l.includes('decode.error') && l.includes(REDACTED))).toBe(true);
     });
   }
+
+  it('a malformed frame echoing the token: the parser quoting the frame (which cuts the token short) is not reported', async () => {
+    const token = 'tok-abcdefghijklmnopqrstuvwxyz0123456789';
+    const url = await echoingServer((t) => `{"op":${t}}`);
+    const { logger, lines } = captureLogger();
+    const client = testClient(url, { logger, auth: { fetchToken: async () => ({ token, expiresInMs: 3_600_000 }) } });
+    clients.push(client);
+    const { errors } = observed(client);
+    const decoded = waitFor(client as never, 'error', { timeoutMs: 3_000 });
+    await client.start();
+    await decoded;
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['DECODE_ERROR', 'cannot decode frame: SyntaxError']]);
+    const prefix = token.slice(0, 8);
+    expect([...reachableText(errors), ...lines].filter((t) => t.includes(prefix))).toEqual([]);
+  });
 
   it('a URL the socket refuses: the rejection, the error event, their causes and the logs carry the URL with the token redacted', async () => {
     const token = 'Zx9';
