@@ -32,6 +32,15 @@ export function classifyFailure(err: unknown, isFatal: (err: unknown) => boolean
   }
 }
 
+/**
+ * Whether a failed `getToken()` should end a connect in `failed`: only a refresh cycle that ended
+ * on a fatal error (refused by the token service, malformed result, `isFatal`). Exhausted
+ * retries, timeouts and anything else are transient: the connection keeps reconnecting.
+ */
+export function isFatalTokenFailure(err: unknown): boolean {
+  return isStreamClientError(err, 'AUTH_FAILED') && (err.details?.['fatal'] === true || err.details?.['reason'] === 'malformed');
+}
+
 /** The `code` field of an `auth.refresh.fail` record. */
 export function failureCode(err: unknown): string {
   if (isStreamClientError(err)) return err.code;

@@ -26,9 +26,11 @@ let outboxOf: (c: StreamClient) => Outbox | undefined;
  */
 class ClientHooks implements ConnectionHooks {
   readonly #c: StreamClient;
+  readonly #log: Log;
 
-  constructor(c: StreamClient) {
+  constructor(c: StreamClient, log: Log) {
     this.#c = c;
+    this.#log = log;
   }
 
   credential(signal: AbortSignal): Promise<string | undefined> {
@@ -64,7 +66,7 @@ class ClientHooks implements ConnectionHooks {
   }
 
   error(err: StreamClientError): void {
-    this.#c.emit('error', err);
+    this.#c.emit('error', this.#log.redactor.exposed(err));
   }
 }
 
@@ -113,7 +115,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
-    const hooks = new ClientHooks(this);
+    const hooks = new ClientHooks(this, log);
     this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
@@ -141,7 +143,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** Connect. Resolves on the first open; rejects only when the client gives up (or is stopped). */
   start(): Promise<void> {
     this.#registry.resume();
-    return this.#connection.start();
+    return this.#connection.start().catch((err: unknown) => {
+      throw this.#exposed(err);
+    });
   }
 
   /** Go offline; subscriptions and views are kept for the next `start()`. */
@@ -212,7 +216,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
   async refreshToken(): Promise<{ expiresAt: number | undefined }> {
     if (!this.#auth) throw new StreamClientError('INVALID_OPTIONS', 'auth is not configured');
-    await this.#auth.refresh();
+    await this.#auth.refresh().catch((err: unknown) => {
+      throw this.#exposed(err);
+    });
     return { expiresAt: this.#auth.expiresAt };
   }
 
@@ -246,6 +252,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#outbox?.clear();
     this.#tasks.dispose();
     this.removeAllListeners();
+  }
+
+  /** Every error handed to the application passes here: scrubbed of every secret the client knows. */
+  #exposed(err: unknown): unknown {
+    return err instanceof Error ? this.#log.redactor.exposed(err) : err;
   }
 
   #assertOpenForUse(): void {

@@ -1,3 +1,4 @@
+import { isFatalTokenFailure } from '../auth/classify.js';
 import { AuthError, ConnectionError, StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
@@ -10,7 +11,7 @@ import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
+import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess, socketErrorLoss } from './socket-events.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -66,9 +67,7 @@ export class Connection {
       },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
-      error: (c, t, err) =>
-        t === c.#transport &&
-        c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+      error: (c, t, err) => t === c.#transport && c.#lose(socketErrorLoss(err)),
       pong: (c) => {
         c.#inboundAt.touch(c.#tasks.clock);
       },
@@ -173,7 +172,8 @@ export class Connection {
     } catch (err) {
       if (gen !== this.#gen) return;
       const error = isStreamClientError(err) ? err : new AuthError('AUTH_FAILED', `token unavailable: ${describeError(err)}`, { cause: err });
-      return this.#lose({ kind: 'fatal', reason: 'auth-failed', error });
+      // Only a token error retrying cannot fix ends here; an outage of the token service is a reconnect.
+      return this.#lose(isFatalTokenFailure(error) ? { kind: 'fatal', reason: 'auth-failed', error } : { kind: 'retry', reason: 'token-unavailable', error });
     }
     if (gen !== this.#gen) return;
     this.#token = token;
@@ -254,7 +254,7 @@ export class Connection {
       decoded = p.decodeInto !== undefined && !handshaking ? p.decodeInto(frame, sink) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
-      const error = isStreamClientError(err) ? err : new StreamClientError('DECODE_ERROR', `cannot decode frame: ${describeError(err)}`, { cause: err });
+      const error = decodeFailure(err);
       this.#log.warn('decode.error', { protocol: p.name, err: error, bytes: typeof frame === 'string' ? frame.length : frame.byteLength });
       this.#hooks.error(error);
       return;

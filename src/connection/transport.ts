@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ConnectionError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
 
@@ -109,6 +110,14 @@ class NodeWsTransport implements Transport {
     const t = this[OWNER]!;
     t.#h.pong(t);
   };
+  // An HTTP answer instead of 101: reported with its status (401/403 reject the token), then
+  // the request is aborted (listening to this event makes that ours to do).
+  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number }): void {
+    const t = this[OWNER]!;
+    const status = res.statusCode ?? 0;
+    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } }));
+    t.terminate();
+  };
 
   constructor(ws: WebSocketLike & NodeWs, h: TransportHandlers) {
     const owned = ws as OwnedWs;
@@ -125,6 +134,7 @@ class NodeWsTransport implements Transport {
     on('close', NodeWsTransport.#onClose);
     on('error', NodeWsTransport.#onError);
     on('pong', NodeWsTransport.#onPong);
+    on('unexpected-response', NodeWsTransport.#onUnexpectedResponse);
   }
 
   send(frame: Frame): void {

@@ -81,11 +81,11 @@ export class Log {
   }
 
   #write(level: Level, event: LogEvent, fields: object | undefined, msg: string | undefined): void {
-    const record = { event, ...(fields ? (this.redactor.record(fields) as object) : {}) };
     try {
+      const record = { event, ...(fields ? (this.redactor.record(fields) as object) : {}) };
       this.#logger[level](record, msg === undefined ? event : this.redactor.scrub(msg));
     } catch {
-      // A broken logger must never break the connection.
+      // A broken logger or an unreadable field (a throwing getter) must never break the connection.
     }
   }
 }

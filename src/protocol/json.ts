@@ -110,7 +110,8 @@ function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
 }
 
 function describeOp(op: unknown): string {
-  return typeof op === 'string' ? JSON.stringify(op.slice(0, 32)) : typeof op;
+  // Echoed whole or not at all: a cut-off echo of a secret could not be scrubbed by value.
+  return typeof op === 'string' ? (op.length <= 32 ? JSON.stringify(op) : `a ${op.length}-character string`) : typeof op;
 }
 
 export type { Inbound };

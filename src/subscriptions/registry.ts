@@ -311,6 +311,7 @@ export class SubscriptionRegistry implements StreamSink {
 
   /** Mark the entry failed and tell its handles (deferred to a microtask inside `add()`). */
   #fail(e: Entry, err: StreamClientError, deferred = false): void {
+    this.#log.redactor.exposed(err); // handed to onError callbacks and the client's error event
     e.error = err;
     e.staleSince = undefined;
     e.attempts = 0;
