@@ -5,7 +5,8 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
-  sourcemap: true,
+  // No source maps: the output is unminified and readable; maps were two thirds of the package.
+  sourcemap: false,
   target: 'node20',
   splitting: false,
   treeshake: true,
