@@ -104,13 +104,19 @@ writeFileSync(
   ].join('\n'),
 );
 
+// A browser app passes the browser's own WebSocket, without a cast.
+writeFileSync(
+  join(consumer, 'browser.ts'),
+  "import { StreamClient } from 'steadystream';\nexport const client = new StreamClient({ url: 'wss://feed.example/ws', WebSocket });\n",
+);
+
 const strict = { strict: true, skipLibCheck: false, noEmit: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
 const configs = {
   node16: { module: 'node16', moduleResolution: 'node16', target: 'ES2022', lib: ['ES2022'], types: ['node'], files: ['quickstart.ts', 'testing.ts'] },
   nodenext: { module: 'nodenext', moduleResolution: 'nodenext', target: 'ES2022', lib: ['ES2022'], types: ['node'], files: ['quickstart.ts', 'testing.ts'] },
   bundler: { module: 'esnext', moduleResolution: 'bundler', target: 'ES2022', lib: ['ES2022'], types: ['node'], files: ['quickstart.ts', 'testing.ts'] },
   // A browser app: DOM types, no @types/node.
-  dom: { module: 'esnext', moduleResolution: 'bundler', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], files: ['quickstart.ts'] },
+  dom: { module: 'esnext', moduleResolution: 'bundler', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], files: ['quickstart.ts', 'browser.ts'] },
   // Legacy resolution (no `exports`): the subpath resolves through `typesVersions`.
   node10: { module: 'commonjs', moduleResolution: 'node10', target: 'ES2022', lib: ['ES2022'], types: ['node'], files: ['testing.ts'] },
 };
