@@ -9,10 +9,12 @@ export interface WebSocketLike {
   binaryType?: string;
   send(data: Frame): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  // The slots take `never`: any socket's own handler type (DOM `Event`, ws's `this`) fits, and
+  // steadystream assigns handlers that read only `data`, `code` and `reason`.
+  onopen: ((ev: never) => void) | null;
+  onmessage: ((ev: never) => void) | null;
+  onclose: ((ev: never) => void) | null;
+  onerror: ((ev: never) => void) | null;
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
@@ -190,12 +192,12 @@ class WhatwgTransport implements Transport {
     this.#ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => h.open(this);
-    ws.onmessage = (ev) => {
+    ws.onmessage = (ev: { data: unknown }) => {
       const d = ev.data;
       h.frame(this, typeof d === 'string' ? d : new Uint8Array(d as ArrayBuffer));
     };
-    ws.onclose = (ev) => h.close(this, ev.code, ev.reason);
-    ws.onerror = (ev) => h.error(this, ev);
+    ws.onclose = (ev: { code: number; reason: string }) => h.close(this, ev.code, ev.reason);
+    ws.onerror = (ev: unknown) => h.error(this, ev);
   }
 
   send(frame: Frame): void {
