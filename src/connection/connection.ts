@@ -89,8 +89,9 @@ export class Connection {
   }
 
   get state(): ConnectionState { return this.#state; }
-  get since(): number { return this.#since; }
-  get lastMessageAt(): number | undefined { return this.#inboundAt.last || undefined; }
+  /** Wall time of the last transition (durations run on the steady clock; a person reads wall time). */
+  get since(): number { return this.#tasks.clock.wallOf(this.#since); }
+  get lastMessageAt(): number | undefined { return this.#inboundAt.last ? this.#tasks.clock.wallOf(this.#inboundAt.last) : undefined; }
   get attempt(): number { return this.#scheduler.attempt; }
 
   /** Connect (or join the connect in progress). Resolves on open; rejects when it gives up. */
