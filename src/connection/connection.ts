@@ -258,7 +258,7 @@ export class Connection {
   #inbound(m: Inbound): void {
     switch (m.type) {
       case 'ping':
-        if (m.reply !== undefined) this.#transport?.send(m.reply);
+        if (m.reply !== undefined) this.#write(this.#gen, m.reply); // counted in messagesOut like every frame we send
         return;
       case 'pong':
       case 'ignore':
