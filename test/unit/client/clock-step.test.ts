@@ -33,9 +33,9 @@ describe('a backward wall-clock step (fake timers)', () => {
     expect(client.metrics().heartbeatProbes).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(client.metrics().heartbeatProbes).toBe(1); // probed after exactly intervalMs of silence
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(501); // timeoutMs + one I/O turn
     expect(changes.at(-1)).toMatchObject({ to: 'reconnecting', reason: 'heartbeat-timeout' });
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(999);
     expect(stale).toHaveLength(1);
     expect(stale[0]).toBeGreaterThanOrEqual(2_000);
     expect(stale[0]).toBeLessThanOrEqual(2_500);
