@@ -31,13 +31,13 @@ describe('an event-loop stall right after a probe (raw ws server)', () => {
         pings++;
         bus.emit('ping');
         if (pings !== 1) return;
-        const until = performance.now() + 120;
+        const until = performance.now() + 400;
         while (performance.now() < until);
       });
     });
     const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const changes: StateChange[] = [];
-    client = new StreamClient({ url, heartbeat: { intervalMs: 100, timeoutMs: 30 }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    client = new StreamClient({ url, heartbeat: { intervalMs: 300, timeoutMs: 200 }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
     client.on('state', (c) => changes.push(c));
     await client.start();
     // Bounded by events: the second probe arrives (the socket survived the first) or the client gives it up.
