@@ -75,8 +75,18 @@ export function openTransport(
   url: string,
   subprotocols: readonly string[] | undefined,
   handlers: TransportHandlers,
+  maxFrameBytes?: number,
 ): Transport {
-  const socket = subprotocols?.length ? new WebSocketCtor(url, [...subprotocols]) : new WebSocketCtor(url);
+  // The third argument is `ws`'s options (it refuses a larger frame before buffering it); a
+  // WHATWG WebSocket ignores it, and an empty protocol list means none.
+  const Ctor = WebSocketCtor as unknown as new (url: string, protocols: string[], options: { maxPayload: number }) => WebSocketLike;
+  const protocols = subprotocols?.length ? [...subprotocols] : undefined;
+  const socket =
+    maxFrameBytes !== undefined
+      ? new Ctor(url, protocols ?? [], { maxPayload: maxFrameBytes })
+      : protocols
+        ? new WebSocketCtor(url, protocols)
+        : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 
