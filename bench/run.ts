@@ -7,7 +7,10 @@
  *   --rounds N              interleaved rounds (default 5, quick 3)
  *   --messages N            messages per dispatch run (default 200_000, quick 50_000)
  *   --connections N         idle connections per kind (default 500, quick 200)
- *   --only a,b              sections: dispatch, inproc, idle, sim, render
+ *   --only a,b              sections: dispatch, inproc, idle, sim, render, reconnect-real, size
+ *   --cycles N              server restarts of reconnect-real (default 20, quick 5)
+ *   --save-baseline NAME    store the run's figures in bench/baselines/NAME.json
+ *   --baseline NAME         compare the run with bench/baselines/NAME.json (verdicts respect noise)
  *   --source                measure src/ through tsx instead of the tsup build (see bench/ours.ts)
  *   --out FILE              where to write the markdown
  *
@@ -20,6 +23,11 @@ import { runIdle, type IdleResult } from './idle.js';
 import { cleanOurs, loadOurs } from './ours.js';
 import { PEER_SOURCES, SIM_DEFAULTS, oursWith, runSimulation, simulate, stat, type SimConfig, type SimRow, type Strategy } from './reconnect-sim.js';
 import { DEFAULTS } from '../src/client/options.js';
+import type { Figure } from './compare.js';
+import { budgetSection, comparisonSection, gitState, loadBaseline, loadBudgets, saveBaseline } from './baseline.js';
+import { writeValidation } from './validation.js';
+import { dispatchFigures, idleFigures, inprocFigures, renderFigures, simFigures, stormFigures } from './figures.js';
+import type { RenderBenchResult } from './render.js';
 import { fmt, fmtInt, kb, machine, max, mb, median, min, parseArgs, startServer, table, wants, type BenchServer, type MachineInfo } from './util.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -30,6 +38,9 @@ const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(0)} s`;
 
 /** Targets of issue 8 ("Must show"), reported against, never asserted. */
 const TARGET = { dispatchVsFloor: 0.95, gqlVsGraphqlWs: 1.3, idleKb: 5.5 };
+
+/** Every section `--only` accepts. */
+const ALL_SECTIONS = ['idle', 'dispatch', 'inproc', 'sim', 'render', 'reconnect-real', 'size'] as const;
 
 /** Paired chunks of the in-process bench (see runInproc). */
 const INPROC_CHUNKS = args.quick ? 12 : 24;
@@ -48,6 +59,8 @@ function paired(a: readonly number[], b: readonly number[]): number[] {
 interface Report {
   sections: string[];
   summary: string[];
+  /** Every figure of the run, for budgets and baselines (bench/figures.ts). */
+  figures: Figure[];
 }
 
 function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[], rep: Report): void {
@@ -55,10 +68,12 @@ function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[
   const floor = by.get('raw-ws');
   const gqlFloor = by.get('graphql-ws');
   const rawGql = by.get('raw-ws-gql');
+  const refOf = (s: KindStats) => (s.kind.id === 'graphql-ws' ? rawGql ?? floor : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor);
+  rep.figures.push(...dispatchFigures(stats, refOf));
   const rows = stats.map((s) => {
     const thr = s.runs.map((r) => r.msgsPerSec);
     const cpu = s.runs.map((r) => r.cpuUsPerMsg);
-    const ref = s.kind.id === 'graphql-ws' ? rawGql ?? floor : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor;
+    const ref = refOf(s);
     const refThr = ref?.runs.map((r) => r.msgsPerSec) ?? [];
     const refCpu = ref?.runs.map((r) => r.cpuUsPerMsg) ?? [];
     const rThr = median(paired(thr, refThr));
@@ -120,6 +135,7 @@ function inprocSection(stats: InprocStats[], notes: string[], rep: Report): void
   const by = new Map(stats.map((s) => [s.kind.id, s]));
   const ref = (s: InprocStats) => (s.kind.group === 'gql' ? (s.kind.id === 'raw-floor-gql' ? undefined : by.get('raw-floor-gql')) : s.kind.id === 'raw-floor' ? undefined : by.get('raw-floor'));
   const gqlClient = by.get('graphql-ws');
+  rep.figures.push(...inprocFigures(stats, ref));
   const rows = stats.map((s) => {
     const ns = s.runs.map((r) => r.nsPerMsg);
     const r = ref(s);
@@ -198,6 +214,7 @@ function staleSection(sock: KindStats[] | undefined, inproc: InprocStats[] | und
 }
 
 function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: Report): void {
+  rep.figures.push(...idleFigures(results), ...(after ? idleFigures([after], '.after-dispatch') : []));
   const rows = results.map((r) => {
     const v = r.bytesPerConn;
     const m = median(v) / 1024;
@@ -258,6 +275,16 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
     }
   }
   const peers = strategies.filter((s) => !s.ours);
+  const fewest = (name: string) => Math.min(...peers.map((p) => cell.get(`${p.id}|${name}`)!.a));
+  const oursDefault = strategies[0]!;
+  rep.figures.push(
+    ...stormFigures(
+      scenarios.map(([name]) => {
+        const c = cell.get(`${oursDefault.id}|${name}`)!;
+        return { name, ours: c.a, fewestPeer: fewest(name), won: peers.every((p) => { const q = cell.get(`${p.id}|${name}`)!; return c.a < q.a && c.t <= q.t; }) };
+      }),
+    ),
+  );
   const lone: SimConfig = { ...base, outageMs: 0, perWindow: Number.MAX_SAFE_INTEGER };
   const rows = strategies.map((s) => {
     const wins: string[] = [];
@@ -282,6 +309,7 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
 }
 
 function simSection(rows: SimRow[], whatIf: SimRow[], seeds: readonly number[], rep: Report): void {
+  rep.figures.push(...simFigures(rows, (xs) => median(xs)));
   const cfg = { ...SIM_DEFAULTS, clients: args.simClients };
   const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'never');
   const peers = rows.filter((r) => !r.strategy.ours);
@@ -352,6 +380,7 @@ async function renderSection(rep: Report): Promise<void> {
     mod.runRenderBench({ label: 'coalescing 50 ms', minIntervalMs: 50, ticks }),
     mod.runRenderBench({ label: 'tight budget 64 KiB', maxBytes: 64 * 1024, ticks }),
   ];
+  rep.figures.push(...renderFigures(rows as RenderBenchResult[]));
   rep.sections.push(['## (f) Render bench (bench/render.ts, `runRenderBench`)', '', `${fmtInt(ticks)} ticks over 100 symbols per run; see bench/render.ts for the columns.`, '', mod.renderBenchTable(rows)].join('\n'));
 }
 
@@ -378,11 +407,14 @@ function pickKinds<K extends { id: string }>(all: readonly K[]): K[] {
 }
 
 async function main(): Promise<void> {
+  const unknown = [...args.only].filter((x) => !(ALL_SECTIONS as readonly string[]).includes(x));
+  if (unknown.length) throw new TypeError(`--only: unknown section ${unknown.join(', ')} (sections: ${ALL_SECTIONS.join(', ')})`);
+  const base = args.baseline ? loadBaseline(args.baseline) : undefined; // a wrong name fails now, not after minutes
   const m0 = machine();
   log(`steadystream bench — ${m0.nproc} CPUs, Node ${m0.node}, load ${m0.load.join(' ')}${args.quick ? ' (quick)' : ''}`);
   const ours = await loadOurs(useSource ? 'source' : 'build');
   log(`library: ${ours.source}`);
-  const rep: Report = { sections: [], summary: [] };
+  const rep: Report = { sections: [], summary: [], figures: [] };
   let server: BenchServer | undefined;
   let sockStats: KindStats[] | undefined;
   let inprocStats: InprocStats[] | undefined;
@@ -440,11 +472,37 @@ async function main(): Promise<void> {
   }
   if (!useSource) await cleanOurs();
   const m1 = machine();
-  const md = [header(m0, m1, ours.source), '', '## Summary against the targets of issue 8', '', ...rep.summary.map((s) => `- ${s}`), '', ...rep.sections.flatMap((s) => [s, ''])].join('\n');
+  const budgets = loadBudgets();
+  const git = gitState();
+  const sectionsRun = ALL_SECTIONS.filter((x) => wants(args, x));
+  const compared = base ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit }, budgets) : undefined;
+  const md = [
+    header(m0, m1, ours.source),
+    '',
+    '## Summary against the targets of issue 8',
+    '',
+    ...rep.summary.map((s) => `- ${s}`),
+    '',
+    budgetSection(rep.figures, budgets),
+    '',
+    ...(compared ? [compared.md, ''] : []),
+    ...rep.sections.flatMap((s) => [s, '']),
+  ].join('\n');
   await writeFile(args.out, md);
   log('');
   log('Summary:');
   for (const s of rep.summary) log(`  ${s.replace(/\*\*/g, '')}`);
+  log('');
+  log(budgetSection(rep.figures, budgets).replace(/\*\*/g, ''));
+  if (compared) {
+    log('');
+    log(compared.md.replace(/\*\*/g, ''));
+  }
+  if (args.saveBaseline) {
+    const path = saveBaseline({ name: args.saveBaseline, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, ...git, library: ours.source, machine: { start: m0, end: m1 }, sections: sectionsRun, figures: rep.figures });
+    log(`saved baseline ${args.saveBaseline}: ${path} (${rep.figures.length} figures)`);
+  }
+  if (args.only.size === 0 && !args.quick) log(`wrote ${writeValidation(rep.figures, `this run of \`npm run bench\` (commit ${git.commit.slice(0, 12)}${git.srcDirty ? ', src/ modified' : ''}, ${m0.date}, load ${m0.load.join(' / ')})`)}`);
   log('');
   log(`wrote ${args.out} in ${elapsed()} (load at end ${m1.load.join(' ')})`);
 }

@@ -10,14 +10,20 @@ export interface BenchArgs {
   topics: number;
   connections: number;
   simClients: number;
-  /** Sections to run: dispatch, idle, sim, render, micro (all when empty). */
+  /** Sections to run: dispatch, inproc, idle, sim, render, reconnect-real, size (all when empty). */
   only: Set<string>;
   /** Client kinds of the dispatch sections to run, by id (all when empty). */
   kinds: Set<string>;
   out: string;
+  /** `--save-baseline NAME`: store this run's figures in bench/baselines/NAME.json. */
+  saveBaseline: string | undefined;
+  /** `--baseline NAME`: compare this run with bench/baselines/NAME.json. */
+  baseline: string | undefined;
+  /** Restart cycles of the real-socket recovery section (`--cycles N`). */
+  cycles: number;
 }
 
-/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--kinds a,b`, `--out FILE`. */
+/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--kinds a,b`, `--out FILE`, `--save-baseline NAME`, `--baseline NAME`, `--cycles N`. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
@@ -44,6 +50,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     only: new Set(only ? only.split(',').map((s) => s.trim()).filter(Boolean) : []),
     kinds: new Set((get('kinds') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     out: get('out') ?? (quick ? 'bench/RESULTS.quick.md' : 'bench/RESULTS.md'),
+    saveBaseline: get('save-baseline'),
+    baseline: get('baseline'),
+    cycles: int('cycles', quick ? 5 : 20),
   };
 }
 
