@@ -26,6 +26,8 @@ import { DEFAULTS } from '../src/client/options.js';
 import type { Figure } from './compare.js';
 import { budgetSection, comparisonSection, gitState, loadBaseline, loadBudgets, saveBaseline } from './baseline.js';
 import { writeValidation } from './validation.js';
+import { runRealRecovery } from './reconnect-real.js';
+import { realFigures, realSection } from './reconnect-real-report.js';
 import { dispatchFigures, idleFigures, inprocFigures, renderFigures, simFigures, stormFigures } from './figures.js';
 import type { RenderBenchResult } from './render.js';
 import { fmt, fmtInt, kb, machine, max, mb, median, min, parseArgs, startServer, table, wants, type BenchServer, type MachineInfo } from './util.js';
@@ -465,6 +467,14 @@ async function main(): Promise<void> {
     simSection(rows, whatIf, seeds, rep);
     const previous = whatIfs[0]!;
     simVariations([rows[0]!.strategy, previous, ...rows.filter((r) => !r.strategy.ours).map((r) => r.strategy)], cfg, seeds, rep);
+  }
+  if (wants(args, 'reconnect-real')) {
+    const o = { cycles: args.cycles, outageCycles: args.quick ? 1 : 2, outageMs: 10_000, uptimeMs: 5_200, clients: 5, boundMs: 30_000 };
+    log(`(g) recovery over real sockets: ${o.cycles} restarts + ${o.outageCycles} outages of ${o.outageMs / 1000} s, ${o.clients} clients per library, every library at once [${elapsed()}]`);
+    const results = await runRealRecovery(ours, { ...o, log });
+    rep.figures.push(...realFigures(results));
+    rep.sections.push(realSection(results, o));
+    for (const f of realFigures(results)) rep.summary.push(`${f.label}: ${Number.isFinite(f.value) ? `${fmtInt(f.value)} ms` : 'not back'} (${fmtInt(f.min)}–${fmtInt(f.max)}, n = ${f.samples})`);
   }
   if (wants(args, 'render')) {
     log(`(f) render bench [${elapsed()}]`);
