@@ -228,7 +228,7 @@ function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: 
       '## (c) Idle heap (+ external) per connection',
       '',
       `${args.connections} open connections per kind to the server process (opened in batches of 50; graphql-ws with \`lazy: false\` and acknowledged), GC until stable, (heapUsed + external growth) / ${args.connections}; ` +
-        'then all closed and collected before the next kind. Rounds interleave the kinds. steadystream: default options, no subscription.',
+        'then all closed and collected before the next kind. Rounds interleave the kinds. steadystream: default options, with no subscription and with one subscription acknowledged by the server (issue 16 measures both); socket.io-client: defaults against a socket.io server in the server process, connected.',
       '',
       table(['client', '(heap + external) / conn (median)', 'min–max', 'heap only / conn', 'target', 'failures'], rows),
       ...(after

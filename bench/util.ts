@@ -63,6 +63,8 @@ export function wants(args: BenchArgs, section: string): boolean {
 /** The forked server process; `close()` ends it (it also exits when this process does). */
 export interface BenchServer {
   readonly port: number;
+  /** The server process's socket.io server (idle section). */
+  readonly ioPort: number;
   readonly url: (path: string) => string;
   /** Average payload bytes of the last frames built, by kind. */
   readonly payloadBytes: { json?: number | undefined; gql?: number | undefined };
@@ -75,12 +77,14 @@ export async function startServer(): Promise<BenchServer> {
   const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const payloadBytes: { json?: number | undefined; gql?: number | undefined } = {};
   let onPrebuilt: (() => void) | undefined;
+  let ioPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start within 20 s')), 20_000);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
-    child.on('message', (m: { type?: string; port?: number; avgPayload?: number }) => {
+    child.on('message', (m: { type?: string; port?: number; ioPort?: number; avgPayload?: number }) => {
       if (m.type === 'listening' && typeof m.port === 'number') {
+        ioPort = m.ioPort ?? 0;
         clearTimeout(timer);
         resolve(m.port);
       } else if (m.type === 'gql-built') payloadBytes.gql = m.avgPayload;
@@ -93,6 +97,7 @@ export async function startServer(): Promise<BenchServer> {
   child.removeAllListeners('exit');
   return {
     port,
+    ioPort,
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     payloadBytes,
     prebuild: (topics, n) =>
