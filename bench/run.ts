@@ -16,7 +16,9 @@
  *
  * Every loop is bounded, every run has a timeout, and the server process exits with this one.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { dispatchKinds, runDispatch, summarize, STALE_OFF_MS, STALE_ON_MS, type KindStats } from './dispatch.js';
 import { inprocKinds, runInproc, type InprocStats } from './inproc.js';
 import { runIdle, type IdleResult } from './idle.js';
@@ -28,6 +30,7 @@ import { budgetSection, comparisonSection, gitState, loadBaseline, loadBudgets, 
 import { writeValidation } from './validation.js';
 import { runRealRecovery } from './reconnect-real.js';
 import { realFigures, realSection } from './reconnect-real-report.js';
+import { runSize, sizeFigures, sizeSection } from './size.js';
 import { dispatchFigures, idleFigures, inprocFigures, renderFigures, simFigures, stormFigures } from './figures.js';
 import type { RenderBenchResult } from './render.js';
 import { fmt, fmtInt, kb, machine, max, mb, median, min, parseArgs, startServer, table, wants, type BenchServer, type MachineInfo } from './util.js';
@@ -386,6 +389,16 @@ async function renderSection(rep: Report): Promise<void> {
   rep.sections.push(['## (f) Render bench (bench/render.ts, `runRenderBench`)', '', `${fmtInt(ticks)} ticks over 100 symbols per run; see bench/render.ts for the columns.`, '', mod.renderBenchTable(rows)].join('\n'));
 }
 
+const PEER_PACKAGES = ['reconnecting-websocket', 'partysocket', 'graphql-ws', 'socket.io-client', 'socket.io', 'centrifuge', 'ws'];
+
+function versionOf(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${pkg}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
 function header(m0: MachineInfo, m1: MachineInfo, source: string): string {
   return [
     '# steadystream benchmarks',
@@ -395,7 +408,7 @@ function header(m0: MachineInfo, m1: MachineInfo, source: string): string {
     `Machine: ${m0.nproc} CPUs (\`nproc\`), ${m0.cpu}, ${m0.memGb} GB; Node ${m0.node}; ${m0.date}.`,
     `Load average (1/5/15 min) at start ${m0.load.join(' / ')}, at end ${m1.load.join(' / ')}. Other work ran on this machine during the run: wall-clock figures are noisy, CPU-time figures and per-round paired ratios much less so.`,
     '',
-    `Library under test: ${source}. Peers: reconnecting-websocket 4.4.0, partysocket 1.3.0, graphql-ws 6.4.2, ws 8.23.0 (as installed).`,
+    `Library under test: ${source}. Peers (as installed): ${PEER_PACKAGES.map((p) => `${p} ${versionOf(p)}`).join(', ')}.`,
   ].join('\n');
 }
 
@@ -476,6 +489,13 @@ async function main(): Promise<void> {
     rep.sections.push(realSection(results, o));
     for (const f of realFigures(results)) rep.summary.push(`${f.label}: ${Number.isFinite(f.value) ? `${fmtInt(f.value)} ms` : 'not back'} (${fmtInt(f.min)}–${fmtInt(f.max)}, n = ${f.samples})`);
   }
+  if (wants(args, 'size')) {
+    log(`(h) browser bundle sizes [${elapsed()}]`);
+    const rows = await runSize();
+    rep.figures.push(...sizeFigures(rows));
+    rep.sections.push(sizeSection(rows));
+    for (const r of rows) rep.summary.push(`browser bundle, ${r.label}: ${kb(r.minBytes)} minified, ${kb(r.gzipBytes)} gzip${r.externals.length ? ` (external, not counted: ${r.externals.join(', ')})` : ''}`);
+  }
   if (wants(args, 'render')) {
     log(`(f) render bench [${elapsed()}]`);
     await renderSection(rep);
@@ -518,9 +538,9 @@ async function main(): Promise<void> {
 }
 
 const hardStop = setTimeout(() => {
-  console.error('bench: hard time limit (15 min) reached, exiting');
+  console.error('bench: hard time limit (25 min) reached, exiting');
   process.exit(2);
-}, 15 * 60_000);
+}, 25 * 60_000);
 hardStop.unref();
 
 main().then(
