@@ -19,6 +19,8 @@ export interface Baseline {
   command: string;
   /** `git rev-parse HEAD` and whether src/ had uncommitted changes. */
   commit: string;
+  /** The last commit that changed src/: the code measured (when src/ is not dirty). */
+  srcCommit?: string;
   srcDirty: boolean;
   library: string;
   machine: { start: MachineInfo; end: MachineInfo };
@@ -46,8 +48,8 @@ function git(args: string[]): string {
   }
 }
 
-export function gitState(): { commit: string; srcDirty: boolean } {
-  return { commit: git(['rev-parse', 'HEAD']), srcDirty: git(['status', '--porcelain', '--', 'src']) !== '' };
+export function gitState(): { commit: string; srcCommit: string; srcDirty: boolean } {
+  return { commit: git(['rev-parse', 'HEAD']), srcCommit: git(['log', '-1', '--format=%H', '--', 'src']), srcDirty: git(['status', '--porcelain', '--', 'src']) !== '' };
 }
 
 export function saveBaseline(b: Baseline): string {
@@ -95,7 +97,7 @@ function loadNote(m: { start: MachineInfo; end: MachineInfo }): string {
 }
 
 /** The comparison of this run with a baseline, as markdown (also printed to the console). */
-export function comparisonSection(base: Baseline, now: { figures: Figure[]; machine: { start: MachineInfo; end: MachineInfo }; commit: string }, budgets: Record<string, Budget>): { md: string; comparisons: Comparison[] } {
+export function comparisonSection(base: Baseline, now: { figures: Figure[]; machine: { start: MachineInfo; end: MachineInfo }; commit: string; srcCommit?: string }, budgets: Record<string, Budget>): { md: string; comparisons: Comparison[] } {
   const comparisons = compareRuns(base.figures, now.figures);
   const byNow = new Map(now.figures.map((f) => [f.id, f]));
   const rows = comparisons.map((c) => [
@@ -111,7 +113,7 @@ export function comparisonSection(base: Baseline, now: { figures: Figure[]; mach
   const md = [
     `## Compared with baseline "${base.name}"`,
     '',
-    `Baseline: commit ${base.commit.slice(0, 12)}${base.srcDirty ? ' (src/ had uncommitted changes)' : ''}, ${base.machine.start.date}, ${loadNote(base.machine)}; \`${base.command}\`. Now: commit ${now.commit.slice(0, 12)}, ${loadNote(now.machine)}.`,
+    `Baseline: commit ${base.commit.slice(0, 12)}${base.srcCommit ? ` (src/ as of ${base.srcCommit.slice(0, 12)})` : ''}${base.srcDirty ? ' (src/ had uncommitted changes)' : ''}, ${base.machine.start.date}, ${loadNote(base.machine)}; \`${base.command}\`. Now: commit ${now.commit.slice(0, 12)}${now.srcCommit ? ` (src/ as of ${now.srcCommit.slice(0, 12)})` : ''}, ${loadNote(now.machine)}.`,
     '',
     'Verdict: "changed" only when the per-round min–max intervals of the two runs do not overlap (deterministic figures: any difference); a noisy figure with fewer than 3 samples in either run is "inconclusive". ' +
       '"in-run ratio" figures compare a client with a reference measured in the same rounds of the same run (preferred: the machine\'s load cancels out); "absolute" ones are times, bytes or CPU on their own and move with the load.',

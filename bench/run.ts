@@ -505,7 +505,7 @@ async function main(): Promise<void> {
   const budgets = loadBudgets();
   const git = gitState();
   const sectionsRun = ALL_SECTIONS.filter((x) => wants(args, x));
-  const compared = base ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit }, budgets) : undefined;
+  const compared = base ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit, srcCommit: git.srcCommit }, budgets) : undefined;
   const md = [
     header(m0, m1, ours.source),
     '',
