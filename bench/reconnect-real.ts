@@ -37,6 +37,8 @@ interface LibServer {
 interface RealKind {
   id: string;
   label: string;
+  /** Its delay is drawn once per process: every sample of one run shares that draw, so a run is one sample across runs. */
+  drawsPerProcess?: boolean;
   /** Listen on `port` (0: any); resolves when listening. */
   serve(port: number): Promise<{ server: LibServer; port: number }>;
   /** Connect with the library's defaults; `onData` on every message from the server, `onGiveUp` when the library stops retrying. */
@@ -169,6 +171,7 @@ export function realKinds(ours: Ours): RealKind[] {
     {
       id: 'reconnecting-websocket',
       label: 'reconnecting-websocket 4.4',
+      drawsPerProcess: true, // minReconnectionDelay: 1000 + Math.random() * 4000 in its module-level DEFAULT
       serve: serveHello,
       connect: (port, onData) => {
         const s = new (RWS as unknown as new (u: string, p: string[], o: object) => EtSocket)(`ws://127.0.0.1:${port}/`, [], { WebSocket });
