@@ -28,6 +28,10 @@ export interface Entry {
    */
   lastDataAt: number;
   lastSeq: number | undefined;
+  /** Frames dropped in a row as at or below `lastSeq`, numbered consecutively (see `RESET_AFTER_DUPLICATES`). */
+  duplicateRun: number;
+  /** The seq of the last frame of that run. */
+  runSeq: number;
   /** Stale threshold; `undefined` = not watched. */
   afterMs: number | undefined;
   staleSince: number | undefined;
@@ -57,6 +61,8 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     createdAt: now,
     lastDataAt: NaN,
     lastSeq: undefined,
+    duplicateRun: 0,
+    runSeq: 0,
     afterMs: undefined,
     staleSince: undefined,
     resubscribeAt: Infinity,

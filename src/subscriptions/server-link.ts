@@ -7,6 +7,7 @@ import { equalJitter } from '../reconnect/backoff.js';
 import { cancelTimers, type Entry } from './handle.js';
 import type { ResolvedRegistryOptions } from './options.js';
 import { Pacer } from './pacer.js';
+import type { Positions } from './positions.js';
 import type { EntryState, Session } from './types.js';
 
 /** What the link asks of the registry. */
@@ -24,6 +25,7 @@ export interface LinkDeps {
   log: Log;
   counters: Counters;
   host: LinkHost;
+  positions: Positions;
 }
 
 /** Bound on topics with unanswered subscribes of removed entries (cleared on every detach). */
@@ -128,9 +130,8 @@ export class ServerLink {
     if (!e || e.wire === 'idle' || e.state === 'error') return;
     if (msg.type === 'subscribed') {
       if (e.wire !== 'sent') return;
-      // Nothing delivered yet: the server's position at subscribe time is where a resume
-      // starts, so frames published during a later outage are replayed, not silently lost.
-      if (msg.seq !== undefined && e.lastSeq === undefined && this.#d.protocol.resumable) e.lastSeq = msg.seq;
+      // The server's position: where a later resume starts (nothing delivered yet), or a reset.
+      if (this.#d.protocol.resumable) this.#d.positions.acked(e, msg.seq);
       this.acked(e);
       return;
     }

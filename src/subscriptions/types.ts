@@ -36,9 +36,18 @@ export interface RecoverInfo {
   readonly staleForMs: number;
 }
 
-/** Passed to `onGap`: a sequence number was skipped. The frame is still delivered. */
+/**
+ * Passed to `onGap`: the stream's numbering was not continuous; the frame is still delivered.
+ * `'gap'`: sequence numbers were skipped (`received > expected`), frames in between are lost.
+ * `'reset'`: the server numbers again from below the position (`received < expected`; it
+ * restarted or lost its history): its position is adopted and everything after is delivered.
+ * Re-sync from a snapshot on either.
+ */
 export interface GapInfo {
+  readonly kind: 'gap' | 'reset';
+  /** The seq the client expected next (its position + 1). */
   readonly expected: number;
+  /** The seq the server gave: a frame's, or for a reset at subscribe time the ack's position. */
   readonly received: number;
 }
 
@@ -73,7 +82,7 @@ export interface SubscribeOptions<T = unknown> {
   onRecover?(info: RecoverInfo): void;
   /** The subscription failed: `SUBSCRIPTION_REJECTED`, `SUBSCRIPTION_LIMIT` or `SUBSCRIBE_TIMEOUT`. */
   onError?(err: StreamClientError): void;
-  /** A sequence number was skipped (the frame is delivered anyway). */
+  /** Sequence numbers were skipped, or the server's numbering went back (a reset); see `GapInfo`. */
   onGap?(info: GapInfo): void;
   /**
    * Silence before this subscription is `stale`. Handles sharing a server subscription use the
