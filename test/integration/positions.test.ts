@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { GapInfo, StreamClient, StreamClientError } from '../../src/index.js';
@@ -44,11 +45,12 @@ class RawServer extends EventEmitter {
 
 const send = (ws: WebSocket, frame: Json | string): void => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
 
-let server: RawServer;
+let server: RawServer | undefined;
 const clients: StreamClient[] = [];
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
-  await server.close();
+  await server?.close();
+  server = undefined;
 });
 
 function recordingLogger(records: Json[]): Logger {
@@ -69,9 +71,9 @@ describe('positions against a server that restarts its numbering', () => {
         for (const seq of [1, 2, 3, 4]) send(ws, { op: 'data', topic, seq, data: `new-${seq}` });
       }
     });
-    await new Promise((resolve) => server.wss.once('listening', resolve));
+    await new Promise((resolve) => server!.wss.once('listening', resolve));
     const records: Json[] = [];
-    const client = testClient(server.url, { logger: recordingLogger(records) });
+    const client = testClient(server!.url, { logger: recordingLogger(records) });
     clients.push(client);
     const got: string[] = [];
     const gaps: GapInfo[] = [];
@@ -79,10 +81,10 @@ describe('positions against a server that restarts its numbering', () => {
     client.subscribe('T', (d: string) => (got.push(d), bus.emit('data')), { onGap: (g) => gaps.push(g) });
     await client.start();
     await until(() => got.length === 3, [[bus, ['data']]], 3_000, 'three frames from the first server');
-    server.sockets[0]!.terminate();
+    server!.sockets[0]!.terminate();
     await until(() => got.length === 7, [[bus, ['data']]], 3_000, 'four frames from the restarted server');
     expect(got).toEqual(['old-1', 'old-2', 'old-3', 'new-1', 'new-2', 'new-3', 'new-4']);
-    expect(server.subscribes()[1]).toEqual({ op: 'subscribe', topic: 'T', from: 3 });
+    expect(server!.subscribes()[1]).toEqual({ op: 'subscribe', topic: 'T', from: 3 });
     expect(gaps).toEqual([{ kind: 'reset', expected: 4, received: 0 }]);
     const m = client.metrics();
     expect([m.resets, m.gaps, m.duplicatesDropped]).toEqual([1, 0, 0]);
@@ -101,8 +103,8 @@ describe('positions against a server that restarts its numbering', () => {
       for (const seq of bad) send(ws, `{"op":"data","topic":"T","seq":${seq},"data":"bad"}`);
       send(ws, { op: 'data', topic, seq: 2, data: 2 });
     });
-    await new Promise((resolve) => server.wss.once('listening', resolve));
-    const client = testClient(server.url);
+    await new Promise((resolve) => server!.wss.once('listening', resolve));
+    const client = testClient(server!.url);
     clients.push(client);
     const got: unknown[] = [];
     const errors: StreamClientError[] = [];
@@ -114,8 +116,57 @@ describe('positions against a server that restarts its numbering', () => {
     expect(got).toEqual([1, 2]);
     expect(errors.map((e) => e.code)).toEqual(bad.map(() => 'DECODE_ERROR'));
     expect(client.metrics().decodeErrors).toBe(bad.length);
-    server.sockets[0]!.terminate();
-    await until(() => server.subscribes().length === 2, [[server, ['frame']]], 3_000, 'the resubscribe');
-    expect(server.subscribes()[1]).toEqual({ op: 'subscribe', topic: 'T', from: 2 });
+    server!.sockets[0]!.terminate();
+    await until(() => server!.subscribes().length === 2, [[server!, ['frame']]], 3_000, 'the resubscribe');
+    expect(server!.subscribes()[1]).toEqual({ op: 'subscribe', topic: 'T', from: 2 });
+  });
+});
+
+describe('staleness while a slow subscriber works through a backlog', () => {
+  it('data being delivered is not silence: no onStale/onRecover flap, and stale exactly once when the data stops', async () => {
+    const FRAMES = 80;
+    // The server runs on its own thread, as a remote one would: it keeps writing while the
+    // client's thread is busy, so the backlog waits in the socket, not in the server.
+    const worker = new Worker(
+      `const { WebSocketServer } = require('ws');
+       const { parentPort } = require('node:worker_threads');
+       const padding = 'x'.repeat(60 * 1024); // about one frame per socket read
+       const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 }, () => parentPort.postMessage(wss.address().port));
+       wss.on('connection', (ws) => ws.on('message', (raw) => {
+         const frame = JSON.parse(String(raw));
+         if (frame.op !== 'subscribe') return;
+         ws.send(JSON.stringify({ op: 'subscribed', topic: frame.topic, seq: 0 }));
+         for (let seq = 1; seq <= ${FRAMES}; seq++) ws.send(JSON.stringify({ op: 'data', topic: frame.topic, seq, data: padding }));
+       }));
+       parentPort.on('message', () => { for (const c of wss.clients) c.terminate(); wss.close(() => process.exit(0)); });`,
+      { eval: true },
+    );
+    const port = await new Promise<number>((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));
+    const client = testClient(`ws://127.0.0.1:${port}`);
+    clients.push(client);
+    const events: string[] = [];
+    const bus = new EventEmitter();
+    let received = 0;
+    try {
+      client.subscribe(
+        'T',
+        () => {
+          received++;
+          const until = performance.now() + 25; // a slow subscriber: 25 ms of work per frame
+          while (performance.now() < until);
+        },
+        // Before the first frame the topic may go stale while connecting (legitimately): from the
+        // first frame on, it must not until the backlog is done.
+        { staleAfterMs: 20, onStale: () => (events.push(`stale@${received}`), bus.emit('stale')), onRecover: () => void events.push(`recover@${received}`) },
+      );
+      await client.start();
+      await until(() => events.includes(`stale@${FRAMES}`), [[bus, ['stale']]], 10_000, 'stale after the backlog');
+      expect(events.filter((e) => !e.endsWith('@0'))).toEqual([`stale@${FRAMES}`]);
+    } finally {
+      await client.close();
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.postMessage('close');
+      await exited;
+    }
   });
 });

@@ -42,7 +42,7 @@ describe('positions under restarts, drops, retransmits and reorders (property)',
   it('delivers every in-order frame of the current stream exactly once and reports every gap and reset', () => {
     fc.assert(
       fc.property(fc.array(cmd, { maxLength: 150 }), (cmds) => {
-        const { registry, attach, server, counters } = registryHarness({ ackTimeoutMs: undefined });
+        const { registry, attach, server, counters } = registryHarness();
         let session: FakeSession = attach();
         const events: (['data', string] | ['gap', GapInfo])[] = [];
         registry.add('A', (id: string) => void events.push(['data', id]), { onGap: (g) => void events.push(['gap', g]) });
