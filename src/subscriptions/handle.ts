@@ -47,6 +47,10 @@ export interface Entry {
   ackTask: Task | undefined;
   retryTask: Task | undefined;
   error: StreamClientError | undefined;
+  /** When an `onData` failure was last logged (`NaN`: never); see `CALLBACK_ERROR_SUMMARY_MS`. */
+  dataErrorLoggedAt: number;
+  /** `onData` failures since then that were counted but not logged. */
+  dataErrorsSuppressed: number;
 }
 
 export function createEntry(key: string, topic: string, params: unknown, now: number): Entry {
@@ -73,6 +77,8 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     ackTask: undefined,
     retryTask: undefined,
     error: undefined,
+    dataErrorLoggedAt: NaN,
+    dataErrorsSuppressed: 0,
   };
 }
 

@@ -67,7 +67,8 @@ export interface DataMeta {
 
 /**
  * Options of `client.subscribe(topic, onData, options)`. Callbacks that throw are isolated
- * (counted in `callbackErrors`, logged as `callback.error`). `T` is the data type of `onData`.
+ * (counted in `callbackErrors`, logged as `callback.error`; a throwing `onData` is logged once per
+ * subscription, then at most every 10 s with `suppressed`). `T` is the data type of `onData`.
  */
 export interface SubscribeOptions<T = unknown> {
   /**
