@@ -28,6 +28,12 @@ export interface LinkDeps {
   positions: Positions;
 }
 
+/**
+ * Subscribes wait while the socket holds more than this unsent: churn then cancels in the queue
+ * (a subscribe and its unsubscribe never go out) instead of piling up on the socket.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+
 /** Bound on topics with unanswered subscribes of removed entries (cleared on every detach). */
 const MAX_ORPHAN_TOPICS = 1_024;
 
@@ -72,7 +78,7 @@ export class ServerLink {
 
   /** Queue a subscribe (a no-op while detached: `attach` queues everything). */
   send(e: Entry): void {
-    if (this.#session) (this.#pacer ??= new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x))).push(e);
+    if (this.#session) (this.#pacer ??= this.#makePacer()).push(e);
   }
 
   /** The entry is leaving (removed or failed): unqueue, and unsubscribe if the server may hold it. */
@@ -221,6 +227,11 @@ export class ServerLink {
     const ms = options.ackTimeoutMs;
     e.ackTask?.cancel();
     if (ms !== undefined) e.ackTask = tasks.timeout('subscribe.ack', ms, () => this.attemptFailed(e, 'timeout'));
+  }
+
+  #makePacer(): Pacer<Entry> {
+    const blocked = (): boolean => (this.#session?.bufferedAmount ?? 0) > MAX_QUEUED_BYTES;
+    return new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x), blocked);
   }
 
   #sendUnsubscribe(e: Entry, s: Session): void {

@@ -7,6 +7,8 @@ export interface Session {
   send(frame: Frame): void;
   /** The credential of this session, passed to the protocol in every `FrameContext`. */
   readonly token: string | undefined;
+  /** Bytes written and not yet sent by the socket, when it says; subscribes wait while it is high. */
+  readonly bufferedAmount?: number;
 }
 
 /**

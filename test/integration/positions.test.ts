@@ -170,3 +170,44 @@ describe('staleness while a slow subscriber works through a backlog', () => {
     }
   });
 });
+
+describe('subscribe/unsubscribe churn against a server that stops reading', () => {
+  it('bounds what is queued on the socket: churned pairs cancel unsent; the server ends up holding exactly the live topics', async () => {
+    server = new RawServer((ws, frame) => {
+      send(ws, { op: 'subscribed', topic: frame['topic'] as string });
+      if (frame['params'] === undefined) send(ws, { op: 'data', topic: frame['topic'] as string, data: 1 });
+    });
+    await new Promise((resolve) => server!.wss.once('listening', resolve));
+    const client = testClient(server!.url);
+    clients.push(client);
+    const bus = new EventEmitter();
+    const got: string[] = [];
+    const onData = (topic: string) => () => (got.push(topic), bus.emit('data'));
+    client.subscribe('first', onData('first'));
+    await client.start();
+    await until(() => got.includes('first'), [[bus, ['data']]], 3_000, 'data on first');
+    const raw = server!.sockets[0] as unknown as { _socket: { pause(): void; resume(): void } };
+    raw._socket.pause(); // the server stops reading: the client's socket backs up
+    const before = client.metrics().messagesOut;
+    const params = { pad: 'x'.repeat(2048) }; // big frames: the kernel's buffers fill after a few thousand
+    for (let i = 0; i < 50_000; i++) client.subscribe(`T${i % 100}`, () => {}, { params }).unsubscribe();
+    client.subscribe('kept', onData('kept'));
+    const written = client.metrics().messagesOut - before;
+    // Without the bound all 100,000 frames are written; with it, what fits before the socket
+    // holds MAX_QUEUED_BYTES (plus the kernel's buffers, a few MB), and the rest cancels unsent.
+    expect(written).toBeLessThan(10_000);
+    expect(written % 2).toBe(0); // pairs: every subscribe that went out was unsubscribed
+    raw._socket.resume();
+    await until(() => got.includes('kept'), [[bus, ['data']]], 10_000, 'data on kept after the socket drained');
+    const held = new Map<string, number>();
+    for (const f of server!.received) {
+      const topic = f['topic'] as string;
+      held.set(topic, (held.get(topic) ?? 0) + (f['op'] === 'subscribe' ? 1 : -1));
+    }
+    expect([...held].filter(([, n]) => n !== 0)).toEqual([
+      ['first', 1],
+      ['kept', 1],
+    ]);
+    expect(server!.received).toHaveLength(written + 2);
+  });
+});
