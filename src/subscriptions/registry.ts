@@ -8,7 +8,7 @@ import { identify } from './canonical-key.js';
 import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
-import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
+import { resolveRegistryOptions, validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { IDLE_LINK, RegistryHost, grantRegistryAccess } from './registry-host.js';
 import { Positions } from './positions.js';
 import { ServerLink } from './server-link.js';
@@ -106,10 +106,7 @@ export class SubscriptionRegistry implements StreamSink {
   /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
   add<T>(topic: string, onData: (data: T, meta: DataMeta) => void, options: SubscribeOptions<T> = {}): Subscription {
     if (this.#disposed) throw new ClosedError('subscriptions are closed');
-    if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
-    if (typeof onData !== 'function') throw new TypeError('onData must be a function');
-    const ms = options.staleAfterMs;
-    if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
+    validateSubscribe(topic, onData, options);
     const { key, params } = identify(topic, options.params);
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();

@@ -13,7 +13,7 @@ describe('subscribe/unsubscribe churn while the socket is backed up', () => {
     registry.add('first', () => {});
     expect(s.frames).toHaveLength(1);
     s.bufferedAmount = MAX_QUEUED_BYTES + 1;
-    for (let i = 0; i < 200_000; i++) registry.add(`T${i % 100}`, () => {}).unsubscribe();
+    for (let i = 0; i < 50_000; i++) registry.add(`T${i % 100}`, () => {}).unsubscribe();
     const kept = registry.add('kept', () => {});
     expect(s.frames).toHaveLength(1);
     expect(tasks.names()).toContain('subscribe.pace');
