@@ -232,7 +232,10 @@ export class SubscriptionRegistry implements StreamSink {
     this.#link.dispose();
     for (const e of this.#entries.values()) {
       e.closed = true;
-      for (const h of e.handles) h.closed = true;
+      for (const h of e.handles) {
+        h.closed = true;
+        h.settleReady(new ClosedError('client is closed'));
+      }
     }
     this.#entries.clear();
     this.#byTopic.clear();
@@ -323,6 +326,8 @@ export class SubscriptionRegistry implements StreamSink {
     if (from === 'error') this.#errors--;
     else if (to === 'error') this.#errors++;
     e.state = to;
+    if (to === 'active') e.everActive = true;
+    if (to === 'active' || to === 'error') for (const h of e.handles) h.settleReady(e.error);
     const fields = { topic: e.topic, key: e.key, from, to, ...extra };
     if (to === 'error') this.#log.warn('subscription.state', fields);
     else this.#log.debug('subscription.state', fields);

@@ -101,6 +101,13 @@ export interface Subscription extends Disposable {
   /** Topic plus canonical params: equal keys share one server subscription. */
   readonly key: string;
   readonly state: SubscriptionState;
+  /**
+   * Resolves once the subscription is active (acknowledged, or data came); rejects with its
+   * error (`SUBSCRIPTION_REJECTED`, `SUBSCRIPTION_LIMIT`, `SUBSCRIBE_TIMEOUT`), or with
+   * `CLIENT_CLOSED` when unsubscribed or closed first. A rejection nobody awaits is never an
+   * unhandled rejection.
+   */
+  readonly ready: Promise<void>;
   /** Stop receiving. Idempotent; the server sees unsubscribe when the last handle leaves. */
   unsubscribe(): void;
 }
