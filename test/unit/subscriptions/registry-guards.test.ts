@@ -39,6 +39,21 @@ describe('registry behaviour a user notices (guards found by mutation testing)',
     expect(counters.lateFramesDropped).toBe(0);
   });
 
+  it('data routed by key reaches that operation only, never the other operation on the same topic', () => {
+    const { registry, attach, counters } = registryHarness();
+    attach();
+    const one: unknown[] = [];
+    const two: unknown[] = [];
+    const a = registry.add('A', (d) => void one.push(d), { params: { v: 1 } });
+    const b = registry.add('A', (d) => void two.push(d), { params: { v: 2 } });
+    registry.handle({ type: 'subscribed', topic: 'A', key: a.key });
+    registry.handle({ type: 'subscribed', topic: 'A', key: b.key });
+    registry.handle({ type: 'data', topic: 'A', key: a.key, data: 'for one' });
+    registry.handle({ type: 'data', topic: 'A', key: 'A?gone', data: 'for nobody' });
+    expect([one, two]).toEqual([['for one'], []]);
+    expect(counters.lateFramesDropped).toBe(1);
+  });
+
   it('unsubscribing one topic does not stop staleness of the others', () => {
     const { registry, attach } = registryHarness({ stale: { afterMs: 1_000 } });
     attach();
