@@ -6,6 +6,8 @@ import type { Frame } from '../protocol/types.js';
 /** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Bytes queued and not yet sent (browsers and `ws` have it). */
+  readonly bufferedAmount?: number;
   binaryType?: string;
   send(data: Frame): void;
   close(code?: number, reason?: string): void;
@@ -37,6 +39,8 @@ export interface TransportHandlers {
 /** One socket, seen through the operations the connection needs. */
 export interface Transport {
   send(frame: Frame): void;
+  /** Bytes queued on the socket and not yet sent; 0 when the socket does not say. */
+  bufferedAmount(): number;
   /** Send a WebSocket ping. False when the transport has none (browsers). */
   ping(): boolean;
   /** Drop the socket now: no closing handshake (half-open sockets never answer one). */
@@ -153,6 +157,10 @@ class NodeWsTransport implements Transport {
     this.#ws.send(frame);
   }
 
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
+  }
+
   ping(): boolean {
     if (this.#ws.readyState !== OPEN) return false;
     this.#ws.ping();
@@ -212,6 +220,10 @@ class WhatwgTransport implements Transport {
 
   send(frame: Frame): void {
     this.#ws.send(frame);
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
   }
 
   ping(): boolean {
