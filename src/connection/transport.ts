@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ConnectionError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
+import { parseRetryAfter } from '../core/retry-after.js';
 
 /** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
 export interface WebSocketLike {
@@ -128,10 +129,13 @@ class NodeWsTransport implements Transport {
   };
   // An HTTP answer instead of 101: reported with its status (401/403 reject the token), then
   // the request is aborted (listening to this event makes that ours to do).
-  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number }): void {
+  // A `Retry-After` on it (503, 429) becomes the loss's retry hint.
+  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }): void {
     const t = this[OWNER]!;
     const status = res.statusCode ?? 0;
-    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } }));
+    const retryAfterMs = parseRetryAfter(res.headers?.['retry-after'], Date.now());
+    const details = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
+    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details }));
     t.terminate();
   };
 
