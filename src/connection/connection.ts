@@ -11,6 +11,7 @@ import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
 import { LiveSession, SocketEvents, grantConnectionAccess } from './socket-events.js';
+import { classifySocketError } from './socket-errors.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -66,9 +67,7 @@ export class Connection {
       },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
-      error: (c, t, err) =>
-        t === c.#transport &&
-        c.#lose({ kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) }),
+      error: (c, t, err) => t === c.#transport && c.#lose(classifySocketError(err)),
       pong: (c) => {
         c.#inboundAt.touch(c.#tasks.clock);
       },
@@ -180,9 +179,17 @@ export class Connection {
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
-      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events);
+      let init = this.#o.socketInit?.(url, token, this.#log.redactor);
+      if (init instanceof Promise) {
+        init = await init;
+        if (gen !== this.#gen) return;
+      }
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events, init);
     } catch (err) {
-      return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
+      if (gen !== this.#gen) return;
+      // A bad URL, a headers() that throws or returns no header record: the next try fails alike.
+      const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err });
+      return this.#lose({ kind: 'fatal', reason: 'bad-url', error });
     }
     this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
       this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),

@@ -15,7 +15,7 @@ export interface WebSocketLike {
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: object) => WebSocketLike;
 
 /**
  * Events a transport reports, each with the transport it came from (so one handler object
@@ -72,8 +72,12 @@ export function openTransport(
   url: string,
   subprotocols: readonly string[] | undefined,
   handlers: TransportHandlers,
+  /** The `ws` constructor's third argument (headers, TLS, agent); Node only. */
+  init?: object,
 ): Transport {
-  const socket = subprotocols?.length ? new WebSocketCtor(url, [...subprotocols]) : new WebSocketCtor(url);
+  const socket =
+    init !== undefined ? new WebSocketCtor(url, subprotocols?.length ? [...subprotocols] : [], init)
+    : subprotocols?.length ? new WebSocketCtor(url, [...subprotocols]) : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 

@@ -1,0 +1,61 @@
+import { ConnectionError, describeError, type StreamClientError } from '../core/errors.js';
+import type { CloseKind } from '../protocol/types.js';
+
+/** Why a server certificate (or the TLS handshake) was refused; `details.reason` of a `TLS_ERROR`. */
+export type TlsFailure = 'expired' | 'not-yet-valid' | 'self-signed' | 'untrusted-ca' | 'hostname-mismatch' | 'revoked' | 'invalid-certificate' | 'handshake';
+
+/** Node's (OpenSSL's) verification codes, by what a person has to fix. */
+const TLS_REASONS: Readonly<Record<string, TlsFailure>> = {
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not-yet-valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'untrusted-ca',
+  UNABLE_TO_GET_ISSUER_CERT: 'untrusted-ca',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'untrusted-ca',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname-mismatch',
+  HOSTNAME_MISMATCH: 'hostname-mismatch',
+  CERT_REVOKED: 'revoked',
+  CERT_SIGNATURE_FAILURE: 'invalid-certificate',
+  CERT_UNTRUSTED: 'untrusted-ca',
+  CERT_REJECTED: 'untrusted-ca',
+  INVALID_CA: 'untrusted-ca',
+  INVALID_PURPOSE: 'invalid-certificate',
+  ERR_TLS_CERT_SIGNATURE_ALGORITHM_UNSUPPORTED: 'invalid-certificate',
+};
+
+/** How a socket failure ends the attempt. */
+export interface SocketLoss {
+  kind: CloseKind;
+  reason: string;
+  error: StreamClientError;
+}
+
+/** The HTTP status of a refused upgrade: from ws's error message, or a `statusCode` on the value. */
+function upgradeStatus(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof s === 'number') return s;
+  const m = err instanceof Error ? /^Unexpected server response: (\d{3})$/.exec(err.message) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Classify what the socket reported before it opened (or while open), in one place:
+ * - a certificate the client cannot verify, or a failed TLS handshake: `TLS_ERROR`, fatal —
+ *   the same certificate is refused again, so retrying would loop; `details.reason` says why;
+ * - `407` from the proxy: `PROXY_AUTH`, fatal — the same credentials are refused again;
+ * - anything else (refused, reset, DNS, a proxy that is down or refuses CONNECT): retry.
+ */
+export function classifySocketError(err: unknown): SocketLoss {
+  const code = (err as { code?: unknown } | null)?.code;
+  const tls = typeof code === 'string' ? (TLS_REASONS[code] ?? (code.startsWith('ERR_SSL_') ? 'handshake' : undefined)) : undefined;
+  if (tls !== undefined) {
+    const error = new ConnectionError('TLS_ERROR', `TLS ${tls}: ${describeError(err)}`, { cause: err, details: { reason: tls, tlsCode: code } });
+    return { kind: 'fatal', reason: `tls:${tls}`, error };
+  }
+  if (upgradeStatus(err) === 407) {
+    const error = new ConnectionError('PROXY_AUTH', 'the proxy refused the credentials (407 Proxy Authentication Required)', { cause: err, details: { status: 407 } });
+    return { kind: 'fatal', reason: 'proxy-auth', error };
+  }
+  return { kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) };
+}
