@@ -31,7 +31,7 @@ export function nodeSocketInit(net: ResolvedNetwork | undefined, envProxy: boole
       if (net.agent !== false) init.agent = net.agent;
       return init;
     }
-    if (!envProxy || !PROXY_VARS.some((v) => process.env[v])) return init;
+    if (!envProxy || !PROXY_VARS.some((v) => process.env[v])) return net === undefined ? undefined : init;
     return proxies.forUrl(url, secrets).then((agent) => {
       if (agent !== undefined) Object.assign(init, { agent, secureEndpoint: /^wss:/i.test(url) });
       return init;

@@ -155,6 +155,19 @@ describe('proxies from the environment (HTTPS_PROXY / HTTP_PROXY / NO_PROXY, any
     }
   });
 
+  it('a malformed proxy URL fails the connect with INVALID_OPTIONS that does not echo it (it may hold a password)', async () => {
+    server = await upgradeServer();
+    vi.stubEnv('HTTP_PROXY', 'http://alice:malformed-pw-77@[127.0.0.1');
+    const cap = captureLogger();
+    const client = testClient(server.url, { protocol: plainProtocol(), logger: cap.logger });
+    const seen = track(client);
+    const err = await client.start().catch((e: unknown) => e);
+    expect(isStreamClientError(err, 'INVALID_OPTIONS')).toBe(true);
+    expect((err as Error).message).toBe('the proxy named by HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is not a valid URL');
+    expect(seen.states.map((s) => s.to)).toEqual(['connecting', 'failed']);
+    expect(observed(cap.lines, [err, ...seen.states, ...seen.errors])).not.toContain('malformed-pw-77');
+  });
+
   it('agent: false connects directly although HTTP_PROXY is set; a given agent is used as is', async () => {
     server = await upgradeServer();
     proxy = await connectProxy();
