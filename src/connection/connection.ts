@@ -177,6 +177,10 @@ export class Connection {
     if (gen !== this.#gen) return;
     this.#token = token;
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
+    // Armed before the socket options are built: loading a proxy module counts against the connect too.
+    this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
+      this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
+    );
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
       let init = this.#o.socketInit?.(url, token, this.#log.redactor);
@@ -191,9 +195,6 @@ export class Connection {
       const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err });
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error });
     }
-    this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
-      this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
-    );
   }
 
   async #handshake(gen: number): Promise<void> {

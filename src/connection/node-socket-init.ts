@@ -55,13 +55,20 @@ function pemTexts(m: TlsMaterial): string[] {
 class ProxyAgents {
   #proxy: string | undefined;
   #agent: object | undefined;
+  /** The proxy's credentials, registered again at every connect (the redactor keeps a bounded set). */
+  #secrets: readonly string[] = [];
 
   async forUrl(url: string, secrets: SecretSink): Promise<object | undefined> {
     const { getProxyForUrl } = (await import('proxy-from-env' as string)) as ProxyFromEnv;
     const proxy = getProxyForUrl(url.replace(/^ws/i, 'http'));
     if (!proxy) return undefined;
-    if (proxy === this.#proxy) return this.#agent;
-    const parsed = proxyUrl(proxy, secrets);
+    if (proxy === this.#proxy) {
+      for (const s of this.#secrets) secrets.add(s);
+      return this.#agent;
+    }
+    const parsed = proxyUrl(proxy);
+    this.#secrets = proxySecrets(proxy, parsed);
+    for (const s of this.#secrets) secrets.add(s);
     const { HttpsProxyAgent } = (await import('https-proxy-agent' as string)) as HttpsProxyAgentModule;
     this.#agent = new HttpsProxyAgent(parsed);
     this.#proxy = proxy;
@@ -69,21 +76,20 @@ class ProxyAgents {
   }
 }
 
-/** Parse the proxy URL with its credentials registered as secrets first; a bad one is named without its text. */
-function proxyUrl(proxy: string, secrets: SecretSink): URL {
-  let u: URL;
+/** Parse the proxy URL; a bad one is named without its text. */
+function proxyUrl(proxy: string): URL {
   try {
-    u = new URL(proxy);
+    return new URL(proxy);
   } catch {
-    secrets.add(proxy);
     // No cause: URL's error carries the input, credentials included.
     throw new StreamClientError('INVALID_OPTIONS', 'the proxy named by HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is not a valid URL', { details: { option: 'HTTPS_PROXY' } });
   }
-  if (u.password) {
-    secrets.add(u.password);
-    secrets.add(decodeURIComponent(u.password));
-    secrets.add(Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64'));
-    secrets.add(proxy);
-  }
-  return u;
+}
+
+/** Every form in which the proxy password could be echoed: raw, decoded, inside Basic, inside the URL. */
+function proxySecrets(proxy: string, u: URL): string[] {
+  if (!u.password) return [];
+  const user = decodeURIComponent(u.username);
+  const password = decodeURIComponent(u.password);
+  return [u.password, password, Buffer.from(`${user}:${password}`).toString('base64'), proxy];
 }
