@@ -9,6 +9,7 @@ export interface NetworkOptionsInput {
   tls?: TlsOptions;
   agent?: object | false;
   WebSocket?: unknown;
+  url?: unknown;
 }
 
 const TLS_KEYS: ReadonlySet<string> = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized']);
@@ -41,6 +42,8 @@ export function resolveNetworkOptions(o: NetworkOptionsInput): ResolvedNetwork |
     if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername === '')) invalid('tls.servername', 'must be a non-empty string', tls.servername);
     if (tls.rejectUnauthorized !== undefined && typeof tls.rejectUnauthorized !== 'boolean') invalid('tls.rejectUnauthorized', 'must be a boolean', tls.rejectUnauthorized);
     if ((tls.cert === undefined) !== (tls.key === undefined)) invalid(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'must be given together with ' + (tls.cert === undefined ? 'tls.key' : 'tls.cert'));
+    // ws ignores TLS settings on a plain ws:// socket: say so instead of connecting unencrypted.
+    if (typeof o.url === 'string' && /^ws:/i.test(o.url)) invalid('tls', 'applies to wss:// URLs only (url is ws://)');
     tls = Object.freeze({ ...tls });
   }
   if (o.agent !== undefined && o.agent !== false) {

@@ -35,6 +35,7 @@ describe('headers, tls and agent options', () => {
     expect(refusal({ tls: { ca: 42 as never } })).toBe('tls.ca must be PEM text or bytes, or a non-empty array of them (got 42)');
     expect(refusal({ tls: { rejectUnauthorized: 'no' as never } })).toBe('tls.rejectUnauthorized must be a boolean (got string)');
     expect(refusal({ tls: { servername: '' } })).toBe('tls.servername must be a non-empty string (got string)');
+    expect(refusal({ url: 'ws://feed.example/ws', tls: { ca: 'PEM' } })).toBe('tls applies to wss:// URLs only (url is ws://)');
   });
 
   it('refuses an agent that is not an http.Agent', () => {
