@@ -12,6 +12,8 @@ export type {
   RenderOptions,
 } from './client/options.js';
 export type { ConnectionState, StateChange } from './connection/states.js';
+export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/network.js';
+export type { TlsFailure } from './connection/socket-errors.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/transport.js';
 export type { Clock } from './core/clock.js';
 export {

@@ -21,7 +21,7 @@ export interface WebSocketLike {
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: object) => WebSocketLike;
 
 /**
  * Events a transport reports, each with the transport it came from (so one handler object
@@ -80,18 +80,17 @@ export function openTransport(
   url: string,
   subprotocols: readonly string[] | undefined,
   handlers: TransportHandlers,
+  /** The `ws` constructor's third argument (headers, TLS, agent); Node only. */
+  init?: object,
   maxFrameBytes?: number,
 ): Transport {
-  // The third argument is `ws`'s options (it refuses a larger frame before buffering it); a
-  // WHATWG WebSocket ignores it, and an empty protocol list means none.
-  const Ctor = WebSocketCtor as unknown as new (url: string, protocols: string[], options: { maxPayload: number }) => WebSocketLike;
+  // The third argument is `ws`'s options (`maxPayload` refuses a larger frame before buffering
+  // it); a WHATWG WebSocket ignores it, and an empty protocol list means none.
+  const options = maxFrameBytes === undefined ? init : { ...init, maxPayload: maxFrameBytes };
   const protocols = subprotocols?.length ? [...subprotocols] : undefined;
   const socket =
-    maxFrameBytes !== undefined
-      ? new Ctor(url, protocols ?? [], { maxPayload: maxFrameBytes })
-      : protocols
-        ? new WebSocketCtor(url, protocols)
-        : new WebSocketCtor(url);
+    options !== undefined ? new WebSocketCtor(url, protocols ?? [], options)
+    : protocols ? new WebSocketCtor(url, protocols) : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 
