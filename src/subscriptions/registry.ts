@@ -107,6 +107,8 @@ export class SubscriptionRegistry implements StreamSink {
     if (typeof onData !== 'function') throw new TypeError('onData must be a function');
     const ms = options.staleAfterMs;
     if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
+    const from = options.from;
+    if (from !== undefined && !(Number.isSafeInteger(from) && from >= 0)) throw new TypeError('from must be a safe non-negative integer');
     const { key, params } = identify(topic, options.params);
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();
@@ -120,6 +122,7 @@ export class SubscriptionRegistry implements StreamSink {
     const isNew = e === undefined;
     if (!e) {
       e = createEntry(key, topic, params, this.#clock.now());
+      if (options.from !== undefined && this.#resumable) e.lastSeq = options.from;
       this.#entries.set(key, e);
       this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
       this.#log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });
