@@ -1,21 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamClient } from '../../src/client/client.js';
-import { kisApprovalKey, kisProtocol } from '../../src/protocol/kis/index.js';
-import { createKisSimulator, type KisSimulator } from '../../src/testing/index.js';
+import { createKisSimulator } from '../../src/testing/index.js';
 import { RelayProcess } from './helpers/child.js';
-import { Recorder, TEST_LEADER_TTL_MS, World, eventually } from './helpers/world.js';
+import { Recorder, TEST_LEADER_TTL_MS, World, eventually, kisUpstream } from './helpers/world.js';
 
 const TOPIC = 'H0STCNT0:005930';
-
-export function kisUpstream(sim: KisSimulator, appKey = 'APP-1'): StreamClient {
-  return new StreamClient({
-    url: sim.wsUrl,
-    protocol: kisProtocol(),
-    auth: { fetchToken: kisApprovalKey({ baseUrl: sim.httpUrl, appKey, appSecret: 'secret' }) },
-    subscriptions: { subscribeIntervalMs: 2 },
-    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
-  });
-}
 
 describe('relay over the KIS simulator', () => {
   let world: World;

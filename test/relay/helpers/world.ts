@@ -1,5 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { StreamClient } from '../../../src/client/client.js';
+import { kisApprovalKey, kisProtocol } from '../../../src/protocol/kis/index.js';
+import type { KisSimulator } from '../../../src/testing/index.js';
 import type { StreamClientOptions } from '../../../src/client/options.js';
 import { createRelay, natsSource, type Relay, type RelayOptions } from '../../../src/relay/index.js';
 import type { DataMeta, GapInfo } from '../../../src/subscriptions/index.js';
@@ -39,8 +41,8 @@ export class World {
     return relay;
   }
 
-  async consumer(feed: string, options: Partial<StreamClientOptions> = {}): Promise<StreamClient> {
-    const nats = await this.connect();
+  async consumer(feed: string, options: Partial<StreamClientOptions> = {}, shared?: NatsConnection): Promise<StreamClient> {
+    const nats = shared ?? (await this.connect());
     const client = new StreamClient({ ...natsSource({ nats, feed }), ...options });
     this.defer(() => client.close());
     await client.start();
@@ -82,3 +84,15 @@ export async function eventually(check: () => boolean, timeoutMs: number, what: 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** The leader's upstream client on the KIS simulator, with fast pacing and reconnects for loopback tests. */
+export function kisUpstream(sim: KisSimulator, appKey = 'APP-1'): StreamClient {
+  return new StreamClient({
+    url: sim.wsUrl,
+    protocol: kisProtocol(),
+    auth: { fetchToken: kisApprovalKey({ baseUrl: sim.httpUrl, appKey, appSecret: 'secret' }) },
+    subscriptions: { subscribeIntervalMs: 2 },
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
+}
+
