@@ -102,7 +102,11 @@ export class Lease {
   }
 
   async #tryCreate(): Promise<void> {
-    if (this.#state.kind !== 'standby' || this.#busy) return;
+    if (this.#state.kind !== 'standby') return;
+    if (this.#busy) {
+      this.#campaign.arm(this.#ttlMs / 8); // a renewal from the last term is still in flight
+      return;
+    }
     this.#busy = true;
     const sentAt = this.#clock.now();
     try {
