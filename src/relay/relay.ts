@@ -71,8 +71,10 @@ export const RELAY_DEFAULTS = Object.freeze({
  */
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const o = resolveRelayOptions(options);
-  const feed = await openFeed(o.nats, o.feed, o);
-  const leaseKv = await openLeaseBucket(o.nats, o.feed, o.leaderTtlMs / 2);
+  // A lease op slower than the lease is useless: fail it in time to retry.
+  const timeoutMs = Math.min(5_000, Math.max(250, o.leaderTtlMs / 2));
+  const feed = await openFeed(o.nats, o.feed, { ...o, timeoutMs });
+  const leaseKv = await openLeaseBucket(o.nats, o.feed, o.leaderTtlMs / 2, timeoutMs);
   const relay = new Relay(o, feed, leaseKv);
   await relay.start();
   return relay;

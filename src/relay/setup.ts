@@ -14,6 +14,8 @@ export interface FeedConfig {
   historyPerTopic: number;
   duplicateWindowMs: number;
   interestTtlMs: number;
+  /** Every JetStream request (publish, KV, lookups) fails after this: a lease op slower than the lease is useless. */
+  timeoutMs: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface FeedConfig {
  * Whoever comes first creates them; a later party with other settings binds to what exists.
  */
 export async function openFeed(nc: NatsConnection, feed: string, c: FeedConfig): Promise<Feed> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await jetstreamManager(nc, { timeout: c.timeoutMs });
   const name = streamName(feed);
   try {
     await jsm.streams.info(name);
@@ -39,17 +41,18 @@ export async function openFeed(nc: NatsConnection, feed: string, c: FeedConfig):
       });
     }
   }
-  const interest = await openBucket(nc, interestBucket(feed), c.interestTtlMs);
-  return { js: jetstream(nc), jsm, interest };
+  const js = jetstream(nc, { timeout: c.timeoutMs });
+  const interest = await openBucket(js, interestBucket(feed), c.interestTtlMs);
+  return { js, jsm, interest };
 }
 
 /** The lease bucket: its `ttl` is the lease time (nats-server 2.9 has no per-key TTL). */
-export function openLeaseBucket(nc: NatsConnection, feed: string, ttlMs: number): Promise<KV> {
-  return openBucket(nc, leaseBucket(feed), ttlMs);
+export function openLeaseBucket(nc: NatsConnection, feed: string, ttlMs: number, timeoutMs: number): Promise<KV> {
+  return openBucket(jetstream(nc, { timeout: timeoutMs }), leaseBucket(feed), ttlMs);
 }
 
-async function openBucket(nc: NatsConnection, name: string, ttlMs: number): Promise<KV> {
-  const kvm = new Kvm(nc);
+async function openBucket(js: JetStreamClient, name: string, ttlMs: number): Promise<KV> {
+  const kvm = new Kvm(js);
   try {
     return await kvm.create(name, { ttl: ttlMs, history: 1 });
   } catch {

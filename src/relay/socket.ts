@@ -150,7 +150,8 @@ export class NatsSocket implements WebSocketLike {
         deliver_policy: DeliverPolicy.LastPerSubject,
       });
       if (this.#topics.get(topic) !== t) return;
-      t.messages = await consumer.consume({ callback: (m) => this.#deliver(t, m), expires: 5_000 });
+      // Short pulls: a lost consumer (server restart) is noticed by missed heartbeats within ~2 s.
+      t.messages = await consumer.consume({ callback: (m) => this.#deliver(t, m), expires: 2_000 });
       if (this.#topics.get(topic) !== t) t.messages.stop();
       else this.#emit(JSON.stringify({ op: 'subscribed', topic }));
     } catch (err) {

@@ -48,6 +48,12 @@ export class Term {
   readonly #epoch: string;
   #live = true;
   #opened = false;
+  /**
+   * The msgID of this term's previous publish: each publish expects it to be the stream's last,
+   * so after a lost publish every later one fails too and the stored history has no hole
+   * (a new term resumes from its end). Also fences a deposed leader at the server.
+   */
+  #lastMsgID: string | undefined;
   readonly #onState = (e: { to: string }): void => {
     if (e.to !== 'open') return;
     // A reconnect of an unpositioned upstream lost whatever came meanwhile: number past it.
@@ -125,7 +131,9 @@ export class Term {
     }
     h.set(HDR_EPOCH, t.epoch);
     h.set(HDR_SEQ, String(seq));
-    this.#d.js.publish(t.subject, body, { msgID, headers: h }).catch((err: unknown) => {
+    const expect = this.#lastMsgID === undefined ? undefined : { lastMsgID: this.#lastMsgID };
+    this.#lastMsgID = msgID;
+    this.#d.js.publish(t.subject, body, expect ? { msgID, headers: h, expect } : { msgID, headers: h }).catch((err: unknown) => {
       if (this.#live) this.#d.publishFailed(err);
     });
   }
