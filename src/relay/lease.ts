@@ -104,7 +104,7 @@ export class Lease {
   async #tryCreate(): Promise<void> {
     if (this.#state.kind !== 'standby') return;
     if (this.#busy) {
-      this.#campaign.arm(this.#ttlMs / 8); // a renewal from the last term is still in flight
+      this.#campaign.arm(this.#ttlMs / 20); // a renewal from the last term is still in flight
       return;
     }
     this.#busy = true;
@@ -120,7 +120,7 @@ export class Lease {
       if (!isCasLoss(err)) this.#owner.trouble(err);
     } finally {
       this.#busy = false;
-      if (this.#state.kind === 'standby') this.#campaign.arm(this.#ttlMs / 8);
+      if (this.#state.kind === 'standby') this.#campaign.arm(this.#ttlMs / 20);
     }
   }
 

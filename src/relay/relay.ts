@@ -25,8 +25,9 @@ export interface RelayOptions {
   topics?: readonly string[];
   /**
    * Failover bound: a killed leader's upstream session is replaced within this plus one
-   * reconnect. The lease key lives `leaderTtlMs / 2`; a leader that cannot renew it for that
-   * long steps down, and a winner waits another `leaderTtlMs / 2` before opening upstream.
+   * reconnect. The lease key lives `0.45 × leaderTtlMs`; a leader that cannot renew it for that
+   * long steps down, and a winner waits as long again before opening upstream (the rest is
+   * the time a standby takes to notice the lapse).
    * @default 10_000
    */
   leaderTtlMs?: number;
@@ -56,6 +57,9 @@ export interface RelayEvents {
   error: [err: StreamClientError];
 }
 
+/** The lease's share of `leaderTtlMs`: lapse + fence wait + polling (1/20 lease) stay below it. */
+const LEASE_SHARE = 0.45;
+
 export const RELAY_DEFAULTS = Object.freeze({
   leaderTtlMs: 10_000,
   interestTtlMs: 30_000,
@@ -72,9 +76,10 @@ export const RELAY_DEFAULTS = Object.freeze({
 export async function createRelay(options: RelayOptions): Promise<Relay> {
   const o = resolveRelayOptions(options);
   // A lease op slower than the lease is useless: fail it in time to retry.
-  const timeoutMs = Math.min(5_000, Math.max(250, o.leaderTtlMs / 2));
+  const leaseMs = o.leaderTtlMs * LEASE_SHARE;
+  const timeoutMs = Math.min(5_000, Math.max(250, leaseMs));
   const feed = await openFeed(o.nats, o.feed, { ...o, timeoutMs });
-  const leaseKv = await openLeaseBucket(o.nats, o.feed, o.leaderTtlMs / 2, timeoutMs);
+  const leaseKv = await openLeaseBucket(o.nats, o.feed, leaseMs, timeoutMs);
   const relay = new Relay(o, feed, leaseKv);
   await relay.start();
   return relay;
@@ -141,7 +146,7 @@ export class Relay extends EventEmitter<RelayEvents> implements AsyncDisposable 
       this.#term?.refreshRefusals();
       this.#refresh.arm(o.interestTtlMs / 3);
     });
-    this.#lease = new Lease(leaseKv, o.id, o.leaderTtlMs / 2, this.#tasks, {
+    this.#lease = new Lease(leaseKv, o.id, o.leaderTtlMs * LEASE_SHARE, this.#tasks, {
       lead: (epoch) => this.#lead(epoch),
       stepDown: (reason) => this.#stepDown(reason),
       trouble: (err) => this.#trouble(err),

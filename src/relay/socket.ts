@@ -145,6 +145,10 @@ export class NatsSocket implements WebSocketLike {
     this.#topics.set(topic, t);
     try {
       await feed.interest.put(t.key, '1');
+      if (this.#topics.get(topic) !== t) {
+        void feed.interest.delete(t.key).catch(() => {}); // closed or unsubscribed meanwhile: no orphan key
+        return;
+      }
       const consumer = await feed.js.consumers.get(streamName(this.#ctx.feed), {
         filter_subjects: subjectOf(this.#ctx.feed, topic), // one subject: an array needs nats-server 2.10
         deliver_policy: DeliverPolicy.LastPerSubject,

@@ -7,7 +7,7 @@ import { createRelay, natsSource, type Relay, type RelayOptions } from '../../..
 import type { DataMeta, GapInfo } from '../../../src/subscriptions/index.js';
 import { NatsServer } from './nats-server.js';
 
-/** Fast failover for tests: the lease lives 500 ms. */
+/** Fast failover for tests: the lease lives 450 ms. */
 export const TEST_LEADER_TTL_MS = 1_000;
 
 /** Everything a test made, closed in reverse order by `dispose()`. */
