@@ -45,6 +45,7 @@ describe('failover: the leader process is killed (SIGKILL)', () => {
     }, 2);
     world.defer(async () => clearInterval(producer));
     await eventually(() => recs.every((r) => r.seqs.length >= 100), 5_000, '100 frames before the kill');
+    expect(child.leading).toBe(true);
     await child.kill();
     const killedAt = Date.now();
     const killedSeq = published;
