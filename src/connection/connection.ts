@@ -189,7 +189,7 @@ export class Connection {
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
     }
     this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
-      this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
+      this.#expire({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
     );
   }
 
@@ -200,7 +200,7 @@ export class Connection {
     const abort = this.#attemptAbort ?? new AbortController();
     const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
     this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
-      this.#lose({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
+      this.#expire({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
     );
     try {
       await this.#o.protocol.handshake?.(channel);
@@ -318,6 +318,18 @@ export class Connection {
       this.#hooks.error(error);
     } catch {
       // The loss path itself failed: the state it left is the best there is; never rethrow.
+    }
+  }
+
+  /**
+   * A deadline ran out: the loss, from a timer callback. What it reaches (a state listener, the
+   * registry) must not throw into the process from there, as from a socket callback.
+   */
+  #expire(loss: Loss): void {
+    try {
+      this.#lose(loss);
+    } catch (err) {
+      this.#fault(err);
     }
   }
 
