@@ -154,7 +154,8 @@ export class Connection {
       this.#log.info('auth.reauth', { protocol: this.#o.protocol.name });
       return true;
     } catch (err) {
-      if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
+      // Guarded: the caller (the refresher's onToken) does not await this promise.
+      if (gen === this.#gen) this.#loseGuarded(this.#handshakeLoss(err));
       return false;
     } finally {
       timer.cancel();
@@ -189,7 +190,7 @@ export class Connection {
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
     }
     this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
-      this.#expire({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
+      this.#loseGuarded({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
     );
   }
 
@@ -200,7 +201,7 @@ export class Connection {
     const abort = this.#attemptAbort ?? new AbortController();
     const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
     this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
-      this.#expire({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
+      this.#loseGuarded({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
     );
     try {
       await this.#o.protocol.handshake?.(channel);
@@ -322,10 +323,10 @@ export class Connection {
   }
 
   /**
-   * A deadline ran out: the loss, from a timer callback. What it reaches (a state listener, the
-   * registry) must not throw into the process from there, as from a socket callback.
+   * A loss from a timer callback or an unawaited chain (deadlines, re-auth). What it reaches (a
+   * state listener, the registry) must not throw into the process from there, as from a socket callback.
    */
-  #expire(loss: Loss): void {
+  #loseGuarded(loss: Loss): void {
     try {
       this.#lose(loss);
     } catch (err) {

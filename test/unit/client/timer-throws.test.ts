@@ -3,6 +3,7 @@ import { StreamClient, type StreamClientError } from '../../../src/index.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import { createMemoryNetwork } from '../../../src/testing/memory.js';
 import { speakJson } from '../../helpers/memory-json.js';
+import { trapUncaught } from '../../helpers/raw-ws.js';
 
 // A throw inside a timer callback escapes to the process (uncaught exception): fake timers
 // rethrow it from advanceTimersByTimeAsync. User listeners and user protocols reached from the
@@ -41,6 +42,39 @@ describe('throws reached from the client timers', () => {
       expect(vi.getTimerCount()).toBe(0);
     });
   }
+
+  it('a refused in-band re-auth whose reconnecting meets a throwing state listener: reported, no unhandled rejection', async () => {
+    const trap = trapUncaught();
+    try {
+      let n = 0;
+      const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer, { auth: (t) => (t === 'tok-reauth-1' ? 'ok' : 'invalid') }) });
+      const client = new StreamClient({
+        url: 'ws://memory.test/',
+        WebSocket: network.WebSocket as never,
+        auth: { fetchToken: async () => ({ token: `tok-reauth-${++n}`, expiresAt: Date.now() + 1_000_000 }), refreshBeforeMs: 300_000 },
+        random: () => 0,
+      });
+      const errors: StreamClientError[] = [];
+      client.on('error', (e) => errors.push(e));
+      let thrown = 0;
+      client.on('state', (c) => {
+        if (c.to === 'reconnecting' && thrown++ === 0) throw new Error('listener bug');
+      });
+      await client.start();
+      await vi.advanceTimersByTimeAsync(700_000); // the proactive refresh: re-auth with tok-reauth-2, refused
+      expect(n).toBe(2);
+      expect(thrown).toBe(1);
+      expect(errors.map((e) => e.message)).toEqual(['internal error in the connection: Error: listener bug']);
+      const closed = client.close();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await closed;
+      vi.useRealTimers();
+      await new Promise((resolve) => setImmediate(resolve)); // one turn: an unhandled rejection is reported by now
+      expect(trap.errors).toEqual([]);
+    } finally {
+      trap.release();
+    }
+  });
 
   it('a protocol whose unsubscribe throws: the re-send after an ack timeout fails that subscription (SUBSCRIPTION_REJECTED), nothing escapes', async () => {
     const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer, { ack: false }) });
