@@ -184,7 +184,8 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
       case 'pong':
         return PONG_IN;
     }
-    throw malformed(`unexpected message type ${JSON.stringify(m.type.slice(0, 32))}`);
+    // Echoed whole or not at all: a cut-off echo of a secret could not be scrubbed by value.
+    throw malformed(`unexpected message type ${m.type.length <= 32 ? JSON.stringify(m.type) : `(a ${m.type.length}-character string)`}`);
   }
 }
 
@@ -205,7 +206,9 @@ function parse(frame: Frame): ServerMessage {
   try {
     m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame));
   } catch (err) {
-    throw malformed('frame is not JSON', err);
+    // The parser's message quotes the frame, cut short (`"eyJhbGciOi"... is not valid JSON`):
+    // an echoed secret no scrub could find. Only its type is kept.
+    throw malformed(`frame is not JSON (${err instanceof Error ? err.name : typeof err})`);
   }
   if (!isObject(m)) throw malformed('frame is not a JSON object');
   if (typeof m['type'] !== 'string') throw malformed('frame has no string "type"');
@@ -230,5 +233,15 @@ function errorMessage(payload: unknown): string {
     const message = isObject(e) && typeof e['message'] === 'string' ? e['message'] : '(error without a message)';
     text = i === 0 ? message : `${text}; ${message}`;
   }
-  return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
+  return text.length > MAX_ERROR_MESSAGE ? `${wordsWithin(text, MAX_ERROR_MESSAGE)}…` : text;
+}
+
+/**
+ * `text` cut to at most `max` characters at a whitespace: a word (an echoed token) crossing the
+ * bound is dropped whole, since a cut piece of a secret could not be scrubbed by value later.
+ */
+function wordsWithin(text: string, max: number): string {
+  const head = text.slice(0, max + 1);
+  const at = head.search(/\s\S*$/);
+  return at < 0 ? `(a ${text.length}-character message)` : head.slice(0, at).trimEnd();
 }
