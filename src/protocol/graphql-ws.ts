@@ -1,4 +1,5 @@
 import { ProtocolError } from '../core/errors.js';
+import { boundedText } from './bounded-text.js';
 import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
 import { OperationTable, type Operation } from './graphql-ws-ops.js';
 import type { CloseKind, DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
@@ -233,15 +234,5 @@ function errorMessage(payload: unknown): string {
     const message = isObject(e) && typeof e['message'] === 'string' ? e['message'] : '(error without a message)';
     text = i === 0 ? message : `${text}; ${message}`;
   }
-  return text.length > MAX_ERROR_MESSAGE ? `${wordsWithin(text, MAX_ERROR_MESSAGE)}…` : text;
-}
-
-/**
- * `text` cut to at most `max` characters at a whitespace: a word (an echoed token) crossing the
- * bound is dropped whole, since a cut piece of a secret could not be scrubbed by value later.
- */
-function wordsWithin(text: string, max: number): string {
-  const head = text.slice(0, max + 1);
-  const at = head.search(/\s\S*$/);
-  return at < 0 ? `(a ${text.length}-character message)` : head.slice(0, at).trimEnd();
+  return boundedText(text, MAX_ERROR_MESSAGE);
 }
