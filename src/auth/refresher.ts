@@ -192,7 +192,7 @@ export class TokenRefresher {
         const fatal = classifyFailure(error, this.#o.isFatal) === 'fatal';
         const last = fatal || attempt >= this.#o.retry.maxAttempts;
         this.#failures++;
-        const nextDelayMs = last ? undefined : this.#backoff();
+        const nextDelayMs = last ? undefined : Math.max(this.#backoff(), this.#retryAfter(error));
         this.#d.counters.tokenRefreshFailures++;
         this.#d.log.warn('auth.refresh.fail', {
           code: failureCode(error),
@@ -234,6 +234,16 @@ export class TokenRefresher {
   }
 
   /** The next retry delay, from the failure streak (not the cycle's attempt): a dead service stays backed off. */
+  /**
+   * A token service's own wait (`err.retryAfterMs`, e.g. `Retry-After` of a 429/503 that
+   * `kisApprovalKey` keeps): it can lengthen the backoff's delay, up to `retry.maxDelayMs`, never
+   * shorten it. 0, negative, NaN or a non-number asks for nothing.
+   */
+  #retryAfter(err: unknown): number {
+    const hint = typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+    return typeof hint === 'number' && hint > 0 ? Math.min(Math.ceil(hint), this.#o.retry.maxDelayMs) : 0;
+  }
+
   #backoff(): number {
     const r = this.#o.retry;
     const o = { initialDelayMs: r.initialDelayMs, maxDelayMs: r.maxDelayMs, factor: r.factor };
