@@ -49,7 +49,7 @@ function typecheck(sources: ReadonlyMap<string, string>): Map<string, string[]> 
     skipLibCheck: true,
     noEmit: true,
     baseUrl: ROOT,
-    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'] },
+    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'], 'steadystream/relay': ['src/relay/index.ts'] },
   };
   // Virtual files beside the tests, so that imports resolve from this repository.
   const dir = join(ROOT, 'test', 'package', '__readme__');
