@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
 
@@ -61,6 +60,15 @@ interface NodeWs {
 const OWNER = Symbol('steadystream.transport');
 type OwnedWs = WebSocketLike & NodeWs & { [OWNER]?: NodeWsTransport | undefined };
 
+/**
+ * Node's EventEmitter (the `ws` package's base) calls listeners with `this` = the emitter.
+ * Recognised by shape, not `instanceof`: importing `node:events` would break browser bundles.
+ */
+function isNodeEmitter(socket: object): boolean {
+  const s = socket as { setMaxListeners?: unknown; rawListeners?: unknown; prependListener?: unknown };
+  return typeof s.setMaxListeners === 'function' && typeof s.rawListeners === 'function' && typeof s.prependListener === 'function';
+}
+
 function isNodeWs(socket: unknown): socket is WebSocketLike & NodeWs {
   const s = socket as Partial<NodeWs>;
   return typeof s.on === 'function' && typeof s.terminate === 'function' && typeof s.ping === 'function';
@@ -117,7 +125,7 @@ class NodeWsTransport implements Transport {
     owned[OWNER] = this;
     // Node's EventEmitter (the `ws` package) calls a listener with `this` = the socket, so the
     // shared listeners find their transport; any other ws-shaped emitter gets its own closures.
-    const shared = ws instanceof EventEmitter;
+    const shared = isNodeEmitter(ws);
     const on = (event: string, fn: (this: OwnedWs, ...args: any[]) => void): unknown =>
       ws.on(event, shared ? fn : (...args: unknown[]) => fn.apply(owned, args));
     on('open', NodeWsTransport.#onOpen);
