@@ -82,6 +82,7 @@ export {
   KIS_APPROVAL_TTL_MS,
   KIS_FIELD_COUNTS,
   KIS_LAYOUTS,
+  kisAesDecrypt,
   nodeAesDecrypt,
   parseKisTopic,
 } from './protocol/kis/index.js';
