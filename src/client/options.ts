@@ -1,4 +1,3 @@
-import WebSocketImpl from 'ws';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { WebSocketConstructor } from '../connection/transport.js';
@@ -9,6 +8,7 @@ import type { Protocol } from '../protocol/types.js';
 import { unitInterval, type BackoffStrategy, type JitterKind } from '../reconnect/backoff.js';
 import { normalizeAuthOptions } from '../auth/options.js';
 import type { AuthOptions, ResolvedAuthOptions } from '../auth/types.js';
+import { defaultWebSocket } from '../platform/websocket.node.js';
 import { fn, invalid, ms, num, obj, withDefaults } from './validate.js';
 
 /** Reconnect policy. */
@@ -107,7 +107,10 @@ export interface StreamClientOptions {
   outbox?: { maxMessages?: number };
   /** Any pino-compatible logger. Records are redacted. @default silent */
   logger?: Logger;
-  /** WHATWG-style WebSocket constructor. @default the `ws` package */
+  /**
+   * WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, undici's, React Native's).
+   * @default the global `WebSocket` in browsers and workers; the `ws` package on Node
+   */
   WebSocket?: WebSocketConstructor;
   /** Random source in [0, 1) for every jitter; a draw outside it is clamped into it. @default Math.random */
   random?: () => number;
@@ -247,7 +250,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     render,
     outbox,
     logger,
-    WebSocket: o.WebSocket === undefined ? (WebSocketImpl as unknown as WebSocketConstructor) : fn('WebSocket', o.WebSocket),
+    WebSocket: o.WebSocket === undefined ? defaultWebSocket() : fn('WebSocket', o.WebSocket),
     random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
     clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,

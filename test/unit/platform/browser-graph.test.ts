@@ -1,7 +1,10 @@
 import { build, type Metafile } from 'esbuild';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { browserPlatform } from '../../../build/platform.js';
+import { isStreamClientError } from '../../../src/core/errors.js';
+import { defaultWebSocket } from '../../../src/platform/websocket.browser.js';
 
-/** Bundle an entry the way a browser app's bundler would, and list what it pulled in. */
+/** Bundle an entry as the package's browser build does (the platform modules swapped), and list what it pulled in. */
 async function browserInputs(entry: string): Promise<string[]> {
   const r = await build({
     entryPoints: [entry],
@@ -11,13 +14,40 @@ async function browserInputs(entry: string): Promise<string[]> {
     write: false,
     metafile: true,
     logLevel: 'silent',
+    plugins: [browserPlatform],
   });
   return Object.keys((r.metafile as Metafile).inputs);
 }
 
 describe('the browser graph', () => {
-  it('bundles the root entry for a browser with no Node built-in', async () => {
+  it('bundles the root entry for a browser with no Node built-in and without the ws package', async () => {
     const inputs = await browserInputs('src/index.ts');
     expect(inputs.filter((i) => i.startsWith('node:') || /^(events|crypto|http|net|stream)$/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => i.includes('node_modules/ws/'))).toEqual([]);
+    expect(inputs).toContain('src/platform/websocket.browser.ts');
+  });
+});
+
+describe('the browser default WebSocket', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('is the global WebSocket, read when a client is made', () => {
+    class PageWebSocket {}
+    vi.stubGlobal('WebSocket', PageWebSocket);
+    expect(defaultWebSocket()).toBe(PageWebSocket);
+  });
+
+  it('is an INVALID_OPTIONS error naming the option where the runtime has none', () => {
+    vi.stubGlobal('WebSocket', undefined);
+    let err: unknown;
+    try {
+      defaultWebSocket();
+    } catch (e) {
+      err = e;
+    }
+    expect(isStreamClientError(err, 'INVALID_OPTIONS')).toBe(true);
+    expect((err as Error).message).toBe('WebSocket is required here: this runtime has no global WebSocket');
   });
 });
