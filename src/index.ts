@@ -12,7 +12,7 @@ export type {
   RenderOptions,
 } from './client/options.js';
 export type { ConnectionState, StateChange } from './connection/states.js';
-export type { WebSocketConstructor, WebSocketLike } from './connection/transport.js';
+export type { WebSocketConstructor, WebSocketLike, WebSocketHandler } from './connection/transport.js';
 export type { Clock } from './core/clock.js';
 export {
   StreamClientError,

@@ -1,16 +1,27 @@
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
 
-/** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
+/**
+ * An event handler slot. The event is `any` on purpose: each WebSocket types its events its own
+ * way (DOM `MessageEvent`, ws's `WebSocket.MessageEvent`, undici's), and a parameter typed any
+ * other way would make the browser's `WebSocket` or `ws` fail to assign without a cast.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type WebSocketHandler = ((this: any, ev: any) => unknown) | null;
+
+/**
+ * The part of a WHATWG WebSocket steadystream uses: the browser's `WebSocket`, the `ws`
+ * package's class, undici's and React Native's all fit without a cast.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
   binaryType?: string;
   send(data: Frame): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  onopen: WebSocketHandler;
+  onmessage: WebSocketHandler;
+  onclose: WebSocketHandler;
+  onerror: WebSocketHandler;
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
@@ -188,12 +199,12 @@ class WhatwgTransport implements Transport {
     this.#ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => h.open(this);
-    ws.onmessage = (ev) => {
+    ws.onmessage = (ev: { data: unknown }) => {
       const d = ev.data;
       h.frame(this, typeof d === 'string' ? d : new Uint8Array(d as ArrayBuffer));
     };
-    ws.onclose = (ev) => h.close(this, ev.code, ev.reason);
-    ws.onerror = (ev) => h.error(this, ev);
+    ws.onclose = (ev: { code: number; reason: string }) => h.close(this, ev.code, ev.reason);
+    ws.onerror = (ev: unknown) => h.error(this, ev);
   }
 
   send(frame: Frame): void {
