@@ -1,30 +1,30 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import { browserPlatform } from './build/platform.js';
 
 /** Entries every target has; Node adds the test kit. */
-const shared = { index: 'src/index.ts' };
+const shared = {
+  index: 'src/index.ts',
+  render: 'src/entries/render.ts',
+  'graphql-ws': 'src/entries/graphql-ws.ts',
+  kis: 'src/entries/kis.ts',
+};
+const node = { ...shared, testing: 'src/testing/index.ts' };
+const common: Options = { sourcemap: true, treeshake: true };
 
 export default defineConfig([
-  {
-    entry: { ...shared, testing: 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    target: 'node20',
-    splitting: false,
-    treeshake: true,
-  },
+  // ESM shares chunks between entries (one StreamClientError class for all of them).
+  { ...common, entry: node, format: ['esm'], dts: true, target: 'node20', splitting: true },
+  // CJS has no chunks: entries may hold copies, which the errors' brand guards and the views slot's Symbol.for tolerate.
+  { ...common, entry: node, format: ['cjs'], dts: true, target: 'node20', splitting: false },
   {
     // The `browser` export condition: the platform modules swapped, so `ws` is never bundled.
+    ...common,
     entry: shared,
     outDir: 'dist/browser',
     format: ['esm'],
     platform: 'browser',
     target: 'es2022',
-    dts: false,
-    sourcemap: true,
     splitting: true,
-    treeshake: true,
     esbuildPlugins: [browserPlatform],
   },
 ]);

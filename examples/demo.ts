@@ -3,6 +3,7 @@
  * scripted ~60 s timeline of faults. Run: `npm run demo` (Ctrl-C ends it early).
  */
 import { StreamClient, type StateChange } from '../src/index.js';
+import { createViews } from '../src/entries/render.js';
 import { createTestServer } from '../src/testing/index.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'] as const;
@@ -33,7 +34,8 @@ const client = new StreamClient({
   // The "REST" fallback: the last price the exchange knows, served while a topic is stale.
   fallback: { fetch: async (topic) => ({ price: prices[topic], changePct: 0 }), intervalMs: 1_000 },
   render: { minIntervalMs: 100 },
-});
+});createViews(client); // client.view() needs the render part (steadystream/render)
+
 
 client.on('state', (e: StateChange) =>
   say(`state  ${e.from} -> ${e.to}  (${e.reason}${e.delayMs === undefined ? '' : `, retry #${e.attempt} in ${Math.round(e.delayMs)} ms`})`),

@@ -1,4 +1,6 @@
 // The public surface of steadystream: every export is named here; nothing else is public.
+// Views live in steadystream/render (createViews); the protocols re-exported below tree-shake
+// away when unused and have their own entries (steadystream/graphql-ws, steadystream/kis).
 export { StreamClient } from './client/client.js';
 export type { StreamClientEvents } from './client/events.js';
 export { DEFAULTS, resolveOptions } from './client/options.js';
@@ -55,6 +57,7 @@ export type {
   TopicCounts,
 } from './subscriptions/index.js';
 export type { View } from './render/view.js';
+export type { Views } from './client/views-slot.js';
 export type {
   ViewOptions,
   RenderState,

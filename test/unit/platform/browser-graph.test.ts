@@ -28,6 +28,38 @@ describe('the browser graph', () => {
   });
 });
 
+/** Bytes each input contributes to a minified browser bundle of `code` (what survives tree-shaking). */
+async function survivors(code: string): Promise<string[]> {
+  const r = await build({
+    stdin: { contents: code, resolveDir: process.cwd(), loader: 'ts' },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    minify: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [browserPlatform],
+  });
+  const out = Object.values((r.metafile as Metafile).outputs)[0]!;
+  return Object.entries(out.inputs)
+    .filter(([, v]) => v.bytesInOutput > 0)
+    .map(([k]) => k);
+}
+
+describe('what a bundle carries', () => {
+  it('StreamClient + jsonProtocol from the root entry carry no render code, no lru-cache and no other protocol', async () => {
+    const inputs = await survivors("import { StreamClient, jsonProtocol } from './src/index.ts'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));");
+    expect(inputs.filter((i) => /src\/render\/|lru-cache|src\/protocol\/(kis|graphql)/.test(i))).toEqual([]);
+    expect(inputs).toContain('src/client/client.ts');
+  });
+
+  it('createViews from the render entry brings the views and lru-cache', async () => {
+    const inputs = await survivors("import { createViews } from './src/entries/render.ts'; console.log(createViews);");
+    expect(inputs.filter((i) => /src\/render\/view\.ts|lru-cache/.test(i)).length).toBe(2);
+  });
+});
+
 describe('the browser default WebSocket', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
