@@ -34,7 +34,8 @@ const client = new StreamClient({
   // The "REST" fallback: the last price the exchange knows, served while a topic is stale.
   fallback: { fetch: async (topic) => ({ price: prices[topic], changePct: 0 }), intervalMs: 1_000 },
   render: { minIntervalMs: 100 },
-});createViews(client); // client.view() needs the render part (steadystream/render)
+});
+createViews(client); // client.view() needs the render part (steadystream/render)
 
 
 client.on('state', (e: StateChange) =>

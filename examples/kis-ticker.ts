@@ -20,7 +20,8 @@ const client = new StreamClient({
   protocol: kisProtocol(),
   auth: { fetchToken: kisApprovalKey({ baseUrl: sim.httpUrl, appKey: 'DEMO-APP-KEY', appSecret: 'demo-app-secret' }) },
   render: { minIntervalMs: 200 },
-});createViews(client); // client.view() needs the render part (steadystream/render)
+});
+createViews(client); // client.view() needs the render part (steadystream/render)
 
 client.on('state', (e: StateChange) => say(`state  ${e.from} -> ${e.to} (${e.reason})`));
 client.on('error', (e) => say(`error  ${e.code}: ${e.message}`));
