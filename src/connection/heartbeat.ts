@@ -10,6 +10,9 @@ export interface HeartbeatTarget {
   dead(): void;
 }
 
+/** A deadline firing this much after its time means the page slept or was throttled, not that the feed was silent. */
+const LATE_MS = 1_000;
+
 export interface HeartbeatOptions {
   intervalMs: number;
   timeoutMs: number;
@@ -30,6 +33,10 @@ export class Heartbeat {
   #timer: Timer | undefined;
   /** Clock time of the outstanding probe; `undefined` while the timer waits for a check. */
   #probedAt: number | undefined;
+  /** Clock time the armed timer is due at, to tell a late firing (hidden tab, sleep) from a real deadline. */
+  #dueAt = 0;
+  /** This probe already got its one extra deadline after a late firing. */
+  #graced = false;
 
   constructor(options: HeartbeatOptions, tasks: TaskRegistry, target: HeartbeatTarget) {
     this.#options = options;
@@ -49,6 +56,8 @@ export class Heartbeat {
 
   #armCheck(ms: number): void {
     this.#probedAt = undefined;
+    this.#graced = false;
+    this.#dueAt = this.#tasks.clock.now() + ms;
     (this.#timer ??= this.#tasks.timer('heartbeat.check', this.#due.bind(this))).arm(ms, 'heartbeat.check');
   }
 
@@ -57,7 +66,12 @@ export class Heartbeat {
     if (probedAt === undefined) return this.#check();
     // Answered: the next check is due one interval after the last inbound frame.
     if (this.#target.lastInboundAt() >= probedAt) this.#check();
-    else {
+    else if (!this.#graced && this.#tasks.clock.now() - this.#dueAt > LATE_MS) {
+      // Fired late (throttled or frozen tab): the frames that would answer may still be queued
+      // behind this timer. Probe again on a deadline measured from now, once.
+      this.#graced = true;
+      this.#probe();
+    } else {
       this.#probedAt = undefined;
       this.#target.dead();
     }
@@ -73,6 +87,7 @@ export class Heartbeat {
     const probedAt = this.#tasks.clock.now();
     this.#target.probe();
     this.#probedAt = probedAt;
+    this.#dueAt = probedAt + this.#options.timeoutMs;
     this.#timer!.arm(this.#options.timeoutMs, 'heartbeat.timeout');
   }
 }
