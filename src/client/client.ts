@@ -13,6 +13,7 @@ import type { View } from '../render/view.js';
 import type { ViewOptions } from '../render/view-options.js';
 import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
+import { watchNetwork } from '../platform/network.js';
 import { ATTACH_VIEWS, type ClientViewHost, type Views } from './views-slot.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
@@ -88,6 +89,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** Made on the first send() while offline. */
   #outbox: Outbox | undefined;
   #closing: Promise<void> | undefined;
+  /** Removes the `online`/`offline` listeners (browsers); undefined where there are none. */
+  readonly #unwatchNetwork: (() => void) | undefined;
 
   static {
     authOf = (c) => c.#auth;
@@ -130,6 +133,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       counters,
       hooks,
       sink: this.#registry, // stream data goes straight from the protocol to the registry
+    });
+    const connection = this.#connection;
+    this.#unwatchNetwork = watchNetwork({
+      online: () => connection.online(),
+      offline: o.offlineAware ? () => connection.offline() : undefined,
     });
   }
 
@@ -242,6 +250,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
 
   async #close(): Promise<void> {
     this.#views?.close();
+    this.#unwatchNetwork?.();
     const closing = this.#connection.close();
     this.#auth?.dispose();
     await closing;

@@ -8,6 +8,7 @@ import type { Protocol } from '../protocol/types.js';
 import { unitInterval, type BackoffStrategy, type JitterKind } from '../reconnect/backoff.js';
 import { normalizeAuthOptions } from '../auth/options.js';
 import type { AuthOptions, ResolvedAuthOptions } from '../auth/types.js';
+import { reportsNetwork } from '../platform/network.js';
 import { defaultWebSocket } from '../platform/websocket.node.js';
 import { fn, invalid, ms, num, obj, withDefaults } from './validate.js';
 
@@ -118,6 +119,13 @@ export interface StreamClientOptions {
   clock?: Clock;
   /** Let the process exit even while a reconnect is pending. @default false */
   unref?: boolean;
+  /**
+   * Treat the runtime's `offline` event as a lost connection at once, instead of waiting for
+   * the heartbeat to notice. (An `online` event always retries a pending reconnect at once,
+   * on a fresh backoff, wherever the runtime has those events.)
+   * @default true where the runtime reports its network state (browsers, workers), else false
+   */
+  offlineAware?: boolean;
 }
 
 /**
@@ -165,6 +173,7 @@ export interface ResolvedOptions {
   random: () => number;
   clock: Clock;
   unref: boolean;
+  offlineAware: boolean;
 }
 
 const JITTERS: readonly string[] = ['none', 'full', 'equal', 'decorrelated'];
@@ -254,6 +263,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
     clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,
+    offlineAware: o.offlineAware === undefined ? reportsNetwork() : o.offlineAware === true || o.offlineAware === false ? o.offlineAware : invalid('offlineAware', 'must be a boolean', o.offlineAware),
   };
 }
 

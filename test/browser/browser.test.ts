@@ -89,7 +89,7 @@ beforeAll(async () => {
   });
   context = await browser.newContext();
   page = await context.newPage();
-}, 300_000);
+}, 600_000);
 
 afterAll(async () => {
   await browser?.close();
