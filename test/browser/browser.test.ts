@@ -133,6 +133,16 @@ describe('steadystream in Chromium, bundled from the packed package', () => {
     expect(await page.evaluate(() => lane.tokenFetches)).toBe(2);
   });
 
+  it('offline (the browser event) drops the socket at once; back online, the feed resumes where it stopped', async () => {
+    await context.setOffline(true);
+    await page.waitForFunction(() => lane.states.includes('reconnecting:offline'), undefined, BOUND);
+    await context.setOffline(false);
+    await page.waitForFunction(() => lane.received.length === 9, undefined, BOUND);
+    expect(await page.evaluate(() => lane.received.slice(6))).toEqual([7, 8, 9].map((n) => ({ seq: n, data: { gen: 2, n } })));
+    expect(server.seen.filter((m) => m.op === 'subscribe')).toEqual([{ op: 'subscribe', from: 3 }, { op: 'subscribe', from: 6 }]);
+    expect(await page.evaluate(() => lane.state)).toBe('open');
+  });
+
   it('close() leaves no timer in the page', async () => {
     expect(await page.evaluate(() => lane.close())).toEqual({ liveTimers: 0, pendingTimers: 0 });
     expect(await page.evaluate(() => lane.state)).toBe('closed');

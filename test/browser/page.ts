@@ -21,7 +21,7 @@ const client = new StreamClient({
     },
   },
 });
-client.on('state', (c: { to: string }) => void states.push(c.to));
+client.on('state', (c) => void states.push(`${c.to}:${c.reason}`));
 client.subscribe('ticker', (data, meta) => void received.push({ seq: meta.seq, data }));
 client.start();
 
