@@ -26,6 +26,7 @@ async function bundle(contents: string, resolveDir: string, plugins = [] as (typ
     write: false,
     metafile: true,
     logLevel: 'silent',
+    tsconfigRaw: {}, // not the repo's `paths` (steadystream -> src/): the packed package is measured
     plugins,
   });
   const code = r.outputFiles[0]!.contents;

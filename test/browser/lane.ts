@@ -39,8 +39,14 @@ export async function prepareLane(): Promise<{ bundle: string; tarball: string }
     format: 'esm',
     target: 'es2022',
     write: false,
+    metafile: true,
     logLevel: 'silent',
+    // Not the repo's tsconfig: its `paths` map `steadystream` to src/, and the lane tests the tarball.
+    tsconfigRaw: {},
   });
+  const inputs = Object.keys(out.metafile.inputs);
+  const stray = inputs.filter((i) => !i.startsWith('.browser-lane/') && !i.includes('node_modules/') ? true : i.includes('node_modules/ws/'));
+  if (stray.length > 0) throw new Error(`browser lane: the page bundle must come from the packed package only, without ws; it holds ${stray.join(', ')}`);
   return { bundle: out.outputFiles[0]!.text, tarball };
 }
 
