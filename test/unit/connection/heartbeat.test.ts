@@ -60,4 +60,34 @@ describe('Heartbeat', () => {
     expect(dead).toHaveBeenCalledTimes(1);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('a deadline that fires late (throttled or frozen tab) probes once more instead of declaring a false death', () => {
+    const { hb, probe, dead, inbound } = setup();
+    hb.start();
+    vi.advanceTimersByTime(1_000);
+    expect(probe).toHaveBeenCalledTimes(1);
+    // The tab sleeps 60 s: the clock moves on while no timer runs.
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect(dead).not.toHaveBeenCalled();
+    expect(probe).toHaveBeenCalledTimes(2);
+    // The frames queued behind the timer are delivered: alive.
+    inbound();
+    vi.advanceTimersByTime(500);
+    expect(dead).not.toHaveBeenCalled();
+    hb.stop();
+  });
+
+  it('a really silent socket still dies: one grace probe per deadline, even when the grace deadline fires late too', () => {
+    const { hb, probe, dead } = setup();
+    hb.start();
+    vi.advanceTimersByTime(1_000);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 0]);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 1]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
