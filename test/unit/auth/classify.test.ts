@@ -67,6 +67,8 @@ describe('readTokenResult', () => {
 describe('classification edges a user relies on', () => {
   it('reads the status from status, statusCode or response.status, and survives a null response', () => {
     expect(isFatalTokenError({ response: null })).toBe(false);
+    expect(isFatalTokenError(undefined)).toBe(false); // a fetchToken that rejects with nothing
+    expect(classifyFailure(undefined, isFatalTokenError)).toBe('transient');
     expect(isFatalTokenError({ status: '401' })).toBe(false); // a string status is not an HTTP status
     expect(isFatalTokenError({ fatal: 'yes' })).toBe(false); // only fatal: true marks an error fatal
     expect(isFatalTokenError({ status: undefined, statusCode: 403 })).toBe(true);
