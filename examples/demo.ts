@@ -2,7 +2,7 @@
  * steadystream demo: a local stream server and a client with three tiles, run through a
  * scripted ~60 s timeline of faults. Run: `npm run demo` (Ctrl-C ends it early).
  */
-import { StreamClient, type StateChange } from '../src/index.js';
+import { StreamClient, type Logger, type StateChange } from '../src/index.js';
 import { createTestServer } from '../src/testing/index.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'] as const;
@@ -13,6 +13,18 @@ const say = (line: string) => console.log(`${ts()}  ${line}`);
 
 interface Tick { price: number; changePct: number }
 const prices: Record<string, number> = { AAPL: 187.42, MSFT: 411.1, NVDA: 121.37 };
+
+/**
+ * pino when it is installed (a devDependency here, an optional peer for users), writing JSON records
+ * to stderr at LOG_LEVEL (default warn); without it the client keeps the library's silent default.
+ */
+let logger: Logger | undefined;
+try {
+  const { default: pino } = await import('pino');
+  logger = pino({ level: process.env['LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+} catch {
+  logger = undefined; // not installed
+}
 
 const server = await createTestServer({
   auth: { validate: (t) => (t.startsWith('demo-') ? 'ok' : 'invalid') },
@@ -33,6 +45,7 @@ const client = new StreamClient({
   // The "REST" fallback: the last price the exchange knows, served while a topic is stale.
   fallback: { fetch: async (topic) => ({ price: prices[topic], changePct: 0 }), intervalMs: 1_000 },
   render: { minIntervalMs: 100 },
+  ...(logger ? { logger } : {}),
 });
 
 client.on('state', (e: StateChange) =>
@@ -107,7 +120,7 @@ async function end(why: string): Promise<void> {
 }
 
 process.once('SIGINT', () => void end('interrupted'));
-say(`start  server ${server.url}, demo runs ${DURATION_MS / 1_000} s`);
+say(`start  server ${server.url}, demo runs ${DURATION_MS / 1_000} s, ${logger ? `pino logs at ${process.env['LOG_LEVEL'] ?? 'warn'} on stderr` : 'no logger (pino not installed)'}`);
 await client.start();
 await new Promise<void>((resolve) => setTimeout(resolve, DURATION_MS));
 await end('done');

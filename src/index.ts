@@ -23,7 +23,7 @@ export {
   ClosedError,
   isStreamClientError,
 } from './core/errors.js';
-export type { StreamErrorCode } from './core/errors.js';
+export type { StreamErrorCode, StreamClientErrorWithCode } from './core/errors.js';
 export type { Counters } from './observe/counters.js';
 export type { Health } from './observe/health.js';
 export type { Logger } from './observe/log.js';

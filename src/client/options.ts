@@ -115,6 +115,12 @@ export interface StreamClientOptions {
   clock?: Clock;
   /** Let the process exit even while a reconnect is pending. @default false */
   unref?: boolean;
+  /**
+   * Largest inbound frame accepted, in bytes. A larger one is refused (`ws` stops reading it;
+   * other WebSocket implementations are checked on receipt, text by characters): an `error`
+   * event with code `FRAME_TOO_LARGE`, then a reconnect. @default 16 MiB
+   */
+  maxFrameBytes?: number;
 }
 
 /**
@@ -133,6 +139,7 @@ export const DEFAULTS = deepFreeze({
   fallback: { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 },
   render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50 },
   outbox: { maxMessages: 1_000 },
+  maxFrameBytes: 16 * 1024 * 1024,
 } as const);
 
 function deepFreeze<T extends object>(o: T): T {
@@ -162,6 +169,7 @@ export interface ResolvedOptions {
   random: () => number;
   clock: Clock;
   unref: boolean;
+  maxFrameBytes: number;
 }
 
 const JITTERS: readonly string[] = ['none', 'full', 'equal', 'decorrelated'];
@@ -251,6 +259,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
     clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,
+    maxFrameBytes: num('maxFrameBytes', o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 1, { integer: true }),
   };
 }
 

@@ -58,6 +58,7 @@ export class Connection {
   static {
     grantConnectionAccess({
       write: (c, gen, frame) => c.#write(gen, frame),
+      buffered: (c, gen) => (gen === c.#gen && c.#transport ? c.#transport.bufferedAmount() : 0),
       token: (c) => c.#token,
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
       open: (c, t) => {
@@ -67,7 +68,9 @@ export class Connection {
       },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
-      error: (c, t, err) => t === c.#transport && c.#lose(socketErrorLoss(err)),
+      error: (c, t, err) =>
+        t === c.#transport &&
+        ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? c.#tooLarge() : c.#lose(socketErrorLoss(err))),
       pong: (c) => {
         c.#inboundAt.touch(c.#tasks.clock);
       },
@@ -93,8 +96,9 @@ export class Connection {
   }
 
   get state(): ConnectionState { return this.#state; }
-  get since(): number { return this.#since; }
-  get lastMessageAt(): number | undefined { return this.#inboundAt.last || undefined; }
+  /** Wall time of the last transition (durations run on the steady clock; a person reads wall time). */
+  get since(): number { return this.#tasks.clock.wallOf(this.#since); }
+  get lastMessageAt(): number | undefined { return this.#inboundAt.last ? this.#tasks.clock.wallOf(this.#inboundAt.last) : undefined; }
   get attempt(): number { return this.#scheduler.attempt; }
 
   /** Connect (or join the connect in progress). Resolves on open; rejects when it gives up. */
@@ -180,7 +184,7 @@ export class Connection {
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
-      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events);
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events, this.#o.maxFrameBytes);
     } catch (err) {
       return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
     }
@@ -243,6 +247,8 @@ export class Connection {
   #frame(frame: Frame): void {
     const now = this.#inboundAt.frame(this.#tasks.clock);
     this.#counters.messagesIn++;
+    // `ws` refuses such a frame itself; other WebSocket implementations are checked on receipt.
+    if ((typeof frame === 'string' ? frame.length : frame.byteLength) > this.#o.maxFrameBytes) return this.#tooLarge();
     const p = this.#o.protocol;
     const sink = this.#sink;
     sink.receivedAt = now;
@@ -267,7 +273,7 @@ export class Connection {
   #inbound(m: Inbound): void {
     switch (m.type) {
       case 'ping':
-        if (m.reply !== undefined) this.#transport?.send(m.reply);
+        if (m.reply !== undefined) this.#write(this.#gen, m.reply); // counted in messagesOut like every frame we send
         return;
       case 'pong':
       case 'ignore':
@@ -321,6 +327,14 @@ export class Connection {
     const hintMs = p.retryAfterMs?.call(p, code, reason);
     const error = kind === 'fatal' ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, { details: { code } }) : kind === 'auth' ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, { details: { code } }) : undefined;
     this.#lose({ kind, reason: `close:${code}`, ...(error ? { error } : {}), ...(hintMs === undefined ? {} : { hintMs }) });
+  }
+
+  /** An inbound frame over `maxFrameBytes`: report it, drop the socket, reconnect. */
+  #tooLarge(): void {
+    const error = new ConnectionError('FRAME_TOO_LARGE', `inbound frame larger than maxFrameBytes (${this.#o.maxFrameBytes})`, { details: { maxFrameBytes: this.#o.maxFrameBytes } });
+    this.#log.warn('connection.error', { reason: 'frame-too-large', maxFrameBytes: this.#o.maxFrameBytes });
+    this.#hooks.error(error);
+    this.#lose({ kind: 'retry', reason: 'frame-too-large', error });
   }
 
   #probe(): void {

@@ -30,6 +30,8 @@ export class Heartbeat {
   #timer: Timer | undefined;
   /** Clock time of the outstanding probe; `undefined` while the timer waits for a check. */
   #probedAt: number | undefined;
+  /** The probe's timeout passed unanswered; the verdict waits for pending I/O to be read. */
+  #verdictPending = false;
 
   constructor(options: HeartbeatOptions, tasks: TaskRegistry, target: HeartbeatTarget) {
     this.#options = options;
@@ -45,10 +47,12 @@ export class Heartbeat {
   stop(): void {
     this.#timer?.cancel();
     this.#probedAt = undefined;
+    this.#verdictPending = false;
   }
 
   #armCheck(ms: number): void {
     this.#probedAt = undefined;
+    this.#verdictPending = false;
     (this.#timer ??= this.#tasks.timer('heartbeat.check', this.#due.bind(this))).arm(ms, 'heartbeat.check');
   }
 
@@ -56,11 +60,16 @@ export class Heartbeat {
     const probedAt = this.#probedAt;
     if (probedAt === undefined) return this.#check();
     // Answered: the next check is due one interval after the last inbound frame.
-    if (this.#target.lastInboundAt() >= probedAt) this.#check();
-    else {
-      this.#probedAt = undefined;
-      this.#target.dead();
+    if (this.#target.lastInboundAt() >= probedAt) return this.#check();
+    if (!this.#verdictPending) {
+      // Timers run before I/O: after an event-loop stall the answer may sit unread in the socket.
+      // A 0 ms timer armed now runs after the loop's next I/O poll; decide then.
+      this.#verdictPending = true;
+      return this.#timer!.arm(0, 'heartbeat.verdict');
     }
+    this.#probedAt = undefined;
+    this.#verdictPending = false;
+    this.#target.dead();
   }
 
   #check(): void {
@@ -73,6 +82,7 @@ export class Heartbeat {
     const probedAt = this.#tasks.clock.now();
     this.#target.probe();
     this.#probedAt = probedAt;
+    this.#verdictPending = false;
     this.#timer!.arm(this.#options.timeoutMs, 'heartbeat.timeout');
   }
 }

@@ -7,6 +7,7 @@ import type { Transport, TransportHandlers } from './transport.js';
 /** The connection internals these objects reach through, granted once by `Connection`'s static block. */
 export interface ConnectionAccess {
   write(c: Connection, gen: number, frame: Frame): void;
+  buffered(c: Connection, gen: number): number;
   token(c: Connection): string | undefined;
   open(c: Connection, t: Transport): void;
   frame(c: Connection, t: Transport, frame: Frame): void;
@@ -36,12 +37,16 @@ export function decodeFailure(err: unknown): StreamClientError {
  * How a socket error ends the attempt. A refused upgrade (the transport reports its HTTP status)
  * with 401/403 is a token rejection, like close 4401/4403: the token is refreshed once.
  */
-export function socketErrorLoss(err: unknown): { kind: CloseKind; reason: string; error: StreamClientError } {
+export function socketErrorLoss(err: unknown): { kind: CloseKind; reason: string; error: StreamClientError; hintMs?: number } {
   const status = isStreamClientError(err) ? err.details?.['status'] : undefined;
+  const hintMs = isStreamClientError(err) ? err.details?.['retryAfterMs'] : undefined;
   if (status === 401 || status === 403) {
     return { kind: 'auth', reason: `upgrade:${status}`, error: new AuthError('AUTH_REJECTED', `server refused the token at the WebSocket upgrade (HTTP ${status})`, { details: { status } }) };
   }
-  if (typeof status === 'number') return { kind: 'retry', reason: `upgrade:${status}`, error: err as StreamClientError };
+  if (typeof status === 'number') {
+    const loss = { kind: 'retry' as const, reason: `upgrade:${status}`, error: err as StreamClientError };
+    return typeof hintMs === 'number' ? { ...loss, hintMs } : loss;
+  }
   return { kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) };
 }
 
@@ -137,5 +142,9 @@ export class LiveSession implements Session {
 
   get token(): string | undefined {
     return access.token(this.#conn);
+  }
+
+  get bufferedAmount(): number {
+    return access.buffered(this.#conn, this.#gen);
   }
 }

@@ -2,17 +2,22 @@ import { EventEmitter } from 'node:events';
 import { ConnectionError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
+import { parseRetryAfter } from '../core/retry-after.js';
 
 /** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Bytes queued and not yet sent (browsers and `ws` have it). */
+  readonly bufferedAmount?: number;
   binaryType?: string;
   send(data: Frame): void;
   close(code?: number, reason?: string): void;
-  onopen: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
+  // The slots take `never`: any socket's own handler type (DOM `Event`, ws's `this`) fits, and
+  // steadystream assigns handlers that read only `data`, `code` and `reason`.
+  onopen: ((ev: never) => void) | null;
+  onmessage: ((ev: never) => void) | null;
+  onclose: ((ev: never) => void) | null;
+  onerror: ((ev: never) => void) | null;
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
@@ -35,6 +40,8 @@ export interface TransportHandlers {
 /** One socket, seen through the operations the connection needs. */
 export interface Transport {
   send(frame: Frame): void;
+  /** Bytes queued on the socket and not yet sent; 0 when the socket does not say. */
+  bufferedAmount(): number;
   /** Send a WebSocket ping. False when the transport has none (browsers). */
   ping(): boolean;
   /** Drop the socket now: no closing handshake (half-open sockets never answer one). */
@@ -73,8 +80,18 @@ export function openTransport(
   url: string,
   subprotocols: readonly string[] | undefined,
   handlers: TransportHandlers,
+  maxFrameBytes?: number,
 ): Transport {
-  const socket = subprotocols?.length ? new WebSocketCtor(url, [...subprotocols]) : new WebSocketCtor(url);
+  // The third argument is `ws`'s options (it refuses a larger frame before buffering it); a
+  // WHATWG WebSocket ignores it, and an empty protocol list means none.
+  const Ctor = WebSocketCtor as unknown as new (url: string, protocols: string[], options: { maxPayload: number }) => WebSocketLike;
+  const protocols = subprotocols?.length ? [...subprotocols] : undefined;
+  const socket =
+    maxFrameBytes !== undefined
+      ? new Ctor(url, protocols ?? [], { maxPayload: maxFrameBytes })
+      : protocols
+        ? new WebSocketCtor(url, protocols)
+        : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 
@@ -112,10 +129,13 @@ class NodeWsTransport implements Transport {
   };
   // An HTTP answer instead of 101: reported with its status (401/403 reject the token), then
   // the request is aborted (listening to this event makes that ours to do).
-  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number }): void {
+  // A `Retry-After` on it (503, 429) becomes the loss's retry hint.
+  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }): void {
     const t = this[OWNER]!;
     const status = res.statusCode ?? 0;
-    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } }));
+    const retryAfterMs = parseRetryAfter(res.headers?.['retry-after'], Date.now());
+    const details = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
+    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details }));
     t.terminate();
   };
 
@@ -139,6 +159,10 @@ class NodeWsTransport implements Transport {
 
   send(frame: Frame): void {
     this.#ws.send(frame);
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
   }
 
   ping(): boolean {
@@ -190,16 +214,20 @@ class WhatwgTransport implements Transport {
     this.#ws = ws;
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => h.open(this);
-    ws.onmessage = (ev) => {
+    ws.onmessage = (ev: { data: unknown }) => {
       const d = ev.data;
       h.frame(this, typeof d === 'string' ? d : new Uint8Array(d as ArrayBuffer));
     };
-    ws.onclose = (ev) => h.close(this, ev.code, ev.reason);
-    ws.onerror = (ev) => h.error(this, ev);
+    ws.onclose = (ev: { code: number; reason: string }) => h.close(this, ev.code, ev.reason);
+    ws.onerror = (ev: unknown) => h.error(this, ev);
   }
 
   send(frame: Frame): void {
     this.#ws.send(frame);
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
   }
 
   ping(): boolean {

@@ -38,4 +38,6 @@ export interface ConnectionOptions {
   handshakeTimeoutMs: number;
   closeTimeoutMs: number;
   heartbeat: { intervalMs: number; timeoutMs: number } | false;
+  /** Largest inbound frame accepted (bytes; characters for text from non-`ws` sockets). */
+  maxFrameBytes: number;
 }

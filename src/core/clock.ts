@@ -9,28 +9,106 @@ export type TimerHandle = unknown;
  * so `vi.useFakeTimers()` (installed after the client was built) still drives everything.
  */
 export interface Clock {
+  /** Wall time, epoch ms: only for times a person sees. */
   now(): number;
+  /**
+   * A clock that never steps back (ms, any origin), for every duration: deadlines, heartbeat
+   * silence, staleness, uptime. Without it, durations are measured on `now()` and follow any
+   * wall-clock step. @default `performance.now` on the system clock
+   */
+  monotonic?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Time does not move within one synchronous job (a real clock): frames arriving in one job may
+   * share one clock read. Leave it off for a clock that a test advances synchronously (fake
+   * timers), where frames of one job arrive at different times.
+   */
+  readonly realTime?: boolean;
 }
 
-/** The default clock: `Date.now` and the global `setTimeout`, looked up on every call. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-/** The platform's own `Date.now`, captured at load (a fake timer's replacement is JS, not native). */
+/** The platform's own time functions, captured at load (a fake timer's replacement is JS, not native). */
 const platformNow = Date.now;
-const platformNowIsNative = /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(platformNow));
+const platformPerf = globalThis.performance;
+const platformPerfNow = platformPerf?.now;
+const isNative = (f: unknown): boolean => typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
+// Node's own `performance.now` is JS, so only `Date.now` can tell: fake timers replace both.
+const platformIsNative = isNative(platformNow);
 
 /**
- * True when `clock` is real time: the system clock over the platform's own `Date.now` — no
- * fake timers, no spy, no user clock. Only then may frames that arrive in one synchronous job
- * share one clock read: under fake timers a synchronous advance delivers frames at different
- * times within one job, and each must see its own.
+ * The default clock: `Date.now`, `performance.now` and the global `setTimeout`, looked up on
+ * every call. It is `realTime` while the globals are the platform's own (no fake timers, no spy).
  */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  monotonic: () => globalThis.performance.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  get realTime(): boolean {
+    return platformIsNative && Date.now === platformNow && globalThis.performance?.now === platformPerfNow;
+  },
+};
+
+/** May frames arriving in one synchronous job share one read of `clock`? (Its `realTime` capability.) */
 export function isRealTime(clock: Clock): boolean {
-  return clock === systemClock && platformNowIsNative && Date.now === platformNow;
+  return clock.realTime === true;
+}
+
+/**
+ * The clock every part of a client reads (through the task registry): `now()` is epoch ms that
+ * advance with the monotonic clock and never step back, anchored to the wall clock once, so a
+ * backward NTP step cannot stop a deadline, a probe or a stale check. `wallOf(t)` turns such a
+ * time back into wall time for a person to read. Without a `monotonic` source it is the base clock.
+ */
+export class SteadyClock implements Clock {
+  readonly #base: Clock;
+  readonly #mono: (() => number) | undefined;
+  #wallAnchor = 0;
+  #monoAnchor = 0;
+  #lastMono = 0;
+
+  constructor(base: Clock) {
+    this.#base = base;
+    const mono = base.monotonic;
+    this.#mono = mono === undefined ? undefined : mono.bind(base);
+    if (this.#mono) this.#anchor(base.now(), this.#mono());
+  }
+
+  now(): number {
+    const mono = this.#mono;
+    if (mono === undefined) return this.#base.now();
+    const m = mono();
+    // A monotonic source never goes back: when it does, it was swapped (fake timers installed or
+    // removed); re-anchor so steady time stays continuous.
+    if (m < this.#lastMono) this.#anchor(this.#wallAnchor + (this.#lastMono - this.#monoAnchor), m);
+    this.#lastMono = m;
+    return this.#wallAnchor + (m - this.#monoAnchor);
+  }
+
+  monotonic(): number {
+    return this.now();
+  }
+
+  /** Wall time (epoch ms) of a steady time `t` from `now()`. */
+  wallOf(t: number): number {
+    return this.#mono === undefined ? t : this.#base.now() - (this.now() - t);
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    return this.#base.setTimeout(fn, ms);
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#base.clearTimeout(handle);
+  }
+
+  get realTime(): boolean {
+    return this.#base.realTime === true;
+  }
+
+  #anchor(wall: number, mono: number): void {
+    this.#wallAnchor = wall;
+    this.#monoAnchor = mono;
+    this.#lastMono = mono;
+  }
 }

@@ -12,6 +12,7 @@ export type StreamErrorCode =
   | 'AUTH_REJECTED'
   | 'TOKEN_TIMEOUT'
   | 'DECODE_ERROR'
+  | 'FRAME_TOO_LARGE'
   | 'PROTOCOL_ERROR'
   | 'SUBSCRIPTION_REJECTED'
   | 'SUBSCRIPTION_LIMIT'
@@ -63,10 +64,24 @@ export class ClosedError extends StreamClientError {
   }
 }
 
+/** A `StreamClientError` whose `code` is known to be `C` (what `isStreamClientError(err, code)` proves). */
+export type StreamClientErrorWithCode<C extends StreamErrorCode> = StreamClientError & { readonly code: C };
+
 /**
  * True for any steadystream error, even from another copy of the package (brand check, not
- * `instanceof`). Pass a code to narrow further.
+ * `instanceof`). Pass a code to narrow further: after `isStreamClientError(err, 'MAX_ATTEMPTS')`,
+ * `err.code` has the type `'MAX_ATTEMPTS'`.
+ *
+ * @example
+ * ```ts
+ * try { await client.start(); } catch (err) {
+ *   if (isStreamClientError(err, 'MAX_ATTEMPTS')) showOffline(err.code); // err.code: 'MAX_ATTEMPTS'
+ * }
+ * ```
  */
+export function isStreamClientError(err: unknown): err is StreamClientError;
+export function isStreamClientError<C extends StreamErrorCode>(err: unknown, code: C): err is StreamClientErrorWithCode<C>;
+export function isStreamClientError(err: unknown, code?: StreamErrorCode): err is StreamClientError;
 export function isStreamClientError(err: unknown, code?: StreamErrorCode): err is StreamClientError {
   return (
     typeof err === 'object' &&

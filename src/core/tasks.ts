@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import { SteadyClock, type Clock, type TimerHandle } from './clock.js';
 import { ClosedError } from './errors.js';
 
 /** A scheduled unit of work; `cancel()` is idempotent. */
@@ -89,7 +89,7 @@ let clear: (r: TaskRegistry, handle: TimerHandle) => void;
  * period's cost visible and lets the work stop by not re-arming.
  */
 export class TaskRegistry {
-  readonly #clock: Clock;
+  readonly #clock: SteadyClock;
   readonly #unref: boolean;
   /** Pending tasks, newest first (an intrusive list). */
   #head: ScheduledTask | undefined;
@@ -121,11 +121,12 @@ export class TaskRegistry {
   }
 
   constructor(clock: Clock, options: TaskRegistryOptions = {}) {
-    this.#clock = clock;
+    this.#clock = clock instanceof SteadyClock ? clock : new SteadyClock(clock);
     this.#unref = options.unref ?? false;
   }
 
-  get clock(): Clock {
+  /** The client's clock: `now()` is steady (monotonic, epoch-anchored); `wallOf()` converts for display. */
+  get clock(): SteadyClock {
     return this.#clock;
   }
 

@@ -30,6 +30,7 @@ export interface Counters {
   subscriptionErrors: number;
   duplicatesDropped: number;
   gaps: number;
+  resets: number;
   lateFramesDropped: number;
   // staleness
   staleEntered: number;
@@ -74,6 +75,7 @@ export function createCounters(): Counters {
     subscriptionErrors: 0,
     duplicatesDropped: 0,
     gaps: 0,
+    resets: 0,
     lateFramesDropped: 0,
     staleEntered: 0,
     staleRecovered: 0,

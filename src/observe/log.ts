@@ -32,6 +32,7 @@ export type LogEvent =
   | 'auth.reauth'
   | 'subscription.state'
   | 'subscription.gap'
+  | 'subscription.reset'
   | 'stale.enter'
   | 'stale.recover'
   | 'stale.resubscribe'

@@ -73,6 +73,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
       handshakeTimeoutMs: 1_000,
       closeTimeoutMs: 100,
       heartbeat: false,
+      maxFrameBytes: 16 * 1024 * 1024,
       ...h.connection,
     },
     { tasks, scheduler, hooks, sink, log, counters },

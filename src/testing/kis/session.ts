@@ -1,4 +1,3 @@
-import type WebSocket from 'ws';
 import type { KisSimulatorEvents, ResolvedKisSimulatorOptions } from './options.js';
 import { nullReplyFrame, pingFrame, randomText, replyFrame } from './wire.js';
 
@@ -28,6 +27,20 @@ export interface KisSessionHost {
   emit<K extends keyof KisSimulatorEvents>(event: K, payload: KisSimulatorEvents[K][0]): void;
 }
 
+/**
+ * The members of a server-side `ws` socket a session uses. Structural, so that the published
+ * declarations of `steadystream/testing` need no `@types/ws`.
+ */
+export interface KisSimSocket {
+  once(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'message', listener: (data: Buffer) => void): unknown;
+  on(event: 'pong', listener: (data: Buffer) => void): unknown;
+  send(text: string): void;
+  terminate(): void;
+  close(code: number, reason: string): void;
+}
+
 /** The close the simulator sends after OPSP8996 (one session per app key). Code and reason assumed. */
 export const IN_USE_CLOSE = { code: 1000, reason: 'ALREADY IN USE appkey' } as const;
 
@@ -48,7 +61,7 @@ function validTrKey(trId: string, trKey: string): boolean {
  */
 export class KisSimSession {
   readonly id: number;
-  readonly #ws: WebSocket;
+  readonly #ws: KisSimSocket;
   readonly #host: KisSessionHost;
   readonly #topics = new Set<string>();
   readonly #aes = new Map<string, { key: string; iv: string }>();
@@ -63,7 +76,8 @@ export class KisSimSession {
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
 
-  constructor(id: number, ws: WebSocket, host: KisSessionHost) {
+  /** @internal Created by the simulator for each accepted socket. */
+  constructor(id: number, ws: KisSimSocket, host: KisSessionHost) {
     this.id = id;
     this.#ws = ws;
     this.#host = host;

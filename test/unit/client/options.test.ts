@@ -93,6 +93,8 @@ describe('resolveOptions', () => {
     rejects({ url: 'ws://x', protocol: { name: 'p', subscribe: () => '', unsubscribe: () => '' } }, 'protocol.decode');
     rejects({ url: 'ws://x', protocol: null }, 'protocol');
     rejects({ url: 'ws://x', random: 0.5 }, 'random');
+    rejects({ url: 'ws://x', maxFrameBytes: 0 }, 'maxFrameBytes');
+    rejects({ url: 'ws://x', maxFrameBytes: 1.5 }, 'maxFrameBytes');
     for (const [r, want] of [[-1, 0], [Number.NaN, 0], [2, 1 - Number.EPSILON], [0.25, 0.25]] as const) {
       expect(resolveOptions({ url: 'ws://x', random: () => r }).random()).toBe(want);
     }

@@ -58,7 +58,7 @@ describe('KIS half-open drop with default options (fake timers, memory network)'
     await vi.advanceTimersByTimeAsync(HOLD_MS);
     expect(inUseAt).toBeDefined();
     const dead = changes.find((c) => c.reason === 'heartbeat-timeout')!;
-    expect(dead.at - lastSentAt).toBe(25_000); // heartbeat 15 s + 10 s of silence, no probe sent on KIS
+    expect(dead.at - lastSentAt).toBe(25_001); // 15 s + 10 s of silence (no probe on KIS), decided one I/O turn (1 ms of fake time) later
     const backoff = changes.filter((c) => c.to === 'reconnecting' && c.at >= inUseAt!);
     expect(backoff).toHaveLength(1);
     expect(backoff[0]!.delayMs).toBeGreaterThanOrEqual(60_000);

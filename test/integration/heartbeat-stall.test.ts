@@ -1,0 +1,50 @@
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { StreamClient, type StateChange } from '../../src/index.js';
+import { until } from '../helpers/until.js';
+
+let server: WebSocketServer | undefined;
+let client: StreamClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+describe('an event-loop stall right after a probe (raw ws server)', () => {
+  it('does not kill a healthy socket whose pong is already buffered', async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
+    let connections = 0;
+    let pings = 0;
+    const bus = new EventEmitter();
+    server.on('connection', (ws) => {
+      connections++;
+      // `ws` has already queued the automatic pong when it emits 'ping'; then this process
+      // stalls for longer than heartbeat.timeoutMs, so the client's timeout timer is due before
+      // its socket is read (timers run before I/O in the next loop turn).
+      ws.on('ping', () => {
+        pings++;
+        bus.emit('ping');
+        if (pings !== 1) return;
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+      });
+    });
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const changes: StateChange[] = [];
+    client = new StreamClient({ url, heartbeat: { intervalMs: 300, timeoutMs: 200 }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    client.on('state', (c) => changes.push(c));
+    await client.start();
+    // Bounded by events: the second probe arrives (the socket survived the first) or the client gives it up.
+    await until(() => pings >= 2 || changes.some((c) => c.to === 'reconnecting'), [[bus, ['ping']], [client, ['state']]], 3_000, 'second probe or reconnect');
+    expect(changes.filter((c) => c.to === 'reconnecting')).toEqual([]);
+    expect(client.metrics().heartbeatTimeouts).toBe(0);
+    expect(connections).toBe(1);
+    expect(pings).toBeGreaterThanOrEqual(2);
+  });
+});
