@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, cycleFailure, failureCode, isFatalTokenError, isFatalTokenFailure, readTokenResult } from '../../../src/auth/classify.js';
+import { classifyFailure, cycleFailure, failureCode, isFatalTokenError, isFatalTokenFailure, readTokenResult, retryAfterOf } from '../../../src/auth/classify.js';
 import { AuthError, isStreamClientError } from '../../../src/core/errors.js';
 
 describe('isFatalTokenError', () => {
@@ -150,3 +150,21 @@ function expectedRule(start: string): string {
   ];
   return rules.find((r) => r.startsWith(start)) ?? start;
 }
+
+describe('retryAfterOf: the wait a failed token request asked for', () => {
+  it.each([
+    [{ retryAfterMs: 30_000 }, 30_000],
+    [{ details: { retryAfterMs: 5_000 } }, 5_000],
+    [{ retryAfterMs: 7_000, details: { retryAfterMs: 5_000 } }, 7_000],
+    [{ details: null }, undefined],
+    [{ retryAfterMs: 0 }, undefined],
+    [{ retryAfterMs: -5 }, undefined],
+    [{ retryAfterMs: '30000' }, undefined],
+    [{}, undefined],
+    [null, undefined],
+    [undefined, undefined],
+    ['retry later', undefined],
+  ])('%j -> %s', (err, ms) => {
+    expect(retryAfterOf(err)).toBe(ms);
+  });
+});
