@@ -25,8 +25,8 @@ const run = (cmd: string, args: string[], cwd = process.cwd()): string =>
 export async function prepareLane(): Promise<{ bundle: string; tarball: string }> {
   rmSync(LANE_DIR, { recursive: true, force: true });
   mkdirSync(join(LANE_DIR, 'node_modules', 'steadystream'), { recursive: true });
-  run('npm', ['run', 'build']);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', LANE_DIR])) as { filename: string }[];
+  run('npm', ['run', 'build']); // then pack without prepack's second build (its output would precede pack's JSON)
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', LANE_DIR])) as { filename: string }[];
   const tarball = join(LANE_DIR, packed[0]!.filename);
   run('tar', ['-xzf', tarball, '-C', join(LANE_DIR, 'node_modules', 'steadystream'), '--strip-components=1']);
   // Its own package.json, so `steadystream` resolves to the installed copy, not the repo itself.
