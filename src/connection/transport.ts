@@ -5,15 +5,23 @@ import type { Frame } from '../protocol/types.js';
 
 /** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
 export interface WebSocketLike {
+  /** `0` connecting, `1` open, `2` closing, `3` closed (WHATWG values). */
   readonly readyState: number;
+  /** Set to `'arraybuffer'` where the socket has it, so binary frames arrive as `ArrayBuffer`. */
   binaryType?: string;
+  /** Sends one text or binary frame. */
   send(data: Frame): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   // The slots take `never`: any socket's own handler type (DOM `Event`, ws's `this`) fits, and
   // steadystream assigns handlers that read only `data`, `code` and `reason`.
+  /** Called once the socket is open. */
   onopen: ((ev: never) => void) | null;
+  /** Called per frame with an event carrying `data`. */
   onmessage: ((ev: never) => void) | null;
+  /** Called once with an event carrying `code` and `reason`. */
   onclose: ((ev: never) => void) | null;
+  /** Called on a socket error; a close follows. */
   onerror: ((ev: never) => void) | null;
 }
 

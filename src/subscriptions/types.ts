@@ -21,7 +21,9 @@ export type EntryState = Exclude<SubscriptionState, 'closed'>;
 
 /** Passed to `onStale`. */
 export interface StaleInfo {
+  /** The subscribed topic. */
   readonly topic: string;
+  /** Topic plus canonical params (see {@link Subscription.key}). */
   readonly key: string;
   /** Last stream frame (epoch ms), `undefined` when none ever came. */
   readonly lastDataAt: number | undefined;
@@ -33,12 +35,15 @@ export interface StaleInfo {
 
 /** Passed to `onRecover`: the first stream frame after a stale period arrived. */
 export interface RecoverInfo {
+  /** How long the topic was stale (ms). */
   readonly staleForMs: number;
 }
 
 /** Passed to `onGap`: a sequence number was skipped. The frame is still delivered. */
 export interface GapInfo {
+  /** The sequence number that should have come next. */
   readonly expected: number;
+  /** The sequence number that came. */
   readonly received: number;
 }
 
@@ -47,6 +52,7 @@ export interface GapInfo {
  * subscription: treat it as read-only.
  */
 export interface DataMeta {
+  /** The topic the message belongs to. */
   readonly topic: string;
   /** The frame's sequence number, when the protocol carries one. */
   readonly seq?: number | undefined;
@@ -85,9 +91,11 @@ export interface SubscribeOptions<T = unknown> {
 
 /** What `client.subscribe()` returns. Disposable: `using sub = client.subscribe(…)`. */
 export interface Subscription extends Disposable {
+  /** The topic given to `subscribe()`. */
   readonly topic: string;
   /** Topic plus canonical params: equal keys share one server subscription. */
   readonly key: string;
+  /** Where the subscription is now; see {@link SubscriptionState}. */
   readonly state: SubscriptionState;
   /** Stop receiving. Idempotent; the server sees unsubscribe when the last handle leaves. */
   unsubscribe(): void;
@@ -108,9 +116,14 @@ export interface EntryInfo {
 
 /** Topic counts by state, for `client.health()`. */
 export interface TopicCounts {
+  /** Acknowledged and receiving. */
   active: number;
+  /** Silent longer than their stale threshold. */
   stale: number;
+  /** Stale and polled through `fallback.fetch`. */
   fallback: number;
+  /** Waiting for the server's acknowledgement (or for a connection). */
   pending: number;
+  /** Failed for good (rejected, over the limit). */
   error: number;
 }
