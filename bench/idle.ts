@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import RWS from 'reconnecting-websocket';
 import PartySocketWs from 'partysocket/ws';
 import { createClient, type Client } from 'graphql-ws';
+import { io as ioClient } from 'socket.io-client';
 import type { WebSocketConstructor } from '../src/index.js';
 import type { Ours } from './ours.js';
 import { median, settledHeap, within, type BenchServer } from './util.js';
@@ -45,8 +46,23 @@ function etClose(s: EtSocket): Promise<void> {
   });
 }
 
-export function idleKinds(ours: Ours): IdleKind[] {
+/** Resolves when `done()` holds, polling every 5 ms; rejects after `ms`. */
+function until(done: () => boolean, ms: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = () => {
+      if (done()) return resolve();
+      if (Date.now() - t0 > ms) return reject(new Error(`${what} not within ${ms} ms`));
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+export function idleKinds(ours: Ours, server: BenchServer): IdleKind[] {
   const { StreamClient } = ours;
+  // A jsonProtocol server path that acks every subscribe and never streams (it waits for 10^9 topics).
+  const ackOnly = server.url('/json?topics=1000000000&n=1');
   return [
   {
     id: 'raw-ws',
@@ -78,6 +94,16 @@ export function idleKinds(ours: Ours): IdleKind[] {
     },
   },
   {
+    id: 'steadystream-sub',
+    label: 'steadystream (defaults, one acknowledged subscription)',
+    open: () => {
+      const client = new StreamClient({ url: ackOnly, WebSocket: WebSocket as unknown as WebSocketConstructor });
+      client.on('error', () => {});
+      const sub = client.subscribe('SYM00', () => {});
+      return { ready: client.start().then(() => until(() => sub.state === 'active', 10_000, 'subscription ack')), close: () => client.close() };
+    },
+  },
+  {
     id: 'steadystream-no-heartbeat',
     label: 'diagnostic: steadystream with heartbeat: false',
     diagnostic: true,
@@ -101,6 +127,28 @@ export function idleKinds(ours: Ours): IdleKind[] {
     open: (url) => {
       const s = new (PartySocketWs as unknown as new (u: string, p: undefined, o: object) => EtSocket)(url, undefined, { WebSocket });
       return { ready: onceOpen(s), close: () => etClose(s) };
+    },
+  },
+  {
+    id: 'socket.io-client',
+    label: 'socket.io-client (defaults, connected)',
+    open: () => {
+      const s = ioClient(`http://127.0.0.1:${server.ioPort}`);
+      return {
+        ready: new Promise<void>((resolve, reject) => {
+          s.once('connect', () => resolve());
+          s.once('connect_error', reject);
+        }),
+        close: () =>
+          new Promise<void>((resolve) => {
+            if (!s.connected) {
+              s.close();
+              return resolve();
+            }
+            s.once('disconnect', () => resolve());
+            s.close();
+          }),
+      };
     },
   },
   {
@@ -156,7 +204,7 @@ async function measureOnce(kind: IdleKind, url: string, count: number): Promise<
 /** Rounds interleave the kinds (rotating order); each value is one round's (heap + external) / N. */
 export async function runIdle(server: BenchServer, ours: Ours, opts: { connections: number; rounds: number; log: (s: string) => void; only?: readonly string[] }): Promise<IdleResult[]> {
   const url = server.url('/idle');
-  const kinds = idleKinds(ours).filter((k) => !opts.only || opts.only.includes(k.id));
+  const kinds = idleKinds(ours, server).filter((k) => !opts.only || opts.only.includes(k.id));
   const results = kinds.map((kind): IdleResult => ({ kind, bytesPerConn: [], heapPerConn: [], failures: [] }));
   // Warm-up: load every module and JIT the connect paths, so the first kind measured pays nothing extra.
   for (const r of results) await measureOnce(r.kind, url, 20).catch((e) => r.failures.push(`warm-up: ${(e as Error).message}`));

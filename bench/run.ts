@@ -7,19 +7,32 @@
  *   --rounds N              interleaved rounds (default 5, quick 3)
  *   --messages N            messages per dispatch run (default 200_000, quick 50_000)
  *   --connections N         idle connections per kind (default 500, quick 200)
- *   --only a,b              sections: dispatch, inproc, idle, sim, render
+ *   --only a,b              sections: dispatch, inproc, idle, sim, render, reconnect-real, size
+ *   --cycles N              server restarts of reconnect-real (default 20, quick 5)
+ *   --save-baseline NAME    store the run's figures in bench/baselines/NAME.json
+ *   --baseline NAME         compare the run with bench/baselines/NAME.json (verdicts respect noise)
  *   --source                measure src/ through tsx instead of the tsup build (see bench/ours.ts)
  *   --out FILE              where to write the markdown
  *
  * Every loop is bounded, every run has a timeout, and the server process exits with this one.
  */
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { dispatchKinds, runDispatch, summarize, STALE_OFF_MS, STALE_ON_MS, type KindStats } from './dispatch.js';
 import { inprocKinds, runInproc, type InprocStats } from './inproc.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { cleanOurs, loadOurs } from './ours.js';
 import { PEER_SOURCES, SIM_DEFAULTS, oursWith, runSimulation, simulate, stat, type SimConfig, type SimRow, type Strategy } from './reconnect-sim.js';
 import { DEFAULTS } from '../src/client/options.js';
+import type { Figure } from './compare.js';
+import { budgetSection, comparisonSection, gitState, loadBaseline, loadBudgets, saveBaseline } from './baseline.js';
+import { writeValidation } from './validation.js';
+import { runRealRecovery } from './reconnect-real.js';
+import { realFigures, realSection } from './reconnect-real-report.js';
+import { runSize, sizeFigures, sizeSection } from './size.js';
+import { dispatchFigures, idleFigures, inprocFigures, renderFigures, simFigures, stormFigures } from './figures.js';
+import type { RenderBenchResult } from './render.js';
 import { fmt, fmtInt, kb, machine, max, mb, median, min, parseArgs, startServer, table, wants, type BenchServer, type MachineInfo } from './util.js';
 
 const args = parseArgs(process.argv.slice(2));
@@ -30,6 +43,9 @@ const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(0)} s`;
 
 /** Targets of issue 8 ("Must show"), reported against, never asserted. */
 const TARGET = { dispatchVsFloor: 0.95, gqlVsGraphqlWs: 1.3, idleKb: 5.5 };
+
+/** Every section `--only` accepts. */
+const ALL_SECTIONS = ['idle', 'dispatch', 'inproc', 'sim', 'render', 'reconnect-real', 'size'] as const;
 
 /** Paired chunks of the in-process bench (see runInproc). */
 const INPROC_CHUNKS = args.quick ? 12 : 24;
@@ -48,6 +64,8 @@ function paired(a: readonly number[], b: readonly number[]): number[] {
 interface Report {
   sections: string[];
   summary: string[];
+  /** Every figure of the run, for budgets and baselines (bench/figures.ts). */
+  figures: Figure[];
 }
 
 function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[], rep: Report): void {
@@ -55,10 +73,12 @@ function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[
   const floor = by.get('raw-ws');
   const gqlFloor = by.get('graphql-ws');
   const rawGql = by.get('raw-ws-gql');
+  const refOf = (s: KindStats) => (s.kind.id === 'graphql-ws' ? rawGql ?? floor : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor);
+  rep.figures.push(...dispatchFigures(stats, refOf));
   const rows = stats.map((s) => {
     const thr = s.runs.map((r) => r.msgsPerSec);
     const cpu = s.runs.map((r) => r.cpuUsPerMsg);
-    const ref = s.kind.id === 'graphql-ws' ? rawGql ?? floor : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor;
+    const ref = refOf(s);
     const refThr = ref?.runs.map((r) => r.msgsPerSec) ?? [];
     const refCpu = ref?.runs.map((r) => r.cpuUsPerMsg) ?? [];
     const rThr = median(paired(thr, refThr));
@@ -120,6 +140,7 @@ function inprocSection(stats: InprocStats[], notes: string[], rep: Report): void
   const by = new Map(stats.map((s) => [s.kind.id, s]));
   const ref = (s: InprocStats) => (s.kind.group === 'gql' ? (s.kind.id === 'raw-floor-gql' ? undefined : by.get('raw-floor-gql')) : s.kind.id === 'raw-floor' ? undefined : by.get('raw-floor'));
   const gqlClient = by.get('graphql-ws');
+  rep.figures.push(...inprocFigures(stats, ref));
   const rows = stats.map((s) => {
     const ns = s.runs.map((r) => r.nsPerMsg);
     const r = ref(s);
@@ -198,6 +219,7 @@ function staleSection(sock: KindStats[] | undefined, inproc: InprocStats[] | und
 }
 
 function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: Report): void {
+  rep.figures.push(...idleFigures(results), ...(after ? idleFigures([after], '.after-dispatch') : []));
   const rows = results.map((r) => {
     const v = r.bytesPerConn;
     const m = median(v) / 1024;
@@ -209,7 +231,7 @@ function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: 
       '## (c) Idle heap (+ external) per connection',
       '',
       `${args.connections} open connections per kind to the server process (opened in batches of 50; graphql-ws with \`lazy: false\` and acknowledged), GC until stable, (heapUsed + external growth) / ${args.connections}; ` +
-        'then all closed and collected before the next kind. Rounds interleave the kinds. steadystream: default options, no subscription.',
+        'then all closed and collected before the next kind. Rounds interleave the kinds. steadystream: default options, with no subscription and with one subscription acknowledged by the server (issue 16 measures both); socket.io-client: defaults against a socket.io server in the server process, connected.',
       '',
       table(['client', '(heap + external) / conn (median)', 'min–max', 'heap only / conn', 'target', 'failures'], rows),
       ...(after
@@ -258,6 +280,16 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
     }
   }
   const peers = strategies.filter((s) => !s.ours);
+  const fewest = (name: string) => Math.min(...peers.map((p) => cell.get(`${p.id}|${name}`)!.a));
+  const oursDefault = strategies[0]!;
+  rep.figures.push(
+    ...stormFigures(
+      scenarios.map(([name]) => {
+        const c = cell.get(`${oursDefault.id}|${name}`)!;
+        return { name, ours: c.a, fewestPeer: fewest(name), won: peers.every((p) => { const q = cell.get(`${p.id}|${name}`)!; return c.a < q.a && c.t <= q.t; }) };
+      }),
+    ),
+  );
   const lone: SimConfig = { ...base, outageMs: 0, perWindow: Number.MAX_SAFE_INTEGER };
   const rows = strategies.map((s) => {
     const wins: string[] = [];
@@ -282,6 +314,7 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
 }
 
 function simSection(rows: SimRow[], whatIf: SimRow[], seeds: readonly number[], rep: Report): void {
+  rep.figures.push(...simFigures(rows, (xs) => median(xs)));
   const cfg = { ...SIM_DEFAULTS, clients: args.simClients };
   const secs = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'never');
   const peers = rows.filter((r) => !r.strategy.ours);
@@ -352,7 +385,18 @@ async function renderSection(rep: Report): Promise<void> {
     mod.runRenderBench({ label: 'coalescing 50 ms', minIntervalMs: 50, ticks }),
     mod.runRenderBench({ label: 'tight budget 64 KiB', maxBytes: 64 * 1024, ticks }),
   ];
+  rep.figures.push(...renderFigures(rows as RenderBenchResult[]));
   rep.sections.push(['## (f) Render bench (bench/render.ts, `runRenderBench`)', '', `${fmtInt(ticks)} ticks over 100 symbols per run; see bench/render.ts for the columns.`, '', mod.renderBenchTable(rows)].join('\n'));
+}
+
+const PEER_PACKAGES = ['reconnecting-websocket', 'partysocket', 'graphql-ws', 'socket.io-client', 'socket.io', 'centrifuge', 'ws'];
+
+function versionOf(pkg: string): string {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${pkg}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }
 
 function header(m0: MachineInfo, m1: MachineInfo, source: string): string {
@@ -364,7 +408,7 @@ function header(m0: MachineInfo, m1: MachineInfo, source: string): string {
     `Machine: ${m0.nproc} CPUs (\`nproc\`), ${m0.cpu}, ${m0.memGb} GB; Node ${m0.node}; ${m0.date}.`,
     `Load average (1/5/15 min) at start ${m0.load.join(' / ')}, at end ${m1.load.join(' / ')}. Other work ran on this machine during the run: wall-clock figures are noisy, CPU-time figures and per-round paired ratios much less so.`,
     '',
-    `Library under test: ${source}. Peers: reconnecting-websocket 4.4.0, partysocket 1.3.0, graphql-ws 6.4.2, ws 8.23.0 (as installed).`,
+    `Library under test: ${source}. Peers (as installed): ${PEER_PACKAGES.map((p) => `${p} ${versionOf(p)}`).join(', ')}.`,
   ].join('\n');
 }
 
@@ -378,11 +422,14 @@ function pickKinds<K extends { id: string }>(all: readonly K[]): K[] {
 }
 
 async function main(): Promise<void> {
+  const unknown = [...args.only].filter((x) => !(ALL_SECTIONS as readonly string[]).includes(x));
+  if (unknown.length) throw new TypeError(`--only: unknown section ${unknown.join(', ')} (sections: ${ALL_SECTIONS.join(', ')})`);
+  const base = args.baseline ? loadBaseline(args.baseline) : undefined; // a wrong name fails now, not after minutes
   const m0 = machine();
   log(`steadystream bench — ${m0.nproc} CPUs, Node ${m0.node}, load ${m0.load.join(' ')}${args.quick ? ' (quick)' : ''}`);
   const ours = await loadOurs(useSource ? 'source' : 'build');
   log(`library: ${ours.source}`);
-  const rep: Report = { sections: [], summary: [] };
+  const rep: Report = { sections: [], summary: [], figures: [] };
   let server: BenchServer | undefined;
   let sockStats: KindStats[] | undefined;
   let inprocStats: InprocStats[] | undefined;
@@ -434,25 +481,66 @@ async function main(): Promise<void> {
     const previous = whatIfs[0]!;
     simVariations([rows[0]!.strategy, previous, ...rows.filter((r) => !r.strategy.ours).map((r) => r.strategy)], cfg, seeds, rep);
   }
+  if (wants(args, 'reconnect-real')) {
+    const o = { cycles: args.cycles, outageCycles: args.quick ? 1 : 2, outageMs: 10_000, uptimeMs: 5_200, clients: 5, boundMs: 30_000 };
+    log(`(g) recovery over real sockets: ${o.cycles} restarts + ${o.outageCycles} outages of ${o.outageMs / 1000} s, ${o.clients} clients per library, every library at once [${elapsed()}]`);
+    const results = await runRealRecovery(ours, { ...o, log });
+    rep.figures.push(...realFigures(results));
+    rep.sections.push(realSection(results, o));
+    for (const f of realFigures(results)) rep.summary.push(`${f.label}: ${Number.isFinite(f.value) ? `${fmtInt(f.value)} ms` : 'not back'} (${fmtInt(f.min)}–${fmtInt(f.max)}, n = ${f.samples})`);
+  }
+  if (wants(args, 'size')) {
+    log(`(h) browser bundle sizes [${elapsed()}]`);
+    const rows = await runSize();
+    rep.figures.push(...sizeFigures(rows));
+    rep.sections.push(sizeSection(rows));
+    for (const r of rows) rep.summary.push(`browser bundle, ${r.label}: ${kb(r.minBytes)} minified, ${kb(r.gzipBytes)} gzip${r.externals.length ? ` (external, not counted: ${r.externals.join(', ')})` : ''}`);
+  }
   if (wants(args, 'render')) {
     log(`(f) render bench [${elapsed()}]`);
     await renderSection(rep);
   }
   if (!useSource) await cleanOurs();
   const m1 = machine();
-  const md = [header(m0, m1, ours.source), '', '## Summary against the targets of issue 8', '', ...rep.summary.map((s) => `- ${s}`), '', ...rep.sections.flatMap((s) => [s, ''])].join('\n');
+  const budgets = loadBudgets();
+  const git = gitState();
+  const sectionsRun = ALL_SECTIONS.filter((x) => wants(args, x));
+  const compared = base ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit, srcCommit: git.srcCommit }, budgets) : undefined;
+  const md = [
+    header(m0, m1, ours.source),
+    '',
+    '## Summary against the targets of issue 8',
+    '',
+    ...rep.summary.map((s) => `- ${s}`),
+    '',
+    budgetSection(rep.figures, budgets),
+    '',
+    ...(compared ? [compared.md, ''] : []),
+    ...rep.sections.flatMap((s) => [s, '']),
+  ].join('\n');
   await writeFile(args.out, md);
   log('');
   log('Summary:');
   for (const s of rep.summary) log(`  ${s.replace(/\*\*/g, '')}`);
   log('');
+  log(budgetSection(rep.figures, budgets).replace(/\*\*/g, ''));
+  if (compared) {
+    log('');
+    log(compared.md.replace(/\*\*/g, ''));
+  }
+  if (args.saveBaseline) {
+    const path = saveBaseline({ name: args.saveBaseline, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, ...git, library: ours.source, machine: { start: m0, end: m1 }, sections: sectionsRun, figures: rep.figures });
+    log(`saved baseline ${args.saveBaseline}: ${path} (${rep.figures.length} figures)`);
+  }
+  if (args.only.size === 0 && !args.quick) log(`wrote ${writeValidation(rep.figures, `this run of \`npm run bench\` (commit ${git.commit.slice(0, 12)}${git.srcDirty ? ', src/ modified' : ''}, ${m0.date}, load ${m0.load.join(' / ')})`)}`);
+  log('');
   log(`wrote ${args.out} in ${elapsed()} (load at end ${m1.load.join(' ')})`);
 }
 
 const hardStop = setTimeout(() => {
-  console.error('bench: hard time limit (15 min) reached, exiting');
+  console.error('bench: hard time limit (25 min) reached, exiting');
   process.exit(2);
-}, 15 * 60_000);
+}, 25 * 60_000);
 hardStop.unref();
 
 main().then(

@@ -8,12 +8,15 @@
  * - `/gql?topics=T&n=N` (graphql-transport-ws): `connection_init` -> `connection_ack`; after T
  *   `subscribe` messages, writes N pre-built `next` frames over those operation ids.
  * - `/idle`: accepts and keeps the socket; answers `connection_init` (graphql-ws clients).
+ * - a socket.io server on its own port (`ioPort`), for socket.io-client in the idle section.
  *
  * Data frames are pre-framed WebSocket bytes (server frames are unmasked) written straight to
  * the TCP socket in large slices, so the server costs almost nothing per message and the
  * measurement is bound by the client.
  */
-import type { Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Server as IoServer } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { gqlFrameText, jsonFrameText, topicName } from './frames.js';
 
@@ -165,12 +168,18 @@ function main(): void {
     else if (url.pathname === '/gql') onGql(ws, url, true);
     else onGql(ws, url, false); // /idle: answers connection_init, streams nothing
   });
+  // socket.io's own server for the idle section's socket.io-client connections.
+  const http = createServer();
+  const io = new IoServer(http);
+  io.on('connection', () => {});
+  const httpListening = new Promise<number>((resolve) => http.listen(0, '127.0.0.1', () => resolve((http.address() as AddressInfo).port)));
   wss.on('listening', () => {
     const address = wss.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    process.send?.({ type: 'listening', port });
+    void httpListening.then((ioPort) => process.send?.({ type: 'listening', port, ioPort }));
   });
   const exit = () => {
+    void io.close();
     for (const c of wss.clients) c.terminate();
     wss.close();
     process.exit(0);

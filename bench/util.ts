@@ -10,14 +10,20 @@ export interface BenchArgs {
   topics: number;
   connections: number;
   simClients: number;
-  /** Sections to run: dispatch, idle, sim, render, micro (all when empty). */
+  /** Sections to run: dispatch, inproc, idle, sim, render, reconnect-real, size (all when empty). */
   only: Set<string>;
   /** Client kinds of the dispatch sections to run, by id (all when empty). */
   kinds: Set<string>;
   out: string;
+  /** `--save-baseline NAME`: store this run's figures in bench/baselines/NAME.json. */
+  saveBaseline: string | undefined;
+  /** `--baseline NAME`: compare this run with bench/baselines/NAME.json. */
+  baseline: string | undefined;
+  /** Restart cycles of the real-socket recovery section (`--cycles N`). */
+  cycles: number;
 }
 
-/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--kinds a,b`, `--out FILE`. */
+/** `--quick`, `--rounds N`, `--messages N`, `--connections N`, `--only a,b`, `--kinds a,b`, `--out FILE`, `--save-baseline NAME`, `--baseline NAME`, `--cycles N`. */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
@@ -44,6 +50,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     only: new Set(only ? only.split(',').map((s) => s.trim()).filter(Boolean) : []),
     kinds: new Set((get('kinds') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
     out: get('out') ?? (quick ? 'bench/RESULTS.quick.md' : 'bench/RESULTS.md'),
+    saveBaseline: get('save-baseline'),
+    baseline: get('baseline'),
+    cycles: int('cycles', quick ? 5 : 20),
   };
 }
 
@@ -54,6 +63,8 @@ export function wants(args: BenchArgs, section: string): boolean {
 /** The forked server process; `close()` ends it (it also exits when this process does). */
 export interface BenchServer {
   readonly port: number;
+  /** The server process's socket.io server (idle section). */
+  readonly ioPort: number;
   readonly url: (path: string) => string;
   /** Average payload bytes of the last frames built, by kind. */
   readonly payloadBytes: { json?: number | undefined; gql?: number | undefined };
@@ -66,12 +77,14 @@ export async function startServer(): Promise<BenchServer> {
   const child: ChildProcess = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const payloadBytes: { json?: number | undefined; gql?: number | undefined } = {};
   let onPrebuilt: (() => void) | undefined;
+  let ioPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('bench server did not start within 20 s')), 20_000);
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bench server exited early (${code})`)));
-    child.on('message', (m: { type?: string; port?: number; avgPayload?: number }) => {
+    child.on('message', (m: { type?: string; port?: number; ioPort?: number; avgPayload?: number }) => {
       if (m.type === 'listening' && typeof m.port === 'number') {
+        ioPort = m.ioPort ?? 0;
         clearTimeout(timer);
         resolve(m.port);
       } else if (m.type === 'gql-built') payloadBytes.gql = m.avgPayload;
@@ -84,6 +97,7 @@ export async function startServer(): Promise<BenchServer> {
   child.removeAllListeners('exit');
   return {
     port,
+    ioPort,
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     payloadBytes,
     prebuild: (topics, n) =>

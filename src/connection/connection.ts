@@ -58,6 +58,7 @@ export class Connection {
   static {
     grantConnectionAccess({
       write: (c, gen, frame) => c.#write(gen, frame),
+      buffered: (c, gen) => (gen === c.#gen && c.#transport ? c.#transport.bufferedAmount() : 0),
       token: (c) => c.#token,
       // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
       open: (c, t) => {

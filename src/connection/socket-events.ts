@@ -7,6 +7,7 @@ import type { Transport, TransportHandlers } from './transport.js';
 /** The connection internals these objects reach through, granted once by `Connection`'s static block. */
 export interface ConnectionAccess {
   write(c: Connection, gen: number, frame: Frame): void;
+  buffered(c: Connection, gen: number): number;
   token(c: Connection): string | undefined;
   open(c: Connection, t: Transport): void;
   frame(c: Connection, t: Transport, frame: Frame): void;
@@ -137,5 +138,9 @@ export class LiveSession implements Session {
 
   get token(): string | undefined {
     return access.token(this.#conn);
+  }
+
+  get bufferedAmount(): number {
+    return access.buffered(this.#conn, this.#gen);
   }
 }

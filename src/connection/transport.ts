@@ -7,6 +7,8 @@ import type { Frame } from '../protocol/types.js';
 export interface WebSocketLike {
   /** `0` connecting, `1` open, `2` closing, `3` closed (WHATWG values). */
   readonly readyState: number;
+  /** Bytes queued and not yet sent (browsers and `ws` have it). */
+  readonly bufferedAmount?: number;
   /** Set to `'arraybuffer'` where the socket has it, so binary frames arrive as `ArrayBuffer`. */
   binaryType?: string;
   /** Sends one text or binary frame. */
@@ -45,6 +47,8 @@ export interface TransportHandlers {
 /** One socket, seen through the operations the connection needs. */
 export interface Transport {
   send(frame: Frame): void;
+  /** Bytes queued on the socket and not yet sent; 0 when the socket does not say. */
+  bufferedAmount(): number;
   /** Send a WebSocket ping. False when the transport has none (browsers). */
   ping(): boolean;
   /** Drop the socket now: no closing handshake (half-open sockets never answer one). */
@@ -161,6 +165,10 @@ class NodeWsTransport implements Transport {
     this.#ws.send(frame);
   }
 
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
+  }
+
   ping(): boolean {
     if (this.#ws.readyState !== OPEN) return false;
     this.#ws.ping();
@@ -220,6 +228,10 @@ class WhatwgTransport implements Transport {
 
   send(frame: Frame): void {
     this.#ws.send(frame);
+  }
+
+  bufferedAmount(): number {
+    return this.#ws.bufferedAmount ?? 0;
   }
 
   ping(): boolean {

@@ -47,6 +47,8 @@ export interface Counters {
   duplicatesDropped: number;
   /** Sequence gaps reported (`onGap`). */
   gaps: number;
+  /** Stream resets reported (the numbering went back; `onGap` with `kind: 'reset'`). */
+  resets: number;
   /** Frames for topics no longer subscribed. */
   lateFramesDropped: number;
   /** Topics that went stale. */
@@ -103,6 +105,7 @@ export function createCounters(): Counters {
     subscriptionErrors: 0,
     duplicatesDropped: 0,
     gaps: 0,
+    resets: 0,
     lateFramesDropped: 0,
     staleEntered: 0,
     staleRecovered: 0,

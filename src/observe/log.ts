@@ -41,6 +41,7 @@ export type LogEvent =
   | 'auth.reauth'
   | 'subscription.state'
   | 'subscription.gap'
+  | 'subscription.reset'
   | 'stale.enter'
   | 'stale.recover'
   | 'stale.resubscribe'

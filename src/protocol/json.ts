@@ -14,6 +14,18 @@ function str(v: unknown): v is string {
 }
 
 /**
+ * A frame's `seq`: absent, or a safe non-negative integer. Anything else (Infinity, beyond 2^53,
+ * negative, fractional, not a number) makes the frame malformed: it must never become a position.
+ */
+function seqOf(m: Record<string, unknown>, op: string): number | undefined {
+  const v = m['seq'];
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  const got = typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v;
+  throw new ProtocolError('DECODE_ERROR', `"${op}" frame with an invalid seq (${got}): expected a safe non-negative integer`);
+}
+
+/**
  * steadystream's own JSON protocol (one JSON object per text frame), spoken by
  * `steadystream/testing`'s server. Wire format: see the README's "jsonProtocol" section.
  */
@@ -63,18 +75,18 @@ function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
     case 'data': {
       const topic = m['topic'];
       if (!str(topic)) break;
-      const seq = typeof m['seq'] === 'number' ? m['seq'] : undefined;
+      const seq = seqOf(m, 'data');
       if (sink !== undefined) {
         sink.data(topic, undefined, m['data'], seq);
         return undefined;
       }
       return seq === undefined ? { type: 'data', topic, data: m['data'] } : { type: 'data', topic, data: m['data'], seq };
     }
-    case 'subscribed':
+    case 'subscribed': {
       if (!str(m['topic'])) break;
-      return typeof m['seq'] === 'number'
-        ? { type: 'subscribed', topic: m['topic'], seq: m['seq'] }
-        : { type: 'subscribed', topic: m['topic'] };
+      const seq = seqOf(m, 'subscribed');
+      return seq === undefined ? { type: 'subscribed', topic: m['topic'] } : { type: 'subscribed', topic: m['topic'], seq };
+    }
     case 'unsubscribed':
       if (str(m['topic'])) return { type: 'unsubscribed', topic: m['topic'] };
       break;

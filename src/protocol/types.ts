@@ -25,7 +25,8 @@ export type SubscriptionErrorKind = 'rejected' | 'limit' | 'auth' | 'transient';
 
 /**
  * A decoded inbound message. `topic` routes data to subscriptions; `key` (when a protocol
- * knows it, e.g. graphql-ws operation ids) routes to one exact registry entry.
+ * knows it, e.g. graphql-ws operation ids) routes to one exact registry entry. A `seq` is
+ * always a safe non-negative integer: `decode` throws for a frame carrying anything else.
  */
 export type Inbound =
   | { readonly type: 'data'; readonly topic: string; readonly key?: string; readonly data: unknown; readonly seq?: number }

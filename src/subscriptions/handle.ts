@@ -1,4 +1,4 @@
-import type { StreamClientError } from '../core/errors.js';
+import { ClosedError, type StreamClientError } from '../core/errors.js';
 import type { Task } from '../core/tasks.js';
 import type { DataMeta, EntryState, SubscribeOptions, Subscription, SubscriptionState } from './types.js';
 
@@ -28,6 +28,10 @@ export interface Entry {
    */
   lastDataAt: number;
   lastSeq: number | undefined;
+  /** Frames dropped in a row as at or below `lastSeq`, numbered consecutively (see `RESET_AFTER_DUPLICATES`). */
+  duplicateRun: number;
+  /** The seq of the last frame of that run. */
+  runSeq: number;
   /** Stale threshold; `undefined` = not watched. */
   afterMs: number | undefined;
   staleSince: number | undefined;
@@ -51,6 +55,12 @@ export interface Entry {
   ackTask: Task | undefined;
   retryTask: Task | undefined;
   error: StreamClientError | undefined;
+  /** It was active at least once (acknowledged or received data): `ready` of a new handle resolves at once. */
+  everActive: boolean;
+  /** When an `onData` failure was last logged (`NaN`: never); see `CALLBACK_ERROR_SUMMARY_MS`. */
+  dataErrorLoggedAt: number;
+  /** `onData` failures since then that were counted but not logged. */
+  dataErrorsSuppressed: number;
 }
 
 export function createEntry(key: string, topic: string, params: unknown, now: number): Entry {
@@ -65,6 +75,8 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     createdAt: now,
     lastDataAt: NaN,
     lastSeq: undefined,
+    duplicateRun: 0,
+    runSeq: 0,
     afterMs: undefined,
     staleSince: undefined,
     resubscribeAt: Infinity,
@@ -77,6 +89,9 @@ export function createEntry(key: string, topic: string, params: unknown, now: nu
     ackTask: undefined,
     retryTask: undefined,
     error: undefined,
+    everActive: false,
+    dataErrorLoggedAt: NaN,
+    dataErrorsSuppressed: 0,
   };
 }
 
@@ -117,6 +132,9 @@ export class SubscriptionHandle implements Subscription {
   readonly options: SubscribeOptions;
   closed = false;
   readonly #release: (handle: SubscriptionHandle) => void;
+  /** Made on the first read of `ready`: a handle nobody awaits holds no promise. */
+  #ready: Promise<void> | undefined;
+  #settle: ((err?: StreamClientError) => void) | undefined;
 
   constructor(entry: Entry, onData: DataHandler, options: SubscribeOptions, release: (handle: SubscriptionHandle) => void) {
     this.entry = entry;
@@ -137,9 +155,29 @@ export class SubscriptionHandle implements Subscription {
     return this.closed ? 'closed' : this.entry.state;
   }
 
+  get ready(): Promise<void> {
+    if (this.#ready) return this.#ready;
+    const state = this.state;
+    let p: Promise<void>;
+    if (state === 'error') p = Promise.reject(this.entry.error);
+    else if (state === 'closed') p = Promise.reject(new ClosedError('unsubscribed before the subscription was active'));
+    else if (this.entry.everActive) p = Promise.resolve();
+    else p = new Promise<void>((resolve, reject) => (this.#settle = (err) => (err ? reject(err) : resolve())));
+    p.catch(() => {}); // a rejection nobody awaits is not an unhandledRejection
+    return (this.#ready = p);
+  }
+
+  /** Settle a pending `ready`: resolve when active, reject with the error (no-op once settled). */
+  settleReady(err?: StreamClientError): void {
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.(err);
+  }
+
   unsubscribe(): void {
     if (this.closed) return;
     this.closed = true;
+    this.settleReady(new ClosedError('unsubscribed before the subscription was active'));
     this.#release(this);
   }
 

@@ -4,15 +4,40 @@ import type { Log } from '../observe/log.js';
 import type { Entry, SubscriptionHandle } from './handle.js';
 import type { DataMeta } from './types.js';
 
+/**
+ * After the first `onData` failure of a subscription is logged, its next record comes with the
+ * first failure at least this long after the last record, counting the ones in between.
+ */
+export const CALLBACK_ERROR_SUMMARY_MS = 10_000;
+
 /** Record a user callback that threw: counted and logged, never rethrown. */
-export function callbackFailed(log: Log, counters: Counters, entry: Entry, callback: string, err: unknown): void {
+export function callbackFailed(log: Log, counters: Counters, entry: Entry, callback: string, err: unknown, suppressed?: number): void {
   counters.callbackErrors++;
   log.error('callback.error', {
     topic: entry.topic,
     key: entry.key,
     callback,
     error: err instanceof Error ? err : describeError(err),
+    ...(suppressed === undefined ? {} : { suppressed }),
   });
+}
+
+/**
+ * An `onData` that threw: always counted; logged the first time for the subscription, then at
+ * most once per `CALLBACK_ERROR_SUMMARY_MS` with `suppressed` (failures not logged since the
+ * last record), so a handler that throws on every message does not log every message. No timer.
+ */
+function dataCallbackFailed(log: Log, counters: Counters, entry: Entry, err: unknown, now: number): void {
+  const last = entry.dataErrorLoggedAt;
+  if (!Number.isNaN(last) && now - last < CALLBACK_ERROR_SUMMARY_MS) {
+    counters.callbackErrors++;
+    entry.dataErrorsSuppressed++;
+    return;
+  }
+  entry.dataErrorLoggedAt = now;
+  const suppressed = entry.dataErrorsSuppressed;
+  entry.dataErrorsSuppressed = 0;
+  callbackFailed(log, counters, entry, 'onData', err, Number.isNaN(last) ? undefined : suppressed);
 }
 
 /**
@@ -28,7 +53,7 @@ export function dispatch(log: Log, counters: Counters, entry: Entry, data: unkno
     try {
       h.onData(data, meta);
     } catch (err) {
-      callbackFailed(log, counters, entry, 'onData', err);
+      dataCallbackFailed(log, counters, entry, err, meta.receivedAt);
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { StreamClientError } from '../core/errors.js';
+import { StreamClientError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
@@ -128,4 +128,23 @@ function sameOptions(a: ResolvedRegistryOptions, b: ResolvedRegistryOptions): bo
     a.staleAfterMs === b.staleAfterMs &&
     a.random === b.random
   );
+}
+
+/** Longest timer delay the platforms honour (Node fires longer ones after 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+const HOOKS = ['onStale', 'onRecover', 'onError', 'onGap'] as const;
+
+function invalidSubscribe(option: string, rule: string): never {
+  throw new StreamClientError('INVALID_OPTIONS', `subscribe: ${option} ${rule}`, { details: { option } });
+}
+
+/** Check `subscribe(topic, onData, options)`: a clear `INVALID_OPTIONS` naming the argument. */
+export function validateSubscribe(topic: unknown, onData: unknown, options: unknown): void {
+  if (typeof topic !== 'string' || topic === '') invalidSubscribe('topic', 'must be a non-empty string');
+  if (typeof onData !== 'function') invalidSubscribe('onData', 'must be a function');
+  if (options === null || typeof options !== 'object') invalidSubscribe('options', 'must be an object');
+  const o = options as Record<string, unknown>;
+  const ms = o['staleAfterMs'];
+  if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_TIMER_MS)) invalidSubscribe('staleAfterMs', `must be a number > 0 and <= ${MAX_TIMER_MS}`);
+  for (const hook of HOOKS) if (o[hook] !== undefined && typeof o[hook] !== 'function') invalidSubscribe(hook, 'must be a function');
 }

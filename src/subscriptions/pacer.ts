@@ -1,10 +1,14 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
 
+/** While the output is blocked, look again this often (ms). */
+export const BLOCKED_RETRY_MS = 50;
+
 /**
  * Sends queued items at most one per `intervalMs` (servers that punish bursts); with
- * `intervalMs` 0 everything goes out synchronously, in order. One timer at most
- * (`subscribe.pace`), armed only while items wait. Deleting an item that has not gone out
- * yet means it never goes out.
+ * `intervalMs` 0 everything goes out synchronously, in order. While `blocked()` (the socket
+ * holds too much unsent) nothing goes out and it looks again every `BLOCKED_RETRY_MS`. One
+ * timer at most (`subscribe.pace`), armed only while items wait. Deleting an item that has not
+ * gone out yet means it never goes out.
  */
 export class Pacer<T> {
   readonly #intervalMs: number;
@@ -15,10 +19,13 @@ export class Pacer<T> {
   #lastAt = -Infinity;
   #pumping = false;
 
-  constructor(intervalMs: number, tasks: TaskRegistry, send: (item: T) => void) {
+  readonly #blocked: () => boolean;
+
+  constructor(intervalMs: number, tasks: TaskRegistry, send: (item: T) => void, blocked: () => boolean = () => false) {
     this.#intervalMs = intervalMs;
     this.#tasks = tasks;
     this.#send = send;
+    this.#blocked = blocked;
   }
 
   get size(): number {
@@ -47,6 +54,13 @@ export class Pacer<T> {
     this.#lastAt = -Infinity;
   }
 
+  #wait(ms: number): void {
+    this.#task = this.#tasks.timeout('subscribe.pace', ms, () => {
+      this.#task = undefined;
+      this.#pump();
+    });
+  }
+
   #cancel(): void {
     this.#task?.cancel();
     this.#task = undefined;
@@ -57,16 +71,11 @@ export class Pacer<T> {
     this.#pumping = true;
     try {
       for (const item of this.#queue) {
+        if (this.#blocked()) return this.#wait(BLOCKED_RETRY_MS);
         if (this.#intervalMs > 0) {
           const now = this.#tasks.clock.now();
           const wait = this.#lastAt + this.#intervalMs - now;
-          if (wait > 0) {
-            this.#task = this.#tasks.timeout('subscribe.pace', wait, () => {
-              this.#task = undefined;
-              this.#pump();
-            });
-            return;
-          }
+          if (wait > 0) return this.#wait(wait);
           this.#lastAt = now;
         }
         this.#queue.delete(item);

@@ -8,8 +8,9 @@ import { identify } from './canonical-key.js';
 import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
-import { resolveRegistryOptions, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
+import { resolveRegistryOptions, validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { IDLE_LINK, RegistryHost, grantRegistryAccess } from './registry-host.js';
+import { Positions } from './positions.js';
 import { ServerLink } from './server-link.js';
 import { StaleMonitor, type StaleConfig } from './stale.js';
 import { recover } from './stale-transitions.js';
@@ -52,6 +53,7 @@ export class SubscriptionRegistry implements StreamSink {
   #resumedAt = 0;
   readonly #fallback: FallbackPoller | undefined;
   readonly #resumable: boolean;
+  readonly #positions: Positions;
   /**
    * The host of the link, the stale monitor and the stale transitions; made on the first
    * `add()` (everything that uses it runs only once an entry exists).
@@ -84,6 +86,7 @@ export class SubscriptionRegistry implements StreamSink {
     this.#o = resolveRegistryOptions(options, protocol);
     this.#protocol = protocol;
     this.#staleConfig = options.stale;
+    this.#positions = new Positions(log, counters);
     if (options.fallback) {
       const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
       this.#fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
@@ -103,17 +106,14 @@ export class SubscriptionRegistry implements StreamSink {
   /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
   add<T>(topic: string, onData: (data: T, meta: DataMeta) => void, options: SubscribeOptions<T> = {}): Subscription {
     if (this.#disposed) throw new ClosedError('subscriptions are closed');
-    if (typeof topic !== 'string' || topic === '') throw new TypeError('topic must be a non-empty string');
-    if (typeof onData !== 'function') throw new TypeError('onData must be a function');
-    const ms = options.staleAfterMs;
-    if (ms !== undefined && !(ms > 0)) throw new TypeError('staleAfterMs must be a number > 0');
+    validateSubscribe(topic, onData, options);
     const { key, params } = identify(topic, options.params);
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();
       this.#byTopic = new Map();
       const host = (this.#staleCtx = new RegistryHost(this, this.#log, this.#counters));
       host.fallback = this.#fallback;
-      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log: this.#log, counters: this.#counters, host });
+      this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log: this.#log, counters: this.#counters, host, positions: this.#positions });
       if (this.#session) this.#link.attach(this.#session);
     }
     let e = this.#entries.get(key);
@@ -140,6 +140,7 @@ export class SubscriptionRegistry implements StreamSink {
     if (this.#link !== IDLE_LINK) this.#link.attach(session);
     for (const e of this.#entries.values()) {
       if (!this.#resumable) e.lastSeq = undefined; // an unresumed stream has its own numbering
+      e.duplicateRun = 0;
       if (e.state !== 'error') this.#link.send(e);
     }
   }
@@ -231,7 +232,10 @@ export class SubscriptionRegistry implements StreamSink {
     this.#link.dispose();
     for (const e of this.#entries.values()) {
       e.closed = true;
-      for (const h of e.handles) h.closed = true;
+      for (const h of e.handles) {
+        h.closed = true;
+        h.settleReady(new ClosedError('client is closed'));
+      }
     }
     this.#entries.clear();
     this.#byTopic.clear();
@@ -263,17 +267,7 @@ export class SubscriptionRegistry implements StreamSink {
       this.#counters.lateFramesDropped++; // not subscribed on this session: a leftover
       return;
     }
-    if (seq !== undefined) {
-      const last = e.lastSeq;
-      if (last !== undefined) {
-        if (seq <= last) {
-          this.#counters.duplicatesDropped++;
-          return;
-        }
-        if (seq > last + 1) this.#gap(e, last + 1, seq);
-      }
-      e.lastSeq = seq;
-    }
+    if (seq !== undefined && !this.#positions.admit(e, seq)) return;
     e.lastDataAt = now;
     if (e.state !== 'active' || e.wire !== 'acked') this.#fresh(e, now, keyed);
     dispatch(this.#log, this.#counters, e, data, { topic: e.topic, seq, source: 'stream', receivedAt: now });
@@ -289,12 +283,6 @@ export class SubscriptionRegistry implements StreamSink {
     if (e.closed || e.state !== 'stale') return;
     const meta: DataMeta = { topic: e.topic, seq: undefined, source: 'fallback', receivedAt: this.#clock.now() };
     dispatch(this.#log, this.#counters, e, data, meta);
-  }
-
-  #gap(e: Entry, expected: number, received: number): void {
-    this.#counters.gaps++;
-    this.#log.warn('subscription.gap', { topic: e.topic, key: e.key, expected, received });
-    notify(this.#log, this.#counters, e, 'onGap', { expected, received });
   }
 
   /** The entry needs a server subscription: check the limit, then queue it. */
@@ -339,6 +327,8 @@ export class SubscriptionRegistry implements StreamSink {
     if (from === 'error') this.#errors--;
     else if (to === 'error') this.#errors++;
     e.state = to;
+    if (to === 'active') e.everActive = true;
+    if (to === 'active' || to === 'error') for (const h of e.handles) h.settleReady(e.error);
     const fields = { topic: e.topic, key: e.key, from, to, ...extra };
     if (to === 'error') this.#log.warn('subscription.state', fields);
     else this.#log.debug('subscription.state', fields);

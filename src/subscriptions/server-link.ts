@@ -7,6 +7,7 @@ import { equalJitter } from '../reconnect/backoff.js';
 import { cancelTimers, type Entry } from './handle.js';
 import type { ResolvedRegistryOptions } from './options.js';
 import { Pacer } from './pacer.js';
+import type { Positions } from './positions.js';
 import type { EntryState, Session } from './types.js';
 
 /** What the link asks of the registry. */
@@ -24,7 +25,14 @@ export interface LinkDeps {
   log: Log;
   counters: Counters;
   host: LinkHost;
+  positions: Positions;
 }
+
+/**
+ * Subscribes wait while the socket holds more than this unsent: churn then cancels in the queue
+ * (a subscribe and its unsubscribe never go out) instead of piling up on the socket.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 /** Bound on topics with unanswered subscribes of removed entries (cleared on every detach). */
 const MAX_ORPHAN_TOPICS = 1_024;
@@ -71,7 +79,7 @@ export class ServerLink {
 
   /** Queue a subscribe (a no-op while detached: `attach` queues everything). */
   send(e: Entry): void {
-    if (this.#session) (this.#pacer ??= new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x))).push(e);
+    if (this.#session) (this.#pacer ??= this.#makePacer()).push(e);
   }
 
   /** The entry is leaving (removed or failed): unqueue, and unsubscribe if the server may hold it. */
@@ -133,9 +141,8 @@ export class ServerLink {
     if (!e || e.wire === 'idle' || e.state === 'error') return;
     if (msg.type === 'subscribed') {
       if (e.wire !== 'sent') return;
-      // Nothing delivered yet: the server's position at subscribe time is where a resume
-      // starts, so frames published during a later outage are replayed, not silently lost.
-      if (msg.seq !== undefined && e.lastSeq === undefined && this.#d.protocol.resumable) e.lastSeq = msg.seq;
+      // The server's position: where a later resume starts (nothing delivered yet), or a reset.
+      if (this.#d.protocol.resumable) this.#d.positions.acked(e, msg.seq);
       this.acked(e);
       return;
     }
@@ -234,6 +241,11 @@ export class ServerLink {
     const ms = options.ackTimeoutMs;
     e.ackTask?.cancel();
     if (ms !== undefined) e.ackTask = tasks.timeout('subscribe.ack', ms, () => this.attemptFailed(e, 'timeout'));
+  }
+
+  #makePacer(): Pacer<Entry> {
+    const blocked = (): boolean => (this.#session?.bufferedAmount ?? 0) > MAX_QUEUED_BYTES;
+    return new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x), blocked);
   }
 
   #sendUnsubscribe(e: Entry, s: Session): void {

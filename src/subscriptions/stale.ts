@@ -1,3 +1,4 @@
+import { isRealTime } from '../core/clock.js';
 import type { Task, TaskRegistry } from '../core/tasks.js';
 import { quietSince, type Entry } from './handle.js';
 
@@ -61,6 +62,8 @@ export class StaleMonitor {
   #taskAt = Infinity;
   #paused = false;
   #countFrom = 0;
+  /** When the sweep that deferred to let pending input be read ran; NaN when none did (see `#sweep`). */
+  #deferredAt = NaN;
 
   constructor(config: StaleConfig | undefined, tasks: TaskRegistry, host: StaleHost) {
     this.#tasks = tasks;
@@ -86,6 +89,7 @@ export class StaleMonitor {
     this.#task?.cancel();
     this.#task = undefined;
     this.#taskAt = Infinity;
+    this.#deferredAt = NaN;
   }
 
   /** The user stopped the client: no sweeps (and no staleness) until `resume()`. */
@@ -115,12 +119,26 @@ export class StaleMonitor {
     this.#taskAt = Infinity;
     const now = this.#tasks.clock.now();
     const resubscribeAfterMs = this.#resubscribeAfterMs;
+    // In real time a frame carries its socket read's start time, and timers run before pending
+    // I/O: after a long job (a slow subscriber on a backlog) the next frames are already
+    // waiting. Judge silence as of now, but only after they were read (a 0 ms task runs after
+    // the I/O phase): data being delivered is never silence. Fake and custom clocks stamp every frame.
+    let judgeAt = now;
+    if (!Number.isNaN(this.#deferredAt)) {
+      judgeAt = this.#deferredAt;
+      this.#deferredAt = NaN;
+    } else if (isRealTime(this.#tasks.clock) && this.#anyDue(now)) {
+      this.#deferredAt = now;
+      this.#taskAt = now;
+      this.#task = this.#tasks.timeout('stale.sweep', 0, () => this.#sweep());
+      return;
+    }
     let next = Infinity;
     // Callbacks may (un)subscribe during the sweep: Map iteration tolerates both.
     for (const entry of this.#host.entries.values()) {
       let at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       if (at === undefined) continue;
-      if (at <= now) {
+      if (at <= judgeAt) {
         if (entry.state === 'stale') this.#host.resubscribe(entry, now);
         else this.#host.enterStale(entry, now);
         entry.resubscribeAt = now + (resubscribeAfterMs ?? Infinity);
@@ -129,5 +147,15 @@ export class StaleMonitor {
       if (at !== undefined && !entry.closed && at < next) next = at;
     }
     if (next < Infinity) this.#armAt(next, now);
+  }
+
+  /** Whether some pending or active entry has been silent past its threshold. */
+  #anyDue(now: number): boolean {
+    for (const entry of this.#host.entries.values()) {
+      if (entry.state !== 'pending' && entry.state !== 'active') continue;
+      const at = deadline(entry, undefined, this.#countFrom);
+      if (at !== undefined && at <= now) return true;
+    }
+    return false;
   }
 }

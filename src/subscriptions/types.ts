@@ -7,6 +7,8 @@ export interface Session {
   send(frame: Frame): void;
   /** The credential of this session, passed to the protocol in every `FrameContext`. */
   readonly token: string | undefined;
+  /** Bytes written and not yet sent by the socket, when it says; subscribes wait while it is high. */
+  readonly bufferedAmount?: number;
 }
 
 /**
@@ -39,11 +41,19 @@ export interface RecoverInfo {
   readonly staleForMs: number;
 }
 
-/** Passed to `onGap`: a sequence number was skipped. The frame is still delivered. */
+/**
+ * Passed to `onGap`: the stream's numbering was not continuous; the frame is still delivered.
+ * `'gap'`: sequence numbers were skipped (`received > expected`), frames in between are lost.
+ * `'reset'`: the server numbers again from below the position (`received < expected`; it
+ * restarted or lost its history): its position is adopted and everything after is delivered.
+ * Re-sync from a snapshot on either.
+ */
 export interface GapInfo {
-  /** The sequence number that should have come next. */
+  /** `'gap'`: numbers were skipped; `'reset'`: the numbering went back. */
+  readonly kind: 'gap' | 'reset';
+  /** The seq the client expected next (its position + 1). */
   readonly expected: number;
-  /** The sequence number that came. */
+  /** The seq the server gave: a frame's, or for a reset at subscribe time the ack's position. */
   readonly received: number;
 }
 
@@ -64,7 +74,8 @@ export interface DataMeta {
 
 /**
  * Options of `client.subscribe(topic, onData, options)`. Callbacks that throw are isolated
- * (counted in `callbackErrors`, logged as `callback.error`). `T` is the data type of `onData`.
+ * (counted in `callbackErrors`, logged as `callback.error`; a throwing `onData` is logged once per
+ * subscription, then at most every 10 s with `suppressed`). `T` is the data type of `onData`.
  */
 export interface SubscribeOptions<T = unknown> {
   /**
@@ -79,7 +90,7 @@ export interface SubscribeOptions<T = unknown> {
   onRecover?(info: RecoverInfo): void;
   /** The subscription failed: `SUBSCRIPTION_REJECTED`, `SUBSCRIPTION_LIMIT` or `SUBSCRIBE_TIMEOUT`. */
   onError?(err: StreamClientError): void;
-  /** A sequence number was skipped (the frame is delivered anyway). */
+  /** Sequence numbers were skipped, or the server's numbering went back (a reset); see `GapInfo`. */
   onGap?(info: GapInfo): void;
   /**
    * Silence before this subscription is `stale`. Handles sharing a server subscription use the
@@ -97,6 +108,13 @@ export interface Subscription extends Disposable {
   readonly key: string;
   /** Where the subscription is now; see {@link SubscriptionState}. */
   readonly state: SubscriptionState;
+  /**
+   * Resolves once the subscription is active (acknowledged, or data came); rejects with its
+   * error (`SUBSCRIPTION_REJECTED`, `SUBSCRIPTION_LIMIT`, `SUBSCRIBE_TIMEOUT`), or with
+   * `CLIENT_CLOSED` when unsubscribed or closed first. A rejection nobody awaits is never an
+   * unhandled rejection.
+   */
+  readonly ready: Promise<void>;
   /** Stop receiving. Idempotent; the server sees unsubscribe when the last handle leaves. */
   unsubscribe(): void;
 }

@@ -12,6 +12,8 @@ export type Json = Record<string, unknown>;
 export class FakeSession implements Session {
   readonly frames: Json[] = [];
   readonly token = undefined;
+  /** What the socket holds unsent: set it to make the link wait. */
+  bufferedAmount = 0;
   send(frame: Frame): void {
     this.frames.push(JSON.parse(String(frame)) as Json);
   }

@@ -27,6 +27,27 @@ describe('jsonProtocol', () => {
     expect(p.decode(new TextEncoder().encode('{"op":"pong"}'))).toEqual({ type: 'pong' });
   });
 
+  it('a seq that is not a safe non-negative integer makes data and acks a DECODE_ERROR, on both decode paths', () => {
+    const sink = { data: (): void => void calls++ };
+    let calls = 0;
+    for (const seq of ['1e999', '-1e999', '9007199254740992', '-1', '2.5', '"7"', 'null', 'true', '{}']) {
+      for (const frame of [`{"op":"data","topic":"A","seq":${seq},"data":1}`, `{"op":"subscribed","topic":"A","seq":${seq}}`]) {
+        for (const decode of [() => p.decode(frame), () => p.decodeInto!(frame, sink)]) {
+          let thrown: unknown;
+          try {
+            decode();
+          } catch (err) {
+            thrown = err;
+          }
+          expect(isStreamClientError(thrown) && thrown.code, frame).toBe('DECODE_ERROR');
+        }
+      }
+    }
+    expect(calls).toBe(0);
+    expect(p.decode('{"op":"data","topic":"A","seq":9007199254740991,"data":1}')).toMatchObject({ seq: 9007199254740991 });
+    expect(p.decode('{"op":"subscribed","topic":"A","seq":0}')).toEqual({ type: 'subscribed', topic: 'A', seq: 0 });
+  });
+
   it('throws a typed DECODE_ERROR for malformed or unknown frames', () => {
     for (const bad of ['{"op":"nope"}', '{"op":"data"}', 'null', '{"op":"retry","afterMs":-1}']) {
       let thrown: unknown;

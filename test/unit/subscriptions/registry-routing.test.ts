@@ -104,7 +104,7 @@ describe('data path', () => {
     expect(got[0]![1]).toEqual({ topic: 'A', seq: 1, source: 'stream', receivedAt: Date.now() });
     expect(counters.duplicatesDropped).toBe(2);
     expect(counters.gaps).toBe(1);
-    expect(gaps).toEqual([{ expected: 2, received: 4 }]);
+    expect(gaps).toEqual([{ kind: 'gap', expected: 2, received: 4 }]);
     expect(records).toContainEqual(expect.objectContaining({ level: 'warn', event: 'subscription.gap', expected: 2, received: 4 }));
   });
 
