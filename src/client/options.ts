@@ -146,13 +146,19 @@ export interface ClientDefaults {
   /** See {@link SubscriptionOptions}; a protocol's `limits` take precedence. */
   readonly subscriptions: Readonly<Required<SubscriptionOptions>>;
   /** See {@link StaleOptions} (`resubscribeAfterMs` is off by default). */
-  readonly stale: { readonly afterMs: number };
+  readonly stale: {
+    /** See {@link StaleOptions.afterMs}. */
+    readonly afterMs: number;
+  };
   /** See {@link FallbackOptions} (`fetch` has no default). */
   readonly fallback: Readonly<Required<Omit<FallbackOptions, 'fetch'>>>;
   /** See {@link RenderOptions}. */
   readonly render: Readonly<Required<RenderOptions>>;
   /** See {@link StreamClientOptions.outbox}. */
-  readonly outbox: { readonly maxMessages: number };
+  readonly outbox: {
+    /** See {@link StreamClientOptions.outbox}. */
+    readonly maxMessages: number;
+  };
   /** See {@link StreamClientOptions.maxFrameBytes}. */
   readonly maxFrameBytes: number;
 }
