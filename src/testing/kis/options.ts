@@ -20,8 +20,8 @@ export interface KisSimulatorOptions {
   pongTimeoutMs?: number;
   /**
    * After a half-open drop (`halfOpenAll()`), the server still holds the old session (and its
-   * app key) this long, so a reconnect within it meets OPSP8996 (DESIGN facts from KIS's
-   * samples and reports; the real duration is not published: assumed). @default 30_000
+   * app key) this long, so a reconnect within it meets OPSP8996 (KIS's
+   * samples and reports show this; the real duration is not published: assumed). @default 30_000
    */
   halfOpenHoldMs?: number;
   /**

@@ -271,7 +271,7 @@ export class KisSimSession {
         ? answer('0', 'OPSP0001', 'UNSUBSCRIBE SUCCESS')
         : answer('1', 'OPSP0003', 'UNSUBSCRIBE ERROR(not found!)');
     }
-    // Not tied to a topic: "(null)" tr_id (DESIGN facts from the samples; the msg1 texts are assumed).
+    // Not tied to a topic: "(null)" tr_id (as in KIS's samples; the msg1 texts are assumed).
     if (!host.options.trIds.has(trId)) return refuse('OPSP8991', 'invalid tr_id');
     if (NOTICE_TRS.has(trId) && host.options.htsIds !== undefined && !host.options.htsIds.has(trKey)) return refuse('OPSP0017', 'invalid hts_id');
     if (!validTrKey(trId, trKey)) return refuse('OPSP8992', 'invalid tr_key');
