@@ -14,6 +14,8 @@ export type {
   ClientDefaults,
 } from './client/options.js';
 export type { ConnectionState, StateChange } from './connection/states.js';
+export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/network.js';
+export type { TlsFailure } from './connection/socket-errors.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/transport.js';
 export type { Clock } from './core/clock.js';
 export {

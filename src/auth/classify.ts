@@ -41,6 +41,17 @@ export function isFatalTokenFailure(err: unknown): boolean {
   return isStreamClientError(err, 'AUTH_FAILED') && (err.details?.['fatal'] === true || err.details?.['reason'] === 'malformed');
 }
 
+/**
+ * The wait a failed token request asked for: a numeric `retryAfterMs` on the error (as
+ * `KisApprovalError` carries from a 429/503 `Retry-After`) or in its `details`; `undefined` if none.
+ */
+export function retryAfterOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { retryAfterMs?: unknown; details?: { retryAfterMs?: unknown } | null };
+  const v = e.retryAfterMs ?? e.details?.retryAfterMs;
+  return typeof v === 'number' && v > 0 ? v : undefined;
+}
+
 /** The `code` field of an `auth.refresh.fail` record. */
 export function failureCode(err: unknown): string {
   if (isStreamClientError(err)) return err.code;

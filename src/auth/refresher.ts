@@ -1,8 +1,9 @@
 import { linkSignals } from '../core/abort.js';
 import { AuthError, ClosedError } from '../core/errors.js';
 import type { Task } from '../core/tasks.js';
-import { strategies } from '../reconnect/backoff.js';
-import { classifyFailure, cycleFailure, failureCode, readTokenResult } from './classify.js';
+import { MAX_RETRY_AFTER_MS } from '../core/retry-after.js';
+import { hintedDelay, strategies } from '../reconnect/backoff.js';
+import { classifyFailure, cycleFailure, failureCode, readTokenResult, retryAfterOf } from './classify.js';
 import { MAX_TIMER_MS } from './options.js';
 import { backgroundRetryDelay, proactiveRefreshDelay } from './schedule.js';
 import { invoke, untilAborted } from './signals.js';
@@ -192,7 +193,7 @@ export class TokenRefresher {
         const fatal = classifyFailure(error, this.#o.isFatal) === 'fatal';
         const last = fatal || attempt >= this.#o.retry.maxAttempts;
         this.#failures++;
-        const nextDelayMs = last ? undefined : this.#backoff();
+        const nextDelayMs = last ? undefined : this.#backoff(retryAfterOf(error));
         this.#d.counters.tokenRefreshFailures++;
         this.#d.log.warn('auth.refresh.fail', {
           code: failureCode(error),
@@ -233,12 +234,16 @@ export class TokenRefresher {
     }
   }
 
-  /** The next retry delay, from the failure streak (not the cycle's attempt): a dead service stays backed off. */
-  #backoff(): number {
+  /**
+   * The next retry delay, from the failure streak (not the cycle's attempt): a dead service stays
+   * backed off. A `Retry-After` the service sent only lengthens it (jittered, at most 10 min).
+   */
+  #backoff(hintMs: number | undefined): number {
     const r = this.#o.retry;
     const o = { initialDelayMs: r.initialDelayMs, maxDelayMs: r.maxDelayMs, factor: r.factor };
     this.#lastDelayMs = Math.round(strategies[r.jitter](this.#failures, this.#lastDelayMs, o, this.#d.random));
-    return this.#lastDelayMs;
+    if (hintMs === undefined) return this.#lastDelayMs;
+    return Math.max(this.#lastDelayMs, Math.round(hintedDelay(hintMs, MAX_RETRY_AFTER_MS, this.#d.random)));
   }
 
   #store(result: { token: string; expiresAt: number }, attempt: number, startedAt: number): string {

@@ -1,4 +1,7 @@
 import WebSocketImpl from 'ws';
+import type { SocketInit } from '../connection/network.js';
+import { nodeSocketInit } from '../connection/node-socket-init.js';
+import { isNodeRuntime, resolveNetworkOptions, type HeadersOption, type TlsOptions } from './network-options.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { WebSocketConstructor } from '../connection/transport.js';
@@ -117,6 +120,20 @@ export interface StreamClientOptions {
   logger?: Logger;
   /** WHATWG-style WebSocket constructor. @default the `ws` package */
   WebSocket?: WebSocketConstructor;
+  /**
+   * Headers of the upgrade request (Node only), or a function called before every connect with
+   * the current token, like `url`. Values are secrets: never logged.
+   * @example headers: ({ token }) => ({ Authorization: `Bearer ${token}` })
+   * @default undefined
+   */
+  headers?: HeadersOption;
+  /** TLS of the socket (Node only): a private CA, a client certificate, SNI. @default the system's trust store */
+  tls?: TlsOptions;
+  /**
+   * An `http.Agent` for the socket (Node only), e.g. a proxy agent; `false` connects directly.
+   * @default the proxy that `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY` (any case) name for the URL, if any
+   */
+  agent?: object | false;
   /** Random source in [0, 1) for every jitter; a draw outside it is clamped into it. @default Math.random */
   random?: () => number;
   /** Time source; tests may inject one. @default system clock (works with vi.useFakeTimers) */
@@ -230,6 +247,8 @@ export interface ResolvedOptions {
   logger: Logger;
   /** See {@link StreamClientOptions.WebSocket}. */
   WebSocket: WebSocketConstructor;
+  /** Headers, TLS and agent of the Node socket; undefined when none apply. */
+  socketInit: SocketInit | undefined;
   /** See {@link StreamClientOptions.random}. */
   random: () => number;
   /** See {@link StreamClientOptions.clock}. */
@@ -324,6 +343,8 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     outbox,
     logger,
     WebSocket: o.WebSocket === undefined ? (WebSocketImpl as unknown as WebSocketConstructor) : fn('WebSocket', o.WebSocket),
+    // The environment's proxy applies to the `ws` package only: a test double's connect stays free of I/O.
+    socketInit: nodeSocketInit(resolveNetworkOptions(o), isNodeRuntime() && (o.WebSocket === undefined || o.WebSocket === (WebSocketImpl as unknown))),
     random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
     clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,

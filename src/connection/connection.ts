@@ -11,7 +11,8 @@ import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess, socketErrorLoss } from './socket-events.js';
+import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess } from './socket-events.js';
+import { classifySocketError } from './socket-errors.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -70,7 +71,7 @@ export class Connection {
       close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
       error: (c, t, err) =>
         t === c.#transport &&
-        ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? c.#tooLarge() : c.#lose(socketErrorLoss(err))),
+        ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? c.#tooLarge() : c.#lose(classifySocketError(err))),
       pong: (c) => {
         c.#inboundAt.touch(c.#tasks.clock);
       },
@@ -182,15 +183,24 @@ export class Connection {
     if (gen !== this.#gen) return;
     this.#token = token;
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
-    try {
-      const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
-      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events, this.#o.maxFrameBytes);
-    } catch (err) {
-      return this.#lose({ kind: 'fatal', reason: 'bad-url', error: new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err }) });
-    }
+    // Armed before the socket options are built: loading a proxy module counts against the connect too.
     this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
       this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
     );
+    try {
+      const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
+      let init = this.#o.socketInit?.(url, token, this.#log.redactor);
+      if (init instanceof Promise) {
+        init = await init;
+        if (gen !== this.#gen) return;
+      }
+      this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events, init, this.#o.maxFrameBytes);
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      // A bad URL, a headers() that throws or returns no header record: the next try fails alike.
+      const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `cannot open socket: ${describeError(err)}`, { cause: err });
+      return this.#lose({ kind: 'fatal', reason: 'bad-url', error });
+    }
   }
 
   async #handshake(gen: number): Promise<void> {

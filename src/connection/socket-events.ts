@@ -1,5 +1,5 @@
-import { AuthError, ConnectionError, ProtocolError, describeError, isStreamClientError, type StreamClientError } from '../core/errors.js';
-import type { CloseKind, Frame } from '../protocol/types.js';
+import { ProtocolError, isStreamClientError, type StreamClientError } from '../core/errors.js';
+import type { Frame } from '../protocol/types.js';
 import type { Connection, Session } from './connection.js';
 import type { HeartbeatTarget } from './heartbeat.js';
 import type { Transport, TransportHandlers } from './transport.js';
@@ -31,19 +31,6 @@ let access: ConnectionAccess;
 export function decodeFailure(err: unknown): StreamClientError {
   if (isStreamClientError(err)) return err;
   return new ProtocolError('DECODE_ERROR', `cannot decode frame: ${err instanceof Error ? err.name : typeof err}`);
-}
-
-/**
- * How a socket error ends the attempt. A refused upgrade (the transport reports its HTTP status)
- * with 401/403 is a token rejection, like close 4401/4403: the token is refreshed once.
- */
-export function socketErrorLoss(err: unknown): { kind: CloseKind; reason: string; error: StreamClientError } {
-  const status = isStreamClientError(err) ? err.details?.['status'] : undefined;
-  if (status === 401 || status === 403) {
-    return { kind: 'auth', reason: `upgrade:${status}`, error: new AuthError('AUTH_REJECTED', `server refused the token at the WebSocket upgrade (HTTP ${status})`, { details: { status } }) };
-  }
-  if (typeof status === 'number') return { kind: 'retry', reason: `upgrade:${status}`, error: err as StreamClientError };
-  return { kind: 'retry', reason: 'error', error: new ConnectionError('CONNECTION_FAILED', `socket error: ${describeError(err)}`, { cause: err }) };
 }
 
 /** @internal Called once, by `Connection`'s static block. */

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ConnectionError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
+import { parseRetryAfter } from '../core/retry-after.js';
 
 /** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
 export interface WebSocketLike {
@@ -28,7 +29,7 @@ export interface WebSocketLike {
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: object) => WebSocketLike;
 
 /**
  * Events a transport reports, each with the transport it came from (so one handler object
@@ -87,18 +88,17 @@ export function openTransport(
   url: string,
   subprotocols: readonly string[] | undefined,
   handlers: TransportHandlers,
+  /** The `ws` constructor's third argument (headers, TLS, agent); Node only. */
+  init?: object,
   maxFrameBytes?: number,
 ): Transport {
-  // The third argument is `ws`'s options (it refuses a larger frame before buffering it); a
-  // WHATWG WebSocket ignores it, and an empty protocol list means none.
-  const Ctor = WebSocketCtor as unknown as new (url: string, protocols: string[], options: { maxPayload: number }) => WebSocketLike;
+  // The third argument is `ws`'s options (`maxPayload` refuses a larger frame before buffering
+  // it); a WHATWG WebSocket ignores it, and an empty protocol list means none.
+  const options = maxFrameBytes === undefined ? init : { ...init, maxPayload: maxFrameBytes };
   const protocols = subprotocols?.length ? [...subprotocols] : undefined;
   const socket =
-    maxFrameBytes !== undefined
-      ? new Ctor(url, protocols ?? [], { maxPayload: maxFrameBytes })
-      : protocols
-        ? new WebSocketCtor(url, protocols)
-        : new WebSocketCtor(url);
+    options !== undefined ? new WebSocketCtor(url, protocols ?? [], options)
+    : protocols ? new WebSocketCtor(url, protocols) : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 
@@ -136,10 +136,13 @@ class NodeWsTransport implements Transport {
   };
   // An HTTP answer instead of 101: reported with its status (401/403 reject the token), then
   // the request is aborted (listening to this event makes that ours to do).
-  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number }): void {
+  // A `Retry-After` on it (503, 429) becomes the loss's retry hint.
+  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }): void {
     const t = this[OWNER]!;
     const status = res.statusCode ?? 0;
-    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } }));
+    const retryAfterMs = parseRetryAfter(res.headers?.['retry-after'], Date.now());
+    const details = retryAfterMs === undefined ? { status } : { status, retryAfterMs };
+    t.#h.error(t, new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details }));
     t.terminate();
   };
 

@@ -1,6 +1,7 @@
 import type { StreamClientError } from '../core/errors.js';
 import type { Frame, Inbound, Protocol } from '../protocol/types.js';
 import type { StateChange } from './states.js';
+import type { SocketInit } from './network.js';
 import type { WebSocketConstructor } from './transport.js';
 
 /** The live, authenticated socket as other parts see it. */
@@ -40,4 +41,6 @@ export interface ConnectionOptions {
   heartbeat: { intervalMs: number; timeoutMs: number } | false;
   /** Largest inbound frame accepted (bytes; characters for text from non-`ws` sockets). */
   maxFrameBytes: number;
+  /** The Node socket's headers, TLS and agent, built before each connect. */
+  socketInit?: SocketInit | undefined;
 }

@@ -19,7 +19,7 @@ afterEach(async () => {
  * A server that checks the token carried in the URL at the HTTP upgrade: `status(token)` is the
  * HTTP answer (101 accepts; then it speaks jsonProtocol's handshake). Counts upgrade requests.
  */
-async function upgradeGate(status: (token: string) => number) {
+async function upgradeGate(status: (token: string) => number, extraHeaders = '') {
   const wss = new WebSocketServer({ noServer: true });
   const server = createServer((_req, res) => res.writeHead(404).end());
   servers.push(server);
@@ -29,7 +29,7 @@ async function upgradeGate(status: (token: string) => number) {
     seen.push(token);
     const code = status(token);
     if (code !== 101) {
-      socket.end(`HTTP/1.1 ${code} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(`HTTP/1.1 ${code} Refused\r\n${extraHeaders}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -91,5 +91,18 @@ describe('HTTP 401/403 at the WebSocket upgrade is a token rejection', () => {
     expect(fetchToken).toHaveBeenCalledTimes(1);
     expect(client.metrics()).toMatchObject({ authRejections: 0, connectAttempts: 2, connects: 1 });
     expect(states.filter((s) => s.to === 'reconnecting').map((s) => s.reason)).toEqual(['upgrade:503']);
+  });
+
+  it('a 503 with Retry-After: 30 waits the hint (jittered, never shorter) instead of the 20 ms backoff', async () => {
+    const gate = await upgradeGate(() => 503, 'Retry-After: 30\r\n');
+    const client = testClient(gate.url);
+    clients.push(client);
+    const reconnecting = nextState(client, 'reconnecting', { timeoutMs: 3_000 });
+    void client.start().catch(() => {});
+    const change = await reconnecting;
+    expect(change).toMatchObject({ reason: 'upgrade:503', hintMs: 30_000 });
+    // random() is 0.5 in testClient: the hinted delay is drawn in [hint, 1.2 * hint).
+    expect(change.delayMs).toBe(33_000);
+    expect(gate.seen).toHaveLength(1);
   });
 });

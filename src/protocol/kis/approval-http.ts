@@ -1,3 +1,4 @@
+import { parseRetryAfter } from '../../core/retry-after.js';
 /** What `kisApprovalKey` reads of a response: the WHATWG `Response` surface it needs, no more. */
 export interface KisResponse {
   /** Status 200–299. */
@@ -80,15 +81,9 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
-/** Upper bound on a honoured `Retry-After` (a server cannot park the refresher for days). */
-const MAX_RETRY_AFTER_MS = 600_000;
-
 /** `Retry-After` (delta seconds or an HTTP date) in ms, bounded; `undefined` when absent or unreadable. */
 export function retryAfterMs(res: KisResponse, now: number): number | undefined {
-  const v = res.headers?.get('retry-after')?.trim();
-  if (!v) return undefined;
-  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
-  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
+  return parseRetryAfter(res.headers?.get('retry-after'), now);
 }
 
 /** The origin a redirect points to (never its path or query, which may carry anything); `'unknown'` when unreadable. */
