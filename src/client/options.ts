@@ -247,7 +247,7 @@ export interface ResolvedOptions {
   logger: Logger;
   /** See {@link StreamClientOptions.WebSocket}. */
   WebSocket: WebSocketConstructor;
-  /** Headers, TLS and agent of the Node socket; undefined when none apply. */
+  /** Headers, TLS and agent of the Node socket, built from `headers`/`tls`/`agent`; undefined when none apply. @internal */
   socketInit: SocketInit | undefined;
   /** See {@link StreamClientOptions.random}. */
   random: () => number;
