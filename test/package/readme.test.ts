@@ -17,6 +17,12 @@ declare function getToken(signal: AbortSignal): Promise<{ token: string; expires
 declare function render(value: unknown): void;
 declare function showGrey(): void;
 declare function showLive(): void;
+/** The slice of React the recipes use (React is not a dependency of this repository). */
+declare module 'react' {
+  export function useState<S>(initial: S | (() => S)): [S, (value: S | ((prev: S) => S)) => void];
+  export function useState<S = undefined>(): [S | undefined, (value: S | undefined | ((prev: S | undefined) => S | undefined)) => void];
+  export function useEffect(effect: () => void | (() => void), deps?: readonly unknown[]): void;
+}
 `;
 
 interface Block {
