@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', relay: 'src/relay/index.ts' },
   format: ['esm', 'cjs'],
   // The declarations use Disposable and Symbol.(async)dispose: a browser app (lib DOM, no @types/node) must get them too.
   dts: { banner: '/// <reference lib="esnext.disposable" />' },
@@ -11,4 +11,6 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // Optional peers of steadystream/relay: never bundled.
+  external: ['@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/kv'],
 });

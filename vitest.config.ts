@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The relay lane needs nats-server: `npm run test:relay` (vitest.relay.config.ts).
+    exclude: [...configDefaults.exclude, 'test/relay/**'],
     environment: 'node',
     testTimeout: 15_000,
     hookTimeout: 15_000,

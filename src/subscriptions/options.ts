@@ -147,4 +147,6 @@ export function validateSubscribe(topic: unknown, onData: unknown, options: unkn
   const ms = o['staleAfterMs'];
   if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_TIMER_MS)) invalidSubscribe('staleAfterMs', `must be a number > 0 and <= ${MAX_TIMER_MS}`);
   for (const hook of HOOKS) if (o[hook] !== undefined && typeof o[hook] !== 'function') invalidSubscribe(hook, 'must be a function');
+  const from = o['from'];
+  if (from !== undefined && !(Number.isSafeInteger(from) && (from as number) >= 0)) invalidSubscribe('from', 'must be a safe non-negative integer');
 }

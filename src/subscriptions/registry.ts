@@ -120,6 +120,7 @@ export class SubscriptionRegistry implements StreamSink {
     const isNew = e === undefined;
     if (!e) {
       e = createEntry(key, topic, params, this.#clock.now());
+      if (options.from !== undefined && this.#resumable) e.lastSeq = options.from;
       this.#entries.set(key, e);
       this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
       this.#log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });

@@ -98,6 +98,14 @@ export interface SubscribeOptions<T = unknown> {
    * @default the client's `stale.afterMs`
    */
   staleAfterMs?: number;
+  /**
+   * Resume position for a new subscription on a resumable protocol: the last seq already
+   * consumed elsewhere (e.g. stored by a relay). The subscribe asks the server to replay after
+   * it, and frames at or below it are dropped as duplicates. Ignored when the subscription
+   * already exists or the protocol is not resumable.
+   * @default undefined
+   */
+  from?: number;
 }
 
 /** What `client.subscribe()` returns. Disposable: `using sub = client.subscribe(…)`. */
