@@ -155,7 +155,8 @@ export class Connection {
       this.#log.info('auth.reauth', { protocol: this.#o.protocol.name });
       return true;
     } catch (err) {
-      if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
+      // Guarded: the caller (the refresher's onToken) does not await this promise.
+      if (gen === this.#gen) this.#loseGuarded(this.#handshakeLoss(err));
       return false;
     } finally {
       timer.cancel();
@@ -185,7 +186,7 @@ export class Connection {
     this.#o.protocol.reset?.(); // per-connection protocol state (operation ids, keys) starts afresh
     // Armed before the socket options are built: loading a proxy module counts against the connect too.
     this.#deadline = this.#tasks.timeout('connection.connect-timeout', this.#o.connectTimeoutMs, () =>
-      this.#lose({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
+      this.#loseGuarded({ kind: 'retry', reason: 'connect-timeout', error: new ConnectionError('CONNECT_TIMEOUT', `no open within ${this.#o.connectTimeoutMs} ms`) }),
     );
     try {
       const url = typeof this.#o.url === 'function' ? this.#o.url(token === undefined ? {} : { token }) : this.#o.url;
@@ -210,7 +211,7 @@ export class Connection {
     const abort = this.#attemptAbort ?? new AbortController();
     const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
     this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
-      this.#lose({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
+      this.#loseGuarded({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
     );
     try {
       await this.#o.protocol.handshake?.(channel);
@@ -328,6 +329,18 @@ export class Connection {
       this.#hooks.error(error);
     } catch {
       // The loss path itself failed: the state it left is the best there is; never rethrow.
+    }
+  }
+
+  /**
+   * A loss from a timer callback or an unawaited chain (deadlines, re-auth). What it reaches (a
+   * state listener, the registry) must not throw into the process from there, as from a socket callback.
+   */
+  #loseGuarded(loss: Loss): void {
+    try {
+      this.#lose(loss);
+    } catch (err) {
+      this.#fault(err);
     }
   }
 

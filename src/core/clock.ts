@@ -36,6 +36,16 @@ const platformPerfNow = platformPerf?.now;
 const isNative = (f: unknown): boolean => typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
 // Node's own `performance.now` is JS, so only `Date.now` can tell: fake timers replace both.
 const platformIsNative = isNative(platformNow);
+const platformSetTimeout = globalThis.setTimeout;
+
+/**
+ * Fake timers that replace `Date` and the timers but leave `performance` alone (a `toFake` list
+ * without it): timers run on fake time, so durations must be measured on it too (`Date.now`),
+ * or every silence check sees ~0 ms pass and nothing ever goes stale or times out.
+ */
+function datePaced(): boolean {
+  return Date.now !== platformNow && globalThis.setTimeout !== platformSetTimeout && globalThis.performance?.now === platformPerfNow;
+}
 
 /**
  * The default clock: `Date.now`, `performance.now` and the global `setTimeout`, looked up on
@@ -43,7 +53,7 @@ const platformIsNative = isNative(platformNow);
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  monotonic: () => globalThis.performance.now(),
+  monotonic: () => (datePaced() ? Date.now() : globalThis.performance.now()),
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
   get realTime(): boolean {
@@ -68,11 +78,14 @@ export class SteadyClock implements Clock {
   #wallAnchor = 0;
   #monoAnchor = 0;
   #lastMono = 0;
+  /** The system clock measured on fake `Date.now` at the last read ({@link datePaced}). */
+  #paced = false;
 
   constructor(base: Clock) {
     this.#base = base;
     const mono = base.monotonic;
     this.#mono = mono === undefined ? undefined : mono.bind(base);
+    this.#paced = base === systemClock && datePaced();
     if (this.#mono) this.#anchor(base.now(), this.#mono());
   }
 
@@ -80,9 +93,13 @@ export class SteadyClock implements Clock {
     const mono = this.#mono;
     if (mono === undefined) return this.#base.now();
     const m = mono();
-    // A monotonic source never goes back: when it does, it was swapped (fake timers installed or
-    // removed); re-anchor so steady time stays continuous.
-    if (m < this.#lastMono) this.#anchor(this.#wallAnchor + (this.#lastMono - this.#monoAnchor), m);
+    // A monotonic source never goes back: when it does, or when the system clock changes source
+    // (fake timers installed or removed), re-anchor so steady time stays continuous.
+    const paced = this.#base === systemClock && datePaced();
+    if (m < this.#lastMono || paced !== this.#paced) {
+      this.#paced = paced;
+      this.#anchor(this.#wallAnchor + (this.#lastMono - this.#monoAnchor), m);
+    }
     this.#lastMono = m;
     return this.#wallAnchor + (m - this.#monoAnchor);
   }

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../core/errors.js';
+import { boundedText } from './bounded-text.js';
 import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
 import { OperationTable, type Operation } from './graphql-ws-ops.js';
 import type { CloseKind, DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
@@ -189,7 +190,8 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
       case 'pong':
         return PONG_IN;
     }
-    throw malformed(`unexpected message type ${JSON.stringify(m.type.slice(0, 32))}`);
+    // Echoed whole or not at all: a cut-off echo of a secret could not be scrubbed by value.
+    throw malformed(`unexpected message type ${m.type.length <= 32 ? JSON.stringify(m.type) : `(a ${m.type.length}-character string)`}`);
   }
 }
 
@@ -210,7 +212,9 @@ function parse(frame: Frame): ServerMessage {
   try {
     m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame));
   } catch (err) {
-    throw malformed('frame is not JSON', err);
+    // The parser's message quotes the frame, cut short (`"eyJhbGciOi"... is not valid JSON`):
+    // an echoed secret no scrub could find. Only its type is kept.
+    throw malformed(`frame is not JSON (${err instanceof Error ? err.name : typeof err})`);
   }
   if (!isObject(m)) throw malformed('frame is not a JSON object');
   if (typeof m['type'] !== 'string') throw malformed('frame has no string "type"');
@@ -235,5 +239,5 @@ function errorMessage(payload: unknown): string {
     const message = isObject(e) && typeof e['message'] === 'string' ? e['message'] : '(error without a message)';
     text = i === 0 ? message : `${text}; ${message}`;
   }
-  return text.length > MAX_ERROR_MESSAGE ? `${text.slice(0, MAX_ERROR_MESSAGE)}…` : text;
+  return boundedText(text, MAX_ERROR_MESSAGE);
 }

@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { StreamClientError } from '../core/errors.js';
 import type { Task, TaskRegistry } from '../core/tasks.js';
 
@@ -105,8 +106,9 @@ export class Coalescer<T> {
 }
 
 function checkInterval(ms: number): number {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new StreamClientError('INVALID_OPTIONS', `minIntervalMs must be a finite number >= 0 (got ${String(ms)})`, {
+  // Above 2^31 - 1 a timer fires after 1 ms: 3e9 would turn coalescing off, not slow it down.
+  if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_TIMER_MS)) {
+    throw new StreamClientError('INVALID_OPTIONS', `minIntervalMs must be a number of ms in [0, ${MAX_TIMER_MS}] (got ${String(ms)})`, {
       details: { option: 'minIntervalMs' },
     });
   }

@@ -87,7 +87,12 @@ export class ServerLink {
     this.#pacer?.delete(e);
     cancelTimers(e);
     if (unsubscribe && this.#session && e.wire !== 'idle') {
-      this.#sendUnsubscribe(e, this.#session);
+      try {
+        this.#sendUnsubscribe(e, this.#session);
+      } catch (err) {
+        // A user protocol that cannot encode it: the entry leaves anyway (this may run in a timer).
+        this.#d.log.warn('connection.error', { protocol: this.#d.protocol.name, topic: e.topic, key: e.key, err });
+      }
       this.#d.counters.unsubscribes++;
     }
     if (e.outstanding > 0 && this.#session) {
@@ -220,9 +225,9 @@ export class ServerLink {
     const s = this.#session;
     const { protocol, counters, tasks, options, host } = this.#d;
     if (!s || e.closed || e.state === 'error') return;
-    if (e.wire !== 'idle') this.#sendUnsubscribe(e, s); // a re-send replaces, never doubles
     let frames: Frame | readonly Frame[] | undefined;
     try {
+      if (e.wire !== 'idle') this.#sendUnsubscribe(e, s); // a re-send replaces, never doubles
       frames = protocol.subscribe(this.#request(e), { token: s.token });
     } catch (err) {
       this.drop(e, false);

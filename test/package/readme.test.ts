@@ -1,7 +1,8 @@
 /**
  * Every ```ts block of README.md typechecks against the current sources, as a user's module that
  * imports `steadystream`, `steadystream/testing` and `steadystream/relay`. A block that is
- * deliberately partial is marked ```ts fragment and skipped. Functions a sample leaves to the app are declared in `APP`.
+ * deliberately partial is marked ```ts fragment and skipped. Functions a sample leaves to the app
+ * are declared in `APP`.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -55,11 +56,7 @@ function typecheck(sources: ReadonlyMap<string, string>): Map<string, string[]> 
     skipLibCheck: true,
     noEmit: true,
     baseUrl: ROOT,
-    paths: {
-      steadystream: ['src/index.ts'],
-      'steadystream/testing': ['src/testing/index.ts'],
-      'steadystream/relay': ['src/relay/index.ts'],
-    },
+    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'], 'steadystream/relay': ['src/relay/index.ts'] },
   };
   // Virtual files beside the tests, so that imports resolve from this repository.
   const dir = join(ROOT, 'test', 'package', '__readme__');

@@ -1,4 +1,5 @@
 import { ProtocolError } from '../../core/errors.js';
+import { boundedText } from '../bounded-text.js';
 import type { Inbound } from '../types.js';
 
 /** The `msg_cd` values of KIS control replies that the protocol acts on. */
@@ -114,7 +115,7 @@ export function readControl(text: string): KisControl {
     trKey: str(header['tr_key']),
     rtCd: str(body?.['rt_cd']),
     msgCd: str(body?.['msg_cd']),
-    msg: (str(body?.['msg1']) ?? '').slice(0, 200),
+    msg: boundedText(str(body?.['msg1']) ?? '', 200), // never cut inside an echoed approval key
     aes: key && iv ? { key, iv } : undefined,
   };
 }

@@ -257,6 +257,37 @@ describe('graphqlWsProtocol: malformed frames', () => {
     expect(p.decode('{"id":"1","type":"next","payload":{"data":1}}')).toEqual({ type: 'ignore' });
   });
 
+  // A server may echo the token anywhere. A whole echo is scrubbed by value later; a cut one
+  // cannot be, so nothing of a frame is ever cut mid-word into an error.
+  const TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEyMyJ9.c2lnbmF0dXJlLXNlY3JldA';
+  const decodeError = (p: Protocol, frame: string): Error => {
+    try {
+      p.decode(frame);
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('no DECODE_ERROR');
+  };
+
+  it('a frame that is not JSON is reported by the parser error type only: no cause quoting the frame (cut token)', () => {
+    const err = decodeError(proto(), `${TOKEN} trailing`);
+    expect(err.message).toBe('graphql-ws: frame is not JSON (SyntaxError)');
+    expect(err.cause).toBeUndefined();
+  });
+
+  it('an unexpected message type is echoed whole (up to 32 characters) or not at all, never cut', () => {
+    expect(decodeError(proto(), JSON.stringify({ type: TOKEN })).message).toBe(`graphql-ws: unexpected message type (a ${TOKEN.length}-character string)`);
+    expect(decodeError(proto(), JSON.stringify({ type: 'subscribe' })).message).toBe('graphql-ws: unexpected message type "subscribe"');
+  });
+
+  it('a long error message is cut at a word boundary: a token straddling the bound is dropped whole, not cut', () => {
+    const p = proto();
+    p.subscribe(req('A'), ctx);
+    const words = 'a '.repeat(245); // 490 characters, then the token crosses the 500 bound
+    const m = p.decode(JSON.stringify({ id: '1', type: 'error', payload: [{ message: `${words}${TOKEN} rejected` }] })) as { message: string };
+    expect(m.message).toBe(`${words.trimEnd()}…`);
+  });
+
   it('bounds the message of a huge error payload', () => {
     const p = proto();
     p.subscribe(req('A'), ctx);

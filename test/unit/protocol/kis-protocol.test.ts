@@ -67,6 +67,13 @@ describe('kisProtocol: control replies', () => {
     expect(out[1]).toMatchObject({ type: 'error', topic: 'H0STCNT0:005930', kind: 'auth', code: 'OPSP0011' });
   });
 
+  it('a long msg1 is cut at a word boundary: an approval key echoed across the 200-character bound is dropped whole, not cut', () => {
+    const key = '3f2b9c1e-7a4d-4e8b-9c2f-1a2b3c4d5e6f';
+    const words = 'x '.repeat(95); // 190 characters, then the key crosses the bound
+    const out = list(p.decode(replyFrame('H0STCNT0', '005930', '1', 'OPSP0099', `${words}${key} invalid`)));
+    expect(out).toEqual([{ type: 'error', topic: 'H0STCNT0:005930', code: 'OPSP0099', message: `${words.trimEnd()}…`, kind: 'rejected' }]);
+  });
+
   it('maps ALREADY IN USE appkey to a long retry hint', () => {
     expect(reply('OPSP8996', '1')).toEqual([{ type: 'retry', afterMs: KIS_IN_USE_RETRY_MS }]);
     expect(KIS_IN_USE_RETRY_MS).toBe(60_000);

@@ -329,6 +329,20 @@ describe('View', () => {
     expect(() => t.view('bad', { renderTimeoutMs: 0 })).toThrow('view.renderTimeoutMs must be a number of ms in [1, 2147483647]');
   });
 
+  it('minIntervalMs above 2^31 - 1 ms is INVALID_OPTIONS at view() and at update(), not a 1 ms coalescing timer', () => {
+    const t = setup();
+    const rule = 'view.minIntervalMs must be a number of ms in [0, 2147483647]';
+    expect(() => t.view('huge', { minIntervalMs: 3e9 })).toThrow(rule);
+    const v = t.view('k', { minIntervalMs: 100 });
+    expect(() => v.update({ minIntervalMs: 2 ** 31 })).toThrow(rule);
+    t.host.push('AAPL', { price: 1 });
+    t.host.push('AAPL', { price: 2 });
+    expect(t.tasks.names()).toEqual(['render.coalesce']);
+    vi.advanceTimersByTime(99);
+    expect(t.outputs.map((o) => o.output)).toEqual(['<svg>1.00</svg>']); // still coalescing on 100 ms
+    v.close();
+  });
+
   it('close: nothing is rendered after, even with a coalesce timer pending', () => {
     const t = setup({ minIntervalMs: 50 });
     const v = t.view('k');
