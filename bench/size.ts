@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import type { Figure } from './compare.js';
 import { kb, table } from './util.js';
+import { browserPlatform } from '../build/platform.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -47,9 +48,9 @@ interface Target {
 async function ourEntries(): Promise<[string, string][]> {
   const mod = (await import(`${root}tsup.config.ts`)) as { default: { entry?: Record<string, string> } | { entry?: Record<string, string> }[] };
   const cfgs = Array.isArray(mod.default) ? mod.default : [mod.default];
-  const out: [string, string][] = [];
-  for (const c of cfgs) for (const [name, file] of Object.entries(c.entry ?? {})) out.push([name === 'index' ? 'steadystream' : `steadystream/${name}`, `${root}${file}`]);
-  return out.filter(([, f]) => existsSync(f));
+  const out = new Map<string, string>(); // one row per entry, however many builds (esm, cjs, browser) list it
+  for (const c of cfgs) for (const [name, file] of Object.entries(c.entry ?? {})) out.set(name === 'index' ? 'steadystream' : `steadystream/${name}`, `${root}${file}`);
+  return [...out].filter(([, f]) => existsSync(f));
 }
 
 /** `src/<folder>` for our files, the package name for node_modules, else the path. */
@@ -78,6 +79,8 @@ async function bundle(t: Target, externals: string[]): Promise<{ code: Uint8Arra
     target: 'es2022',
     external: externals,
     ...(t.alias ? { alias: t.alias } : {}),
+    // Our src/ as the browser build has it: the platform modules swapped (no `ws`, no proxy code).
+    ...(t.alias ? { plugins: [browserPlatform] } : {}),
   });
   return { code: r.outputFiles[0]!.contents, meta: r.metafile };
 }

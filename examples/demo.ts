@@ -3,6 +3,7 @@
  * scripted ~60 s timeline of faults. Run: `npm run demo` (Ctrl-C ends it early).
  */
 import { StreamClient, type Logger, type StateChange } from '../src/index.js';
+import { createViews } from '../src/entries/render.js';
 import { createTestServer } from '../src/testing/index.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA'] as const;
@@ -47,6 +48,8 @@ const client = new StreamClient({
   render: { minIntervalMs: 100 },
   ...(logger ? { logger } : {}),
 });
+createViews(client); // client.view() needs the render part (steadystream/render)
+
 
 client.on('state', (e: StateChange) =>
   say(`state  ${e.from} -> ${e.to}  (${e.reason}${e.delayMs === undefined ? '' : `, retry #${e.attempt} in ${Math.round(e.delayMs)} ms`})`),

@@ -6,6 +6,7 @@
  * Run: `npm run demo:kis` (ends by itself after ~15 s).
  */
 import { StreamClient, type StateChange } from '../src/index.js';
+import { createViews } from '../src/entries/render.js';
 import { kisApprovalKey, kisProtocol, type KisQuote, type KisTrade } from '../src/protocol/kis/index.js';
 import { createKisSimulator } from '../src/testing/kis/index.js';
 
@@ -20,6 +21,8 @@ const client = new StreamClient({
   auth: { fetchToken: kisApprovalKey({ baseUrl: sim.httpUrl, appKey: 'DEMO-APP-KEY', appSecret: 'demo-app-secret' }) },
   render: { minIntervalMs: 200 },
 });
+createViews(client); // client.view() needs the render part (steadystream/render)
+
 client.on('state', (e: StateChange) => say(`state  ${e.from} -> ${e.to} (${e.reason})`));
 client.on('error', (e) => say(`error  ${e.code}: ${e.message}`));
 

@@ -1,4 +1,6 @@
 // The public surface of steadystream: every export is named here; nothing else is public.
+// Views live in steadystream/render (createViews); the protocols re-exported below tree-shake
+// away when unused and have their own entries (steadystream/graphql-ws, steadystream/kis).
 export { StreamClient } from './client/client.js';
 export type { StreamClientEvents } from './client/events.js';
 export { DEFAULTS, resolveOptions } from './client/options.js';
@@ -16,7 +18,7 @@ export type {
 export type { ConnectionState, StateChange } from './connection/states.js';
 export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/network.js';
 export type { TlsFailure } from './connection/socket-errors.js';
-export type { WebSocketConstructor, WebSocketLike } from './connection/transport.js';
+export type { WebSocketConstructor, WebSocketLike, WebSocketHandler } from './connection/transport.js';
 export type { Clock } from './core/clock.js';
 export {
   StreamClientError,
@@ -60,6 +62,7 @@ export type {
   TopicCounts,
 } from './subscriptions/index.js';
 export type { View } from './render/view.js';
+export type { Views } from './client/views-slot.js';
 export type {
   ViewOptions,
   RenderState,
@@ -96,6 +99,7 @@ export {
   KIS_ENV,
   KIS_FIELD_COUNTS,
   KIS_LAYOUTS,
+  kisAesDecrypt,
   nodeAesDecrypt,
   parseKisTopic,
 } from './protocol/kis/index.js';

@@ -9,9 +9,12 @@ import { createCounters, type Counters } from '../observe/counters.js';
 import { Log } from '../observe/log.js';
 import type { Frame, Inbound } from '../protocol/types.js';
 import { ReconnectScheduler } from '../reconnect/scheduler.js';
-import { RenderCache, View, type ViewOptions } from '../render/index.js';
+import type { View } from '../render/view.js';
+import type { ViewOptions } from '../render/view-options.js';
 import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
+import { watchNetwork } from '../platform/network.js';
+import { ATTACH_VIEWS, type ClientViewHost, type Views } from './views-slot.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
 
@@ -83,13 +86,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #connection: Connection;
   readonly #auth: TokenRefresher | undefined;
   readonly #registry: SubscriptionRegistry;
-  /** Made on the first view(): lru-cache preallocates for maxEntries, a cost no view-less client pays. */
-  #cache: RenderCache | undefined;
-  /** Made on the first view(). */
-  #views: Map<string, View> | undefined;
+  /** Attached by `createViews(client)` (steadystream/render): a client without views carries no render code. */
+  #views: Views | undefined;
   /** Made on the first send() while offline. */
   #outbox: Outbox | undefined;
   #closing: Promise<void> | undefined;
+  /** Removes the `online`/`offline` listeners (browsers); undefined where there are none. */
+  readonly #unwatchNetwork: (() => void) | undefined;
 
   static {
     authOf = (c) => c.#auth;
@@ -132,6 +135,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       counters,
       hooks,
       sink: this.#registry, // stream data goes straight from the protocol to the registry
+    });
+    const connection = this.#connection;
+    this.#unwatchNetwork = watchNetwork({
+      online: () => connection.online(),
+      offline: o.offlineAware ? () => connection.offline() : undefined,
     });
   }
 
@@ -178,27 +186,31 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     return this.#registry.add(topic, onData, options);
   }
 
-  /** A rendered tile bound to a topic. An existing view with the same id is replaced. */
+  /**
+   * A rendered tile bound to a topic. An existing view with the same id is replaced.
+   * Needs the render part, attached once: `import { createViews } from 'steadystream/render'`
+   * then `createViews(client)`; without it this throws `INVALID_OPTIONS`.
+   */
   view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View {
     this.#assertOpenForUse();
-    const views = (this.#views ??= new Map());
-    views.get(id)?.close();
-    const view = new View(id, options as never, {
+    if (!this.#views) {
+      throw new StreamClientError('INVALID_OPTIONS', "client.view() needs the render part: import { createViews } from 'steadystream/render' and call createViews(client) once", {
+        details: { option: 'view' },
+      });
+    }
+    return this.#views.view(id, options);
+  }
+
+  /** @internal `createViews` attaches the render part here, once per client. */
+  [ATTACH_VIEWS](make: (host: ClientViewHost) => Views): Views {
+    this.#assertOpenForUse();
+    return (this.#views ??= make({
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
-      cache: (this.#cache ??= new RenderCache(
-        { maxBytes: this.#options.render.maxBytes, maxEntries: this.#options.render.maxEntries },
-        { counters: this.#counters, log: this.#log },
-      )),
       tasks: this.#tasks,
       counters: this.#counters,
       log: this.#log,
-      defaults: { minIntervalMs: this.#options.render.minIntervalMs },
-      onClose: () => {
-        if (views.get(id) === view) views.delete(id);
-      },
-    });
-    views.set(id, view);
-    return view;
+      render: this.#options.render,
+    }));
   }
 
   /** Send an application frame; queued (bounded) while offline. Throws `OUTBOX_FULL` on overflow. */
@@ -247,12 +259,12 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   }
 
   async #close(): Promise<void> {
-    for (const view of [...(this.#views?.values() ?? [])]) view.close();
+    this.#views?.close();
+    this.#unwatchNetwork?.();
     const closing = this.#connection.close();
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
-    this.#cache?.clear();
     this.#outbox?.clear();
     this.#tasks.dispose();
     this.removeAllListeners();

@@ -1,7 +1,5 @@
-import WebSocketImpl from 'ws';
 import type { SocketInit } from '../connection/network.js';
-import { nodeSocketInit } from '../connection/node-socket-init.js';
-import { isNodeRuntime, resolveNetworkOptions, type HeadersOption, type TlsOptions } from './network-options.js';
+import { resolveNetworkOptions, type HeadersOption, type TlsOptions } from './network-options.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { WebSocketConstructor } from '../connection/transport.js';
@@ -12,6 +10,8 @@ import type { Protocol } from '../protocol/types.js';
 import { unitInterval, type BackoffStrategy, type JitterKind } from '../reconnect/backoff.js';
 import { normalizeAuthOptions } from '../auth/options.js';
 import type { AuthOptions, ResolvedAuthOptions } from '../auth/types.js';
+import { reportsNetwork } from '../platform/network.js';
+import { defaultWebSocket, platformSocketInit } from '../platform/websocket.node.js';
 import { fn, invalid, ms, num, obj, withDefaults } from './validate.js';
 
 /** Reconnect policy. */
@@ -118,7 +118,10 @@ export interface StreamClientOptions {
   };
   /** Any pino-compatible logger. Records are redacted. @default silent */
   logger?: Logger;
-  /** WHATWG-style WebSocket constructor. @default the `ws` package */
+  /**
+   * WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, undici's, React Native's).
+   * @default the global `WebSocket` in browsers and workers; the `ws` package on Node
+   */
   WebSocket?: WebSocketConstructor;
   /**
    * Headers of the upgrade request (Node only), or a function called before every connect with
@@ -146,6 +149,13 @@ export interface StreamClientOptions {
    * event with code `FRAME_TOO_LARGE`, then a reconnect. @default 16 MiB
    */
   maxFrameBytes?: number;
+  /**
+   * Treat the runtime's `offline` event as a lost connection at once, instead of waiting for
+   * the heartbeat to notice. (An `online` event always retries a pending reconnect at once,
+   * on a fresh backoff, wherever the runtime has those events.)
+   * @default true where the runtime reports its network state (browsers, workers), else false
+   */
+  offlineAware?: boolean;
 }
 
 /** The type of {@link DEFAULTS}: every option group with each value filled in. */
@@ -257,6 +267,8 @@ export interface ResolvedOptions {
   unref: boolean;
   /** See {@link StreamClientOptions.maxFrameBytes}. */
   maxFrameBytes: number;
+  /** See {@link StreamClientOptions.offlineAware}. */
+  offlineAware: boolean;
 }
 
 const JITTERS: readonly string[] = ['none', 'full', 'equal', 'decorrelated'];
@@ -342,12 +354,12 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
     render,
     outbox,
     logger,
-    WebSocket: o.WebSocket === undefined ? (WebSocketImpl as unknown as WebSocketConstructor) : fn('WebSocket', o.WebSocket),
-    // The environment's proxy applies to the `ws` package only: a test double's connect stays free of I/O.
-    socketInit: nodeSocketInit(resolveNetworkOptions(o), isNodeRuntime() && (o.WebSocket === undefined || o.WebSocket === (WebSocketImpl as unknown))),
+    WebSocket: o.WebSocket === undefined ? defaultWebSocket() : fn('WebSocket', o.WebSocket),
+    socketInit: platformSocketInit(resolveNetworkOptions(o), o.WebSocket),
     random: o.random === undefined ? Math.random : unitRandom(fn('random', o.random)),
     clock: o.clock === undefined ? systemClock : clockOption(o.clock),
     unref: o.unref ?? false,
+    offlineAware: o.offlineAware === undefined ? reportsNetwork() : o.offlineAware === true || o.offlineAware === false ? o.offlineAware : invalid('offlineAware', 'must be a boolean', o.offlineAware),
     maxFrameBytes: num('maxFrameBytes', o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 1, { integer: true }),
   };
 }

@@ -124,6 +124,19 @@ export class Connection {
     return this.#halt('closed', 'close', 'CLIENT_CLOSED');
   }
 
+  /** The network came back (browser `online`): a pending reconnect runs now, on a fresh backoff. */
+  online(): void {
+    if (this.#state !== 'reconnecting') return;
+    this.#scheduler.cancel();
+    this.#scheduler.reset();
+    void this.#connect('online');
+  }
+
+  /** The runtime lost the network (browser `offline`): give the socket up now, not at the heartbeat. */
+  offline(): void {
+    this.#lose({ kind: 'retry', reason: 'offline', error: new ConnectionError('CONNECTION_FAILED', 'the network went offline') });
+  }
+
   /** Send on the open socket. False when not open (the caller queues). */
   send(frame: Frame): boolean {
     if (this.#state !== 'open') return false;

@@ -10,6 +10,9 @@ export interface HeartbeatTarget {
   dead(): void;
 }
 
+/** A deadline firing this much after its time means the page slept or was throttled, not that the feed was silent. */
+const LATE_MS = 1_000;
+
 export interface HeartbeatOptions {
   intervalMs: number;
   timeoutMs: number;
@@ -32,6 +35,10 @@ export class Heartbeat {
   #probedAt: number | undefined;
   /** The probe's timeout passed unanswered; the verdict waits for pending I/O to be read. */
   #verdictPending = false;
+  /** Clock time the armed timer is due at, to tell a late firing (hidden tab, sleep) from a real deadline. */
+  #dueAt = 0;
+  /** This probe already got its one extra deadline after a late firing. */
+  #graced = false;
 
   constructor(options: HeartbeatOptions, tasks: TaskRegistry, target: HeartbeatTarget) {
     this.#options = options;
@@ -53,6 +60,8 @@ export class Heartbeat {
   #armCheck(ms: number): void {
     this.#probedAt = undefined;
     this.#verdictPending = false;
+    this.#graced = false;
+    this.#dueAt = this.#tasks.clock.now() + ms;
     (this.#timer ??= this.#tasks.timer('heartbeat.check', this.#due.bind(this))).arm(ms, 'heartbeat.check');
   }
 
@@ -62,6 +71,12 @@ export class Heartbeat {
     // Answered: the next check is due one interval after the last inbound frame.
     if (this.#target.lastInboundAt() >= probedAt) return this.#check();
     if (!this.#verdictPending) {
+      if (!this.#graced && this.#tasks.clock.now() - this.#dueAt > LATE_MS) {
+        // Fired late (throttled or frozen tab): the frames that would answer may still be queued
+        // behind this timer. Probe again on a deadline measured from now, once.
+        this.#graced = true;
+        return this.#probe();
+      }
       // Timers run before I/O: after an event-loop stall the answer may sit unread in the socket.
       // A 0 ms timer armed now runs after the loop's next I/O poll; decide then.
       this.#verdictPending = true;
@@ -83,6 +98,7 @@ export class Heartbeat {
     this.#target.probe();
     this.#probedAt = probedAt;
     this.#verdictPending = false;
+    this.#dueAt = probedAt + this.#options.timeoutMs;
     this.#timer!.arm(this.#options.timeoutMs, 'heartbeat.timeout');
   }
 }

@@ -1,10 +1,20 @@
-import { EventEmitter } from 'node:events';
 import { ConnectionError } from '../core/errors.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Frame } from '../protocol/types.js';
 import { parseRetryAfter } from '../core/retry-after.js';
 
-/** The part of a WHATWG WebSocket steadystream uses. The `ws` package's class fits too. */
+/**
+ * An event handler slot. The event is `any` on purpose: each WebSocket types its events its own
+ * way (DOM `MessageEvent`, ws's `WebSocket.MessageEvent`, undici's), and a parameter typed any
+ * other way would make the browser's `WebSocket` or `ws` fail to assign without a cast.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type WebSocketHandler = ((this: any, ev: any) => unknown) | null;
+
+/**
+ * The part of a WHATWG WebSocket steadystream uses: the browser's `WebSocket`, the `ws`
+ * package's class, undici's and React Native's all fit without a cast.
+ */
 export interface WebSocketLike {
   /** `0` connecting, `1` open, `2` closing, `3` closed (WHATWG values). */
   readonly readyState: number;
@@ -16,16 +26,14 @@ export interface WebSocketLike {
   send(data: Frame): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
-  // The slots take `never`: any socket's own handler type (DOM `Event`, ws's `this`) fits, and
-  // steadystream assigns handlers that read only `data`, `code` and `reason`.
   /** Called once the socket is open. */
-  onopen: ((ev: never) => void) | null;
+  onopen: WebSocketHandler;
   /** Called per frame with an event carrying `data`. */
-  onmessage: ((ev: never) => void) | null;
+  onmessage: WebSocketHandler;
   /** Called once with an event carrying `code` and `reason`. */
-  onclose: ((ev: never) => void) | null;
+  onclose: WebSocketHandler;
   /** Called on a socket error; a close follows. */
-  onerror: ((ev: never) => void) | null;
+  onerror: WebSocketHandler;
 }
 
 /** A WHATWG-style WebSocket constructor (browser `WebSocket`, `ws`, or a test double). */
@@ -76,6 +84,15 @@ interface NodeWs {
 /** The transport a `ws` socket reports to, while attached. */
 const OWNER = Symbol('steadystream.transport');
 type OwnedWs = WebSocketLike & NodeWs & { [OWNER]?: NodeWsTransport | undefined };
+
+/**
+ * Node's EventEmitter (the `ws` package's base) calls listeners with `this` = the emitter.
+ * Recognised by shape, not `instanceof`: importing `node:events` would break browser bundles.
+ */
+function isNodeEmitter(socket: object): boolean {
+  const s = socket as { setMaxListeners?: unknown; rawListeners?: unknown; prependListener?: unknown };
+  return typeof s.setMaxListeners === 'function' && typeof s.rawListeners === 'function' && typeof s.prependListener === 'function';
+}
 
 function isNodeWs(socket: unknown): socket is WebSocketLike & NodeWs {
   const s = socket as Partial<NodeWs>;
@@ -153,7 +170,7 @@ class NodeWsTransport implements Transport {
     owned[OWNER] = this;
     // Node's EventEmitter (the `ws` package) calls a listener with `this` = the socket, so the
     // shared listeners find their transport; any other ws-shaped emitter gets its own closures.
-    const shared = ws instanceof EventEmitter;
+    const shared = isNodeEmitter(ws);
     const on = (event: string, fn: (this: OwnedWs, ...args: any[]) => void): unknown =>
       ws.on(event, shared ? fn : (...args: unknown[]) => fn.apply(owned, args));
     on('open', NodeWsTransport.#onOpen);

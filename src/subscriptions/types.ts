@@ -1,6 +1,23 @@
 import type { StreamClientError } from '../core/errors.js';
 import type { Frame } from '../protocol/types.js';
 
+// The explicit-resource-management names our public types use, declared as @types/node does, so
+// the published declarations compile under a browser tsconfig without lib `esnext.disposable`
+// (and merge with it, or with @types/node, where those are present).
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+  interface Disposable {
+    /** Releases the resource (`using`); idempotent. */
+    [Symbol.dispose](): void;
+  }
+  interface AsyncDisposable {
+    [Symbol.asyncDispose](): PromiseLike<void>;
+  }
+}
+
 /** The live, authenticated socket, as the connection hands it to the registry. */
 export interface Session {
   /** Send one frame. Must not throw: a session that is going away drops frames. */

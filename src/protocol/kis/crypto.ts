@@ -1,9 +1,10 @@
 import { ProtocolError, describeError } from '../../core/errors.js';
+import { aes256CbcDecrypt } from './aes.js';
 
 /**
  * Decrypts the body of an encrypted KIS data frame (`1|…`): base64 text, AES-256-CBC with
  * PKCS#7 padding, `key` (32 characters) and `iv` (16 characters) as UTF-8 bytes, from the
- * subscribe reply. Must be synchronous (decode is); throw on failure.
+ * subscribe reply. Must be synchronous (decode is, so frames keep their order); throw on failure.
  */
 export type KisDecrypt = (cipherBase64: string, key: string, iv: string) => string;
 
@@ -40,20 +41,19 @@ function base64ToBytes(text: string): Uint8Array {
 }
 
 /**
- * The default `decrypt` of `kisProtocol()`: AES-256-CBC through `node:crypto`. Outside Node
- * (browsers, workers) it throws — pass `kisProtocol({ decrypt })` with your own synchronous
- * AES there (WebCrypto's `subtle.decrypt` is asynchronous and cannot back a decoder).
+ * The default `decrypt` of `kisProtocol()`: AES-256-CBC through `node:crypto` on Node >= 20.16,
+ * else (browsers, workers, older Node) a synchronous AES in plain JavaScript — Web Crypto's
+ * `subtle.decrypt` is asynchronous and would reorder frames. Pass `kisProtocol({ decrypt })`
+ * to use another implementation.
  */
-export const nodeAesDecrypt: KisDecrypt = (cipherBase64, key, iv) => {
-  const c = loadNodeCrypto();
-  if (!c) {
-    throw new ProtocolError('DECODE_ERROR', 'encrypted KIS frame, but node:crypto is unavailable: pass kisProtocol({ decrypt })');
-  }
+export const kisAesDecrypt: KisDecrypt = (cipherBase64, key, iv) => {
   const keyBytes = encoder.encode(key);
   const ivBytes = encoder.encode(iv);
   if (keyBytes.length !== 32 || ivBytes.length !== 16) {
     throw new ProtocolError('DECODE_ERROR', `AES-256-CBC needs a 32-byte key and a 16-byte iv (got ${keyBytes.length}/${ivBytes.length})`);
   }
+  const c = loadNodeCrypto();
+  if (!c) return decoder.decode(aes256CbcDecrypt(base64ToBytes(cipherBase64), keyBytes, ivBytes));
   const decipher = c.createDecipheriv('aes-256-cbc', keyBytes, ivBytes);
   const head = decipher.update(base64ToBytes(cipherBase64));
   const tail = decipher.final();
@@ -62,6 +62,9 @@ export const nodeAesDecrypt: KisDecrypt = (cipherBase64, key, iv) => {
   plain.set(tail, head.length);
   return decoder.decode(plain);
 };
+
+/** @deprecated the former name of {@link kisAesDecrypt}, which now also works outside Node. */
+export const nodeAesDecrypt: KisDecrypt = kisAesDecrypt;
 
 /** A key/iv pair from a subscribe reply's `output`. Never logged. */
 export interface KisAesKey {

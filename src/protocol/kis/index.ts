@@ -9,5 +9,5 @@ export { KIS_MSG, KIS_PINGPONG, KIS_IN_USE_RETRY_MS, parseTopic as parseKisTopic
 export type { KisCustType, KisTopic } from './frames.js';
 export { KIS_FIELD_COUNTS, KIS_LAYOUTS } from './records.js';
 export type { KisRecord, KisTrade, KisQuote, KisRawRecord, KisRecordLayout, KisChangeSign } from './records.js';
-export { nodeAesDecrypt } from './crypto.js';
+export { kisAesDecrypt, nodeAesDecrypt } from './crypto.js';
 export type { KisDecrypt } from './crypto.js';

@@ -1,6 +1,6 @@
 import { ProtocolError } from '../../core/errors.js';
 import type { DecodeResult, Frame, FrameContext, Inbound, Protocol, ProtocolLimits, SubscribeRequest } from '../types.js';
-import { decryptWithAny, nodeAesDecrypt, type KisAesKey, type KisDecrypt } from './crypto.js';
+import { decryptWithAny, kisAesDecrypt, type KisAesKey, type KisDecrypt } from './crypto.js';
 import { KIS_NOTICE_TRS, KIS_PAPER_ONLY_TRS, KIS_REAL_ONLY_TRS, kisEnv, type KisEnv } from './env.js';
 import { KIS_MSG, KIS_NULL_TR_ID, KIS_PINGPONG, controlInbound, kisTopic, parseTopic, readControl, requestFrame, type KisCustType, type KisTopic } from './frames.js';
 import { KisLedger } from './ledger.js';
@@ -38,7 +38,7 @@ export interface KisProtocolOptions {
   trIds?: Readonly<Record<string, KisRecordLayout>>;
   /**
    * Synchronous AES-256-CBC decryption for encrypted frames (`1|…`).
-   * @default nodeAesDecrypt — `node:crypto`, loaded lazily; outside Node pass your own
+   * @default kisAesDecrypt — `node:crypto` where Node has it, else a plain-JS AES (browsers)
    */
   decrypt?: KisDecrypt;
   /** Name shown in logs. @default 'kis' */
@@ -83,7 +83,7 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
   const envName = options.env ?? 'real';
   const env = kisEnv(envName, 'kisProtocol');
   const refused = envName === 'paper' ? KIS_REAL_ONLY_TRS : KIS_PAPER_ONLY_TRS;
-  const decrypt = options.decrypt ?? nodeAesDecrypt;
+  const decrypt = options.decrypt ?? kisAesDecrypt;
   const ledger = new KisLedger();
   /** Notice TR -> the tr_key (HTS id) subscribed on this session. */
   const notices = new Map<string, string>();

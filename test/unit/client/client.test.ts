@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isStreamClientError, StreamClient, type StreamClientOptions } from '../../../src/index.js';
+import { createViews } from '../../../src/entries/render.js';
 import { createMemoryNetwork, type MemoryPeer } from '../../../src/testing/memory.js';
 import { speakJson } from '../../helpers/memory-json.js';
 
@@ -26,6 +27,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     const { network, client } = setup();
     const rendered: string[] = [];
     client.subscribe('A', () => {});
+    createViews(client);
     client.view('v', {
       topic: 'A',
       select: (d: { p: number }) => ({ p: d.p }),
@@ -95,7 +97,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
   it('a client with subscriptions that was never started holds no timer', () => {
     const { client } = setup();
     client.subscribe('A', () => {});
-    client.view('v', { topic: 'B', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: () => {} });
+    createViews(client).view('v', { topic: 'B', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: () => {} });
     expect(client.pendingTimerNames()).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -164,12 +166,26 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     await client[Symbol.asyncDispose]();
   });
 
+  it('client.view() without the render part attached is INVALID_OPTIONS naming steadystream/render', async () => {
+    const { client } = setup();
+    expect(() => client.view('v', { topic: 'A', select: (d: number) => ({ d }), render: () => '', onRender: () => {} })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: "client.view() needs the render part: import { createViews } from 'steadystream/render' and call createViews(client) once",
+      }),
+    );
+    expect(createViews(client)).toBe(createViews(client));
+    await client.close();
+    expect(() => createViews(client)).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }));
+  });
+
   it('a view with an id already in use replaces the old view', async () => {
     const { network, client } = setup();
     const a: string[] = [];
     const b: string[] = [];
     const opts = (out: string[]) => ({ topic: 'A', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: (o: string) => out.push(o), minIntervalMs: 0 });
-    client.view('tile', opts(a));
+    const views = createViews(client);
+    views.view('tile', opts(a));
     client.view('tile', opts(b));
     await client.start();
     await vi.advanceTimersByTimeAsync(0);

@@ -166,8 +166,10 @@ describe('Connection state machine', () => {
     h.sink.onData = () => {
       if (!first) return;
       first = false;
-      const t = Date.now(); // the first callback runs 2 ms: a per-frame read would see it
-      while (Date.now() < t + 2);
+      // The first callback runs 2 ms of the monotonic clock durations are read on (Date.now's
+      // whole milliseconds could end the wait after ~1 ms): a per-frame read would see it.
+      const t = performance.now();
+      while (performance.now() < t + 2);
     };
     for (const seq of [1, 2, 3]) peer.send(JSON.stringify({ op: 'data', topic: 'A', seq, data: seq }));
     await new Promise<void>((resolve) => setImmediate(resolve)); // the microtask deliveries are done

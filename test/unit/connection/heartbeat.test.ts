@@ -1,10 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Heartbeat } from '../../../src/connection/heartbeat.js';
-import { systemClock } from '../../../src/core/clock.js';
+import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 
-function setup(intervalMs = 1_000, timeoutMs = 500) {
-  const tasks = new TaskRegistry(systemClock);
+/**
+ * A clock without a monotonic source reads durations on (faked) `Date.now`, so `vi.setSystemTime`
+ * can move time without firing timers: a tab that slept. (In a real throttled tab the monotonic
+ * clock moves on the same way.)
+ */
+const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: systemClock.setTimeout.bind(systemClock),
+  clearTimeout: systemClock.clearTimeout.bind(systemClock),
+};
+
+function setup(intervalMs = 1_000, timeoutMs = 500, clock: Clock = systemClock) {
+  const tasks = new TaskRegistry(clock);
   let last = Date.now();
   const probe = vi.fn();
   const dead = vi.fn();
@@ -58,6 +69,38 @@ describe('Heartbeat', () => {
     expect(dead).not.toHaveBeenCalled();
     vi.advanceTimersByTime(1);
     expect(dead).toHaveBeenCalledTimes(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a deadline that fires late (throttled or frozen tab) probes once more instead of declaring a false death', () => {
+    const { hb, probe, dead, inbound } = setup(1_000, 500, wallClock);
+    hb.start();
+    vi.advanceTimersByTime(1_000);
+    expect(probe).toHaveBeenCalledTimes(1);
+    // The tab sleeps 60 s: the clock moves on while no timer runs.
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect(dead).not.toHaveBeenCalled();
+    expect(probe).toHaveBeenCalledTimes(2);
+    // The frames queued behind the timer are delivered: alive.
+    inbound();
+    vi.advanceTimersByTime(500);
+    expect(dead).not.toHaveBeenCalled();
+    hb.stop();
+  });
+
+  it('a really silent socket still dies: one grace probe per deadline, even when the grace deadline fires late too', () => {
+    const { hb, probe, dead } = setup(1_000, 500, wallClock);
+    hb.start();
+    vi.advanceTimersByTime(1_000);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 0]);
+    vi.setSystemTime(Date.now() + 60_000);
+    vi.advanceTimersByTime(500);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 0]); // the verdict waits one I/O turn
+    vi.advanceTimersByTime(1);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 1]);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
