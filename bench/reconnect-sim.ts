@@ -125,40 +125,54 @@ export interface Strategy {
   source: string;
   /** One of ours (driven through ReconnectScheduler). */
   ours?: boolean;
-  /** Build one client's retry driver. */
-  make(clock: VirtualClock, random: () => number): (attempt: () => boolean) => void;
+  /**
+   * Build one client's retry driver. `refused()` says whether the client's last failed attempt
+   * was refused at once (server down: nothing listens) rather than answered over capacity.
+   */
+  make(clock: VirtualClock, random: () => number): (attempt: () => boolean, refused: () => boolean) => void;
   /** Retries after which the peer gives up by default (Infinity when it never does). */
   defaultMaxRetries?: number;
 }
 
 /** Our scheduler with the library's default options (only the jitter kind varies). */
 function ours(jitter: JitterKind): Strategy {
-  const { initialDelayMs, maxDelayMs, factor } = DEFAULTS.reconnect;
+  const { initialDelayMs, maxDelayMs, factor, quickRetryMs, downMaxDelayMs } = DEFAULTS.reconnect;
   return oursWith(
     jitter,
-    { initialDelayMs, maxDelayMs, factor },
+    { initialDelayMs, maxDelayMs, factor, quickRetryMs, downMaxDelayMs },
     `steadystream ${jitter}${jitter === 'decorrelated' ? ' (default)' : ''}`,
     `steadystream-${jitter}`,
   );
 }
 
-/** Our scheduler with any options, driven as the Connection drives it. */
-export function oursWith(jitter: JitterKind, o: { initialDelayMs: number; maxDelayMs: number; factor: number }, label: string, id = label): Strategy {
+/**
+ * Our scheduler with any options, driven as the Connection drives it: every client was healthy
+ * (open past `resetAfterMs`) when the server died, so its first retry is the quick one; a
+ * refused attempt (the outage) schedules with `down`, an over-capacity one (answered) without.
+ */
+export function oursWith(
+  jitter: JitterKind,
+  o: { initialDelayMs: number; maxDelayMs: number; factor: number; quickRetryMs?: number; downMaxDelayMs?: number },
+  label: string,
+  id = label,
+): Strategy {
   return {
     id,
     label,
     ours: true,
     source: 'src/reconnect/scheduler.ts + src/reconnect/backoff.ts',
-    make: (clock, random) => (attempt) => {
+    make: (clock, random) => (attempt, refused) => {
       const tasks = new TaskRegistry(clock);
       const scheduler = new ReconnectScheduler({ ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
       const run = (): void => {
         if (attempt()) scheduler.opened();
         else {
           scheduler.closed();
-          scheduler.schedule(run);
+          scheduler.schedule(run, undefined, refused());
         }
       };
+      scheduler.opened(); // healthy until the drop at t = 0
+      scheduler.closed();
       scheduler.schedule(run); // the drop at t = 0
     },
   };
@@ -259,11 +273,13 @@ export function simulate(strategy: Strategy, config: SimConfig, seed: number): S
   let duringOutage = 0;
   for (let c = 0; c < config.clients; c++) {
     const client = c;
+    let refused = false;
     const attempt = (): boolean => {
       attempts++;
       attemptsOf[client]!++;
       const t = clock.now();
-      if (t < config.outageMs) {
+      refused = t < config.outageMs;
+      if (refused) {
         duringOutage++;
         return false;
       }
@@ -274,7 +290,7 @@ export function simulate(strategy: Strategy, config: SimConfig, seed: number): S
       backAt.push(t);
       return true;
     };
-    strategy.make(clock, random)(attempt);
+    strategy.make(clock, random)(attempt, () => refused);
   }
   clock.run(config.horizonMs, 50_000_000);
   backAt.sort((a, b) => a - b);

@@ -249,13 +249,17 @@ function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: 
   for (const r of results) if (r.kind.id !== 'steadystream') rep.summary.push(`idle heap per connection, ${r.kind.id}: ${kb(median(r.bytesPerConn))}`);
 }
 
-/** What-if options for the simulation: [jitter, initial, max, factor, note]. The first is the previous default. */
+/**
+ * What-if options for the simulation: [jitter, initial, max, factor, quickRetryMs, downMaxDelayMs, note]
+ * (quick 0 and down = max turn those off). The first is the previous default.
+ */
 const WHAT_IFS = [
-  ['decorrelated', 500, 30_000, 2, ' (the default before this change)'],
-  ['decorrelated', 3_000, 6_500, 2, ' (best storm spreading found; first retry 3–6.5 s)'],
-  ['equal', 2_000, 8_000, 3, ' (fastest first retry among good spreaders: 1–2 s)'],
-  ['decorrelated', 2_000, 10_000, 2, ''],
-  ['decorrelated', 2_000, 5_000, 2, ''],
+  ['decorrelated', 1_500, 8_000, 2, 0, 8_000, ' (the default before issue 16: no quick retry, no down cap)'],
+  ['decorrelated', 1_500, 8_000, 2, 500, 8_000, ' (quick retry only)'],
+  ['decorrelated', 1_500, 8_000, 2, 0, 2_000, ' (down cap only)'],
+  ['decorrelated', 500, 30_000, 2, 0, 30_000, ' (the default before issue 8)'],
+  ['decorrelated', 3_000, 6_500, 2, 0, 6_500, ' (best storm spreading found; first retry 3–6.5 s)'],
+  ['decorrelated', 2_000, 10_000, 2, 0, 10_000, ''],
 ] as const;
 
 /**
@@ -348,7 +352,7 @@ function simSection(rows: SimRow[], whatIf: SimRow[], seeds: readonly number[], 
       '',
       `Deterministic discrete-event simulation (virtual time, no sockets, seeded mulberry32; seeds ${seeds.join(', ')}; median and min–max over seeds): ${cfg.clients} clients lose the server at t = 0; it is down for ${cfg.outageMs / 1000} s, then admits ${cfg.perWindow} connects per ${cfg.windowMs} ms window; ` +
         `refused and over-capacity attempts fail at once and the client backs off by its own rule. Best possible: everyone back at ${((cfg.outageMs + Math.ceil(cfg.clients / cfg.perWindow) * cfg.windowMs) / 1000).toFixed(1)} s with ${fmtInt(cfg.clients)} attempts. ` +
-        `Horizon ${cfg.horizonMs / 1000} s ("never" = not all back by then). Ours run through the real ReconnectScheduler on a virtual clock with the library defaults (initial ${fmtInt(DEFAULTS.reconnect.initialDelayMs)}, max ${fmtInt(DEFAULTS.reconnect.maxDelayMs)}, factor ${DEFAULTS.reconnect.factor}).`,
+        `Horizon ${cfg.horizonMs / 1000} s ("never" = not all back by then). Ours run through the real ReconnectScheduler on a virtual clock with the library defaults (initial ${fmtInt(DEFAULTS.reconnect.initialDelayMs)}, max ${fmtInt(DEFAULTS.reconnect.maxDelayMs)}, factor ${DEFAULTS.reconnect.factor}, quickRetryMs ${fmtInt(DEFAULTS.reconnect.quickRetryMs)}, downMaxDelayMs ${fmtInt(DEFAULTS.reconnect.downMaxDelayMs)}). Every client was healthy when the server died (its first retry is the quick one); attempts during the outage are refused at once (nothing listens: ours probe under downMaxDelayMs), attempts over capacity are answered (HTTP 503: the full backoff). The "attempts during outage" column counts the refused ones: they cost the server a TCP RST each, no handshake, no token.`,
       '',
       table(head, rows.map((r) => line(r, beatsPeers(r)))),
       '',
@@ -473,8 +477,13 @@ async function main(): Promise<void> {
     const seeds = [1, 2, 3, 4, 5];
     const cfg = { ...SIM_DEFAULTS, clients: args.simClients };
     const rows = runSimulation(cfg, seeds);
-    const whatIfs = WHAT_IFS.map(([j, i, m, f, note]) =>
-      oursWith(j, { initialDelayMs: i, maxDelayMs: m, factor: f }, `what-if: ${j}, initialDelayMs ${i}, maxDelayMs ${m}, factor ${f}${note}`, `${j} ${i}/${m} f${f}`),
+    const whatIfs = WHAT_IFS.map(([j, i, m, f, q, d, note]) =>
+      oursWith(
+        j,
+        { initialDelayMs: i, maxDelayMs: m, factor: f, quickRetryMs: q, downMaxDelayMs: d },
+        `what-if: ${j}, initialDelayMs ${i}, maxDelayMs ${m}, factor ${f}, quickRetryMs ${q}, downMaxDelayMs ${d}${note}`,
+        `${j} ${i}/${m} f${f} q${q} d${d}`,
+      ),
     );
     const whatIf = whatIfs.map((strategy): SimRow => ({ strategy, results: seeds.map((s) => simulate(strategy, cfg, s)) }));
     simSection(rows, whatIf, seeds, rep);

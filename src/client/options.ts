@@ -35,6 +35,21 @@ export interface ReconnectOptions {
   maxAttempts?: number;
   /** Uptime after which the attempt counter resets. @default 5_000 */
   resetAfterMs?: number;
+  /**
+   * The first retry after a healthy connection drops (it opened, and no attempt failed since the
+   * counter last reset) waits a random `[0, quickRetryMs)` instead of the backoff: a blip or a
+   * server restart is the common case. A connection that keeps dropping backs off as usual.
+   * 0 turns it off. @default 500
+   */
+  quickRetryMs?: number;
+  /**
+   * Cap on the backoff while attempts are refused at once (the socket fails within 50 ms, before
+   * opening, with no HTTP answer: the host is up and nothing listens). Such probes cost the
+   * server nothing and find its return within about half this. Timeouts and answered
+   * rejections (HTTP 503, close 1013) keep `maxDelayMs`. Set it to `maxDelayMs` to turn it off.
+   * @default 2_000
+   */
+  downMaxDelayMs?: number;
 }
 
 /** Half-open detection. */
@@ -196,7 +211,7 @@ export interface ClientDefaults {
  */
 export const DEFAULTS: ClientDefaults = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
-  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000 },
+  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000, quickRetryMs: 500, downMaxDelayMs: 2_000 },
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 1_000,
@@ -295,6 +310,8 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   num('reconnect.factor', reconnect.factor, 1);
   num('reconnect.maxAttempts', reconnect.maxAttempts, 0, { integer: true, infinite: true });
   ms('reconnect.resetAfterMs', reconnect.resetAfterMs, 0);
+  ms('reconnect.quickRetryMs', reconnect.quickRetryMs, 0);
+  ms('reconnect.downMaxDelayMs', reconnect.downMaxDelayMs, 1);
   if (typeof reconnect.jitter !== 'function' && !JITTERS.includes(reconnect.jitter)) {
     invalid('reconnect.jitter', `must be one of ${JITTERS.join(', ')} or a function`);
   }

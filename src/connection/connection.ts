@@ -5,7 +5,7 @@ import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { defaultCloseKind } from '../protocol/close-codes.js';
 import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protocol/types.js';
-import type { ReconnectScheduler } from '../reconnect/scheduler.js';
+import { REFUSED_FAST_MS, type ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
@@ -53,6 +53,8 @@ export class Connection {
   #token: string | undefined;
   readonly #inboundAt = new InboundClock();
   #retryHintMs: number | undefined;
+  /** Clock time the current socket was created: a failure soon after is a refusal (server down). */
+  #socketAt = 0;
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
 
@@ -209,6 +211,7 @@ export class Connection {
         if (gen !== this.#gen) return;
       }
       this.#transport = openTransport(this.#o.WebSocket, url, this.#o.protocol.subprotocols, this.#events, init, this.#o.maxFrameBytes);
+      this.#socketAt = this.#tasks.clock.now();
     } catch (err) {
       if (gen !== this.#gen) return;
       // A bad URL, a headers() that throws or returns no header record: the next try fails alike.
@@ -386,6 +389,7 @@ export class Connection {
   #lose(loss: Loss): void {
     if (!isLive(this.#state)) return;
     const wasOpen = this.#state === 'open';
+    const down = this.#refused(loss);
     this.#dropSocket();
     if (wasOpen) this.#counters.disconnects++;
     else this.#counters.connectFailures++;
@@ -395,10 +399,24 @@ export class Connection {
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const hint = loss.hintMs ?? this.#retryHintMs;
     this.#retryHintMs = undefined;
-    const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.#fault(err)), hint);
+    const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.#fault(err)), hint, down);
     if (!plan) return this.#fail('max-attempts', new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}));
     this.#counters.reconnectsScheduled++;
     this.#transition('reconnecting', loss.reason, plan);
+  }
+
+  /**
+   * The socket failed before opening, with no HTTP answer, within {@link REFUSED_FAST_MS} of
+   * being created: nothing listens there (server down), as opposed to a timeout (unreachable)
+   * or an answered rejection (`upgrade:503`, over capacity), which keep the full backoff.
+   */
+  #refused(loss: Loss): boolean {
+    return (
+      this.#state === 'connecting' &&
+      this.#transport !== undefined &&
+      (loss.reason === 'error' || loss.reason === 'close:1006') &&
+      this.#tasks.clock.now() - this.#socketAt < REFUSED_FAST_MS
+    );
   }
 
   #fail(reason: string, error: StreamClientError): void {

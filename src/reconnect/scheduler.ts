@@ -18,6 +18,16 @@ export interface ReconnectOptions {
   maxAttempts: number;
   /** Uptime after which the attempt counter (and decorrelated jitter's memory) resets. */
   resetAfterMs: number;
+  /**
+   * The first retry after a healthy connection drops is drawn in `[0, quickRetryMs)` instead of
+   * by the strategy: a blip is the common case. 0 or absent turns it off.
+   */
+  quickRetryMs?: number;
+  /**
+   * Cap on the strategy's delays while the server is down (attempts refused at once): probing a
+   * refusing host is cheap and finds its return quickly. Never above `maxDelayMs`; absent = off.
+   */
+  downMaxDelayMs?: number;
 }
 
 /** One scheduled attempt: its number (1 = first retry after a drop) and its delay. */
@@ -27,6 +37,13 @@ export interface ReconnectPlan {
   /** The server's retry hint, when one lengthened this delay (bounded by `maxHintMs`). */
   readonly hintMs?: number;
 }
+
+/**
+ * A socket that fails before opening, with no HTTP answer, this soon after being created was
+ * refused: the host answers and nothing listens (server down or restarting). A refusal takes one
+ * round trip (~1 ms on a LAN); the margin absorbs a loaded event loop. A timeout never qualifies.
+ */
+export const REFUSED_FAST_MS = 50;
 
 /**
  * Timer names in the {@link TaskRegistry}, for tests and `health()` debugging. (`reset` is no
@@ -48,9 +65,15 @@ export class ReconnectScheduler {
   readonly #backoff: ReconnectOptions;
   #attempt = 0;
   #previousMs = 0;
+  /** The last draw while the server was down: kept apart so probing does not shrink the backoff. */
+  #downPreviousMs = 0;
   #pending: { task: Task; plan: ReconnectPlan } | undefined;
   /** Clock time of the `opened()` that uptime counts from; `undefined` while not open. */
   #openedAt: number | undefined;
+  /** The connection opened since the last scheduled attempt: its drop may be a blip. */
+  #wasOpen = false;
+  /** The strategy's inputs while the server is down (one object per client, not per attempt). */
+  readonly #down: { initialDelayMs: number; maxDelayMs: number; factor: number } | undefined;
 
   constructor(options: ReconnectOptions, tasks: TaskRegistry, random: RandomSource) {
     const { jitter } = options;
@@ -58,6 +81,9 @@ export class ReconnectScheduler {
     if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
     this.#strategy = strategy;
     this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
+    const downMax = Math.min(options.downMaxDelayMs ?? Infinity, options.maxDelayMs);
+    // A quarter of the cap as the floor keeps a fleet's probes spread over [cap/4, cap].
+    this.#down = downMax >= options.maxDelayMs ? undefined : { initialDelayMs: Math.min(options.initialDelayMs, Math.max(1, downMax / 4)), maxDelayMs: downMax, factor: options.factor };
     this.#tasks = tasks;
     // A user source returning -1, 2 or NaN must not make a delay negative or NaN.
     this.#random = random === Math.random ? random : () => unitInterval(random());
@@ -80,15 +106,27 @@ export class ReconnectScheduler {
    * the caller gives up (state `failed`). `hintMs`, a server's retry hint, can only lengthen
    * the strategy's delay: the wait is the longer of the two ({@link hintedDelay}, bounded by
    * `maxHintMs`), so a hint of 0 never turns backoff off.
+   *
+   * The first retry after a healthy connection (opened, no failure since the counter last
+   * reset) drops is drawn in `[0, quickRetryMs)`. `down` says the last attempt was refused at
+   * once (nothing listening): the strategy's cap is then `downMaxDelayMs`.
    */
-  schedule(run: () => void, hintMs?: number): ReconnectPlan | undefined {
+  schedule(run: () => void, hintMs?: number, down = false): ReconnectPlan | undefined {
     if (this.#pending?.task.active) return this.#pending.plan;
     this.#settleUptime();
     if (this.#attempt >= this.#backoff.maxAttempts) return undefined;
+    down &&= this.#down !== undefined; // no lower cap configured: a refusal backs off like any failure
+    const quickMs = this.#backoff.quickRetryMs ?? 0;
+    const quick = this.#wasOpen && this.#attempt === 0 && quickMs > 0;
+    this.#wasOpen = false;
     const attempt = ++this.#attempt;
-    const backoffMs = this.#backoffDelay(attempt);
+    const backoffMs = quick ? Math.floor(this.#random() * quickMs) : this.#backoffDelay(attempt, down);
     // Decorrelated jitter remembers its own draw: a long server hint does not inflate later waits.
-    this.#previousMs = backoffMs;
+    // A quick retry is outside the strategy: the next draw starts as a first one. Probes of a
+    // down server keep their own memory, so a server that comes back over capacity gets the
+    // backoff a fleet would have without them.
+    if (down && !quick) this.#downPreviousMs = backoffMs;
+    else this.#previousMs = quick ? 0 : backoffMs;
     const hintedMs = hintMs === undefined ? 0 : Math.ceil(hintedDelay(hintMs, this.#backoff.maxHintMs, this.#random));
     const plan: ReconnectPlan =
       hintedMs > backoffMs
@@ -117,9 +155,9 @@ export class ReconnectScheduler {
    */
   opened(): void {
     this.#settleUptime();
-    if (this.#openedAt !== undefined) return;
-    if (this.#backoff.resetAfterMs <= 0) return this.reset();
-    this.#openedAt = this.#tasks.clock.now();
+    if (this.#backoff.resetAfterMs <= 0) this.reset();
+    else if (this.#openedAt === undefined) this.#openedAt = this.#tasks.clock.now();
+    this.#wasOpen = true;
   }
 
   /** The connection went down: unless uptime reached `resetAfterMs`, the counter stays. */
@@ -132,6 +170,7 @@ export class ReconnectScheduler {
   reset(): void {
     this.closed();
     this.#clearCounter();
+    this.#wasOpen = false;
   }
 
   /** Apply the uptime reset if it is due (what a `resetAfterMs` timer would have done by now). */
@@ -145,11 +184,12 @@ export class ReconnectScheduler {
   #clearCounter(): void {
     this.#attempt = 0;
     this.#previousMs = 0;
+    this.#downPreviousMs = 0;
   }
 
-  #backoffDelay(attempt: number): number {
-    const o = this.#backoff;
-    const raw = this.#strategy(attempt, this.#previousMs, o, this.#random);
+  #backoffDelay(attempt: number, down: boolean): number {
+    const o = (down && this.#down) || this.#backoff;
+    const raw = this.#strategy(attempt, down ? this.#downPreviousMs : this.#previousMs, o, this.#random);
     // Whole ms, rounded up so no lower bound (initial) is undercut; a user strategy may
     // return anything, so clamp into [0, cap] too.
     return Number.isFinite(raw) ? Math.min(o.maxDelayMs, Math.max(0, Math.ceil(raw))) : o.maxDelayMs;

@@ -41,7 +41,7 @@ export function testClient(url: string, options: Partial<StreamClientOptions> = 
   return new StreamClient({
     url,
     random: () => 0.5,
-    reconnect: { initialDelayMs: 20, maxDelayMs: 200, jitter: 'equal', ...options.reconnect },
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200, jitter: 'equal', quickRetryMs: 0, ...options.reconnect },
     heartbeat: false,
     closeTimeoutMs: 500,
     ...options,

@@ -7,7 +7,7 @@ import { until } from '../helpers/until.js';
 // Raw `ws` servers that answer every connection with a retry hint of 0, as an overloaded
 // balancer might: the hint must never shorten the client's backoff.
 
-const RECONNECT = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', resetAfterMs: 60_000 } as const;
+const RECONNECT = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 } as const;
 
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;

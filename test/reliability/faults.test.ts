@@ -13,7 +13,7 @@ import { until } from '../helpers/until.js';
 // reconnect policy has no jitter, so every retry's delay is known: 10, 20, 40, 80, 100, 100 ms…
 // and `resetAfterMs` is long, so the attempt counter runs on through a whole test.
 
-const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000 } as const;
+const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 } as const;
 
 /** The delay of retry `n` (1-based) under {@link RECONNECT}. */
 function scheduled(n: number): number {

@@ -13,7 +13,7 @@ import { until } from '../helpers/until.js';
 // ticks sent during an outage are gone by design; what must hold is: one operation per topic
 // afterwards, each tick after recovery delivered once, retries on schedule, nothing left.
 
-const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000 } as const;
+const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 } as const;
 const TOPICS = ['A', 'B'] as const;
 
 function scheduled(n: number): number {

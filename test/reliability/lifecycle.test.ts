@@ -8,7 +8,7 @@ import { leakedSince, resourceCounts } from '../helpers/leaks.js';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
 
-const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000 } as const;
+const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 } as const;
 const CYCLES = 50;
 
 

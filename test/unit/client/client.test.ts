@@ -13,7 +13,7 @@ function setup(options: Partial<StreamClientOptions> = {}) {
     url: 'ws://memory.test/',
     WebSocket: network.WebSocket as never,
     random: () => 0.5,
-    reconnect: { initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'none' },
+    reconnect: { initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'none', quickRetryMs: 0 },
     heartbeat: { intervalMs: 1_000, timeoutMs: 500 },
     stale: { afterMs: 2_000 },
     ...options,
@@ -75,23 +75,41 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     await closed;
   });
 
-  it('by default a lone drop retries within 1.5–4.5 s, and a failed retry waits no longer than 8 s', async () => {
-    for (const [r, first] of [[0, 1_500], [0.999, 1_500 + 0.999 * 3_000]] as const) {
-      let down = false; // then the server refuses every new socket
+  it('by default a healthy connection that drops is retried within 500 ms; refused retries then wait 500 ms–2 s', async () => {
+    for (const [r, first] of [[0, 0], [0.999, 499]] as const) {
+      let down = false; // then the server refuses every new socket at once
       const network = createMemoryNetwork({ onConnection: (peer) => (down ? peer.reject() : speakJson(peer)) });
       const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, random: () => r });
       const delays: number[] = [];
       client.on('state', (c) => void (c.to === 'reconnecting' && delays.push(c.delayMs!)));
       await client.start();
+      await vi.advanceTimersByTimeAsync(5_000); // healthy: up past resetAfterMs
       network.last()!.drop();
-      await vi.advanceTimersByTimeAsync(0);
       down = true;
-      for (let i = 0; i < 4; i++) await vi.advanceTimersByTimeAsync(8_000);
-      expect(delays[0]).toBeCloseTo(first, 6);
-      expect(delays.length).toBeGreaterThanOrEqual(4);
-      for (const d of delays) expect(d).toBeGreaterThanOrEqual(1_500), expect(d).toBeLessThanOrEqual(8_000);
+      for (let i = 0; i < 4; i++) await vi.advanceTimersByTimeAsync(2_000);
+      expect(delays[0]).toBe(first);
+      expect(delays.length).toBeGreaterThanOrEqual(5);
+      // Decorrelated within [initial/4 of the down cap, down cap]: probes a refusing host often.
+      for (const d of delays.slice(1)) expect(d).toBeGreaterThanOrEqual(500), expect(d).toBeLessThanOrEqual(2_000);
       await client.close();
     }
+  });
+
+  it('a connection that drops again before it was up resetAfterMs gets no second quick retry', async () => {
+    const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer) });
+    const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, random: () => 0.5 });
+    const delays: number[] = [];
+    client.on('state', (c) => void (c.to === 'reconnecting' && delays.push(c.delayMs!)));
+    await client.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    network.last()!.drop();
+    await vi.advanceTimersByTimeAsync(250); // the quick retry (0.5 × 500 ms) opens again
+    expect(client.state).toBe('open');
+    network.last()!.drop(); // a flapping server: up 0 ms, not healthy
+    await vi.advanceTimersByTimeAsync(0);
+    // decorrelated, default initial 1,500, first draw in [1,500, 4,500]: 1,500 + 0.5 × 3,000
+    expect(delays).toEqual([250, 3_000]);
+    await client.close();
   });
 
   it('a client with subscriptions that was never started holds no timer', () => {

@@ -13,7 +13,7 @@ describe('a backward wall-clock step (fake timers)', () => {
       url: 'ws://memory.test/',
       WebSocket: network.WebSocket as never,
       random: () => 0.5,
-      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000, jitter: 'none' },
+      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000, jitter: 'none', quickRetryMs: 0 },
       heartbeat: { intervalMs: 1_000, timeoutMs: 500 },
       stale: { afterMs: 2_000 },
     });

@@ -25,7 +25,7 @@ function setup(options: Partial<StreamClientOptions> = {}) {
     url: 'ws://memory.test/',
     WebSocket: network.WebSocket as never,
     random: () => 0.5,
-    reconnect: { initialDelayMs: 30_000, maxDelayMs: 60_000, jitter: 'none' },
+    reconnect: { initialDelayMs: 30_000, maxDelayMs: 60_000, jitter: 'none', quickRetryMs: 0 }, // no quick first retry: the 30 s wait is what online cuts short
     heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
     ...options,
   });

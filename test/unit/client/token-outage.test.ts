@@ -26,7 +26,7 @@ function setup(outcome: (now: number) => Error | undefined | null) {
     WebSocket: network.WebSocket as never,
     random: () => 0.5,
     heartbeat: false,
-    reconnect: { initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, jitter: 'none', resetAfterMs: 60_000 },
+    reconnect: { initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 },
     auth: { fetchToken, retry: { initialDelayMs: 200, maxDelayMs: 200, maxAttempts: 2, jitter: 'full' } },
   });
   const states: StateChange[] = [];

@@ -1,0 +1,114 @@
+/**
+ * Per-file mutation scores from Stryker's JSON reports, with the mutants listed in
+ * `equivalent.json` (no test can tell them apart from the original) left out of the score.
+ *
+ * Usage: `npm run mutate:report [report.json ...]`. Without arguments it reads every `*.json`
+ * under `reports/mutation/`; when several reports cover one file, the newest wins, so
+ * `npm run mutate -- --mutate src/x.ts` runs one file at a time add up.
+ * Exits 1 when an equivalent entry matches no mutant (a stale list hides nothing silently).
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Mutant {
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+interface FileResult {
+  source: string;
+  mutants: Mutant[];
+}
+interface Equivalent {
+  file: string;
+  line: number;
+  mutator: string;
+  replacement: string;
+  reason: string;
+}
+
+const here = new URL('.', import.meta.url).pathname;
+const equivalents = JSON.parse(readFileSync(join(here, 'equivalent.json'), 'utf8')) as Equivalent[];
+
+function reportsUnder(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((n) => {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) return reportsUnder(p);
+    return n.endsWith('.json') ? [p] : [];
+  });
+}
+
+const paths = process.argv.length > 2 ? process.argv.slice(2) : reportsUnder('reports/mutation');
+if (paths.length === 0) {
+  console.error('no Stryker JSON report found: run `npm run mutate` first');
+  process.exit(1);
+}
+
+// file -> [results, report mtime]: the newest report of a file wins.
+const files = new Map<string, [FileResult, number]>();
+for (const p of paths) {
+  const mtime = statSync(p).mtimeMs;
+  const report = JSON.parse(readFileSync(p, 'utf8')) as { files?: Record<string, FileResult> };
+  for (const [file, result] of Object.entries(report.files ?? {})) {
+    const prev = files.get(file);
+    if (!prev || prev[1] < mtime) files.set(file, [result, mtime]);
+  }
+}
+
+const isEquivalent = (file: string, m: Mutant) =>
+  equivalents.find(
+    (e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === (m.replacement ?? ''),
+  );
+
+const used = new Set<Equivalent>();
+const rows: string[][] = [];
+const survivors: string[] = [];
+for (const [file, [result]] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  let killed = 0;
+  let survived = 0;
+  let equivalent = 0;
+  let ignored = 0;
+  for (const m of result.mutants) {
+    if (m.status === 'Ignored' || m.status === 'CompileError' || m.status === 'RuntimeError') {
+      ignored++;
+      continue;
+    }
+    if (m.status === 'Killed' || m.status === 'Timeout') {
+      killed++;
+      continue;
+    }
+    const eq = isEquivalent(file, m);
+    if (eq) {
+      used.add(eq);
+      equivalent++;
+      continue;
+    }
+    survived++;
+    const { line, column } = m.location.start;
+    survivors.push(`${file}:${line}:${column} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? '')}`);
+  }
+  const score = killed + survived === 0 ? 100 : (100 * killed) / (killed + survived);
+  rows.push([file, score.toFixed(2), String(killed), String(survived), String(equivalent), String(ignored)]);
+}
+
+const head = ['file', 'score %', 'killed', 'survived', 'equivalent', 'not run'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+console.log(line(head));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+if (survivors.length > 0) console.log(`\nsurvived or not covered (not listed as equivalent):\n${survivors.join('\n')}`);
+
+const stale = equivalents.filter((e) => !used.has(e) && [...files.keys()].some((f) => f.endsWith(e.file)));
+if (stale.length > 0) {
+  console.error(`\nequivalent.json entries that match no surviving mutant (update or remove them):`);
+  for (const e of stale) console.error(`  ${e.file}:${e.line} ${e.mutator} -> ${JSON.stringify(e.replacement)}`);
+  process.exit(1);
+}
