@@ -12,6 +12,8 @@ export type {
   StaleOptions,
   FallbackOptions,
   RenderOptions,
+  ResolvedOptions,
+  ClientDefaults,
 } from './client/options.js';
 export type { ConnectionState, StateChange } from './connection/states.js';
 export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/network.js';
@@ -27,10 +29,10 @@ export {
   ClosedError,
   isStreamClientError,
 } from './core/errors.js';
-export type { StreamErrorCode, StreamClientErrorWithCode } from './core/errors.js';
+export type { StreamErrorCode, StreamClientErrorWithCode, StreamClientErrorOptions } from './core/errors.js';
 export type { Counters } from './observe/counters.js';
 export type { Health } from './observe/health.js';
-export type { Logger } from './observe/log.js';
+export type { Logger, LogFn } from './observe/log.js';
 export { jsonProtocol } from './protocol/json.js';
 export type { JsonProtocolOptions } from './protocol/json.js';
 export { defaultCloseKind, retryAfterFromReason } from './protocol/close-codes.js';
@@ -45,9 +47,10 @@ export type {
   FrameContext,
   CloseKind,
   ProtocolLimits,
+  SubscriptionErrorKind,
 } from './protocol/types.js';
 export { noJitter, fullJitter, equalJitter, decorrelatedJitter, hintedDelay } from './reconnect/backoff.js';
-export type { BackoffStrategy, BackoffOptions, JitterKind } from './reconnect/backoff.js';
+export type { BackoffStrategy, BackoffOptions, JitterKind, RandomSource } from './reconnect/backoff.js';
 export type {
   Subscription,
   SubscribeOptions,
@@ -66,8 +69,16 @@ export type {
   RenderInfo,
   DataSource,
 } from './render/view-options.js';
-export type { PrecisionMap, PrecisionRule } from './render/precision.js';
-export type { AuthOptions, AuthRetryOptions, TokenResult } from './auth/index.js';
+export type {
+  PrecisionMap,
+  PrecisionRule,
+  DecimalPlacesRule,
+  SignificantRule,
+  StepRule,
+  CustomRule,
+  Normalized,
+} from './render/precision.js';
+export type { AuthOptions, AuthRetryOptions, ResolvedAuthOptions, TokenResult } from './auth/index.js';
 export {
   graphqlWsProtocol,
   graphqlWsCloseKind,
@@ -85,6 +96,7 @@ export {
   KIS_PINGPONG,
   KIS_IN_USE_RETRY_MS,
   KIS_APPROVAL_TTL_MS,
+  KIS_ENV,
   KIS_FIELD_COUNTS,
   KIS_LAYOUTS,
   kisAesDecrypt,
@@ -95,6 +107,9 @@ export type {
   KisProtocolOptions,
   KisApprovalOptions,
   KisFetch,
+  KisResponse,
+  KisEnv,
+  KisEnvSettings,
   KisCustType,
   KisTopic,
   KisRecord,

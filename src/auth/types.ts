@@ -74,12 +74,19 @@ export interface AuthOptions {
 }
 
 /** `AuthOptions` validated, with every default filled in. */
+/** {@link AuthOptions} validated, with every default filled in. */
 export interface ResolvedAuthOptions {
+  /** See {@link AuthOptions.fetchToken}. */
   fetchToken(signal: AbortSignal): Promise<TokenResult>;
+  /** See {@link AuthOptions.refreshBeforeMs}. */
   refreshBeforeMs: number;
+  /** See {@link AuthOptions.timeoutMs}. */
   timeoutMs: number;
+  /** See {@link AuthOptions.retry}. */
   retry: Required<AuthRetryOptions>;
+  /** See {@link AuthOptions.clockSkewMs}. */
   clockSkewMs: number;
+  /** See {@link AuthOptions.isFatal}. */
   isFatal(err: unknown): boolean;
 }
 

@@ -172,6 +172,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     return this.#closing;
   }
 
+  /** `close()`, for `await using client = new StreamClient(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -226,7 +227,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   }
 
   /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
-  async refreshToken(): Promise<{ expiresAt: number | undefined }> {
+  async refreshToken(): Promise<{
+    /** When the new token expires (epoch ms). */
+    expiresAt: number | undefined;
+  }> {
     if (!this.#auth) throw new StreamClientError('INVALID_OPTIONS', 'auth is not configured');
     await this.#auth.refresh().catch((err: unknown) => {
       throw this.#exposed(err);

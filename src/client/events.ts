@@ -8,5 +8,10 @@ export interface StreamClientEvents {
   /** Every error the client reports: gave up, token failure, malformed frame, subscription errors. */
   error: [error: StreamClientError];
   /** A new token was obtained (its expiry only; the token itself is never emitted). */
-  token: [info: { expiresAt: number }];
+  token: [
+    info: {
+      /** When the new token expires (epoch ms). */
+      expiresAt: number;
+    },
+  ];
 }

@@ -80,6 +80,7 @@ export interface StaleOptions {
 
 /** Polling source used while a topic is stale. */
 export interface FallbackOptions {
+  /** Fetches the topic's current value over another channel (HTTP); honour `signal` (timeout, unsubscribe, close). */
   fetch(topic: string, signal: AbortSignal): Promise<unknown>;
   /** Poll period per stale topic. @default 5_000 */
   intervalMs?: number;
@@ -107,6 +108,7 @@ export interface StreamClientOptions {
   protocol?: Protocol;
   /** Credential lifecycle; omit for unauthenticated feeds. @default undefined */
   auth?: AuthOptions;
+  /** Backoff between connection attempts. @default see {@link ReconnectOptions} */
   reconnect?: ReconnectOptions;
   /** Socket open must complete within this. @default 10_000 */
   connectTimeoutMs?: number;
@@ -116,13 +118,19 @@ export interface StreamClientOptions {
   closeTimeoutMs?: number;
   /** Liveness probing, or `false` to disable. @default { intervalMs: 15_000, timeoutMs: 10_000 } */
   heartbeat?: HeartbeatOptions | false;
+  /** Acknowledgement, limit and pacing of subscribe frames. @default see {@link SubscriptionOptions} */
   subscriptions?: SubscriptionOptions;
+  /** Per-topic silence detection. @default { afterMs: 10_000 } */
   stale?: StaleOptions;
   /** @default undefined (no fallback) */
   fallback?: FallbackOptions;
+  /** The render cache behind `client.view()`. @default see {@link RenderOptions} */
   render?: RenderOptions;
   /** `client.send()` while offline. @default { maxMessages: 1_000 } */
-  outbox?: { maxMessages?: number };
+  outbox?: {
+    /** Messages kept while offline; one more throws `OUTBOX_FULL`. @default 1_000 */
+    maxMessages?: number;
+  };
   /** Any pino-compatible logger. Records are redacted. @default silent */
   logger?: Logger;
   /**
@@ -165,11 +173,43 @@ export interface StreamClientOptions {
   offlineAware?: boolean;
 }
 
+/** The type of {@link DEFAULTS}: every option group with each value filled in. */
+export interface ClientDefaults {
+  /** See {@link ReconnectOptions}. */
+  readonly reconnect: Readonly<Required<ReconnectOptions>>;
+  /** See {@link StreamClientOptions.connectTimeoutMs}. */
+  readonly connectTimeoutMs: number;
+  /** See {@link StreamClientOptions.handshakeTimeoutMs}. */
+  readonly handshakeTimeoutMs: number;
+  /** See {@link StreamClientOptions.closeTimeoutMs}. */
+  readonly closeTimeoutMs: number;
+  /** See {@link HeartbeatOptions}. */
+  readonly heartbeat: Readonly<Required<HeartbeatOptions>>;
+  /** See {@link SubscriptionOptions}; a protocol's `limits` take precedence. */
+  readonly subscriptions: Readonly<Required<SubscriptionOptions>>;
+  /** See {@link StaleOptions} (`resubscribeAfterMs` is off by default). */
+  readonly stale: {
+    /** See {@link StaleOptions.afterMs}. */
+    readonly afterMs: number;
+  };
+  /** See {@link FallbackOptions} (`fetch` has no default). */
+  readonly fallback: Readonly<Required<Omit<FallbackOptions, 'fetch'>>>;
+  /** See {@link RenderOptions}. */
+  readonly render: Readonly<Required<RenderOptions>>;
+  /** See {@link StreamClientOptions.outbox}. */
+  readonly outbox: {
+    /** See {@link StreamClientOptions.outbox}. */
+    readonly maxMessages: number;
+  };
+  /** See {@link StreamClientOptions.maxFrameBytes}. */
+  readonly maxFrameBytes: number;
+}
+
 /**
  * Every default in one place. Frozen (deeply): a client given no value for a group shares the
  * group's object here instead of holding its own copy.
  */
-export const DEFAULTS = deepFreeze({
+export const DEFAULTS: ClientDefaults = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
   reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000, quickRetryMs: 500, downMaxDelayMs: 2_000 },
   connectTimeoutMs: 10_000,
@@ -192,28 +232,57 @@ function deepFreeze<T extends object>(o: T): T {
 /** The default protocol. jsonProtocol() keeps no per-connection state, so every client shares one (frozen). */
 let sharedJsonProtocol: Protocol | undefined;
 
+/** {@link StreamClientOptions} validated, with every default filled in: what {@link resolveOptions} returns. */
 export interface ResolvedOptions {
+  /** See {@link StreamClientOptions.url}. */
   url: StreamClientOptions['url'];
+  /** The given protocol, or the shared `jsonProtocol()`. */
   protocol: Protocol;
+  /** See {@link StreamClientOptions.auth}; `undefined` for an open feed. */
   auth: ResolvedAuthOptions | undefined;
+  /** See {@link ReconnectOptions}. */
   reconnect: Required<ReconnectOptions>;
+  /** See {@link StreamClientOptions.connectTimeoutMs}. */
   connectTimeoutMs: number;
+  /** See {@link StreamClientOptions.handshakeTimeoutMs}. */
   handshakeTimeoutMs: number;
+  /** See {@link StreamClientOptions.closeTimeoutMs}. */
   closeTimeoutMs: number;
+  /** See {@link HeartbeatOptions}; `false` when disabled. */
   heartbeat: Required<HeartbeatOptions> | false;
+  /** See {@link SubscriptionOptions}, with the protocol's `limits` applied. */
   subscriptions: Required<SubscriptionOptions>;
-  stale: { afterMs: number; resubscribeAfterMs?: number };
+  /** See {@link StaleOptions}. */
+  stale: {
+    /** See {@link StaleOptions.afterMs}. */
+    afterMs: number;
+    /** See {@link StaleOptions.resubscribeAfterMs}. */
+    resubscribeAfterMs?: number;
+  };
+  /** See {@link FallbackOptions}; `undefined` without a fallback. */
   fallback: Required<FallbackOptions> | undefined;
+  /** See {@link RenderOptions}. */
   render: Required<RenderOptions>;
-  outbox: { maxMessages: number };
+  /** See {@link StreamClientOptions.outbox}. */
+  outbox: {
+    /** See {@link StreamClientOptions.outbox}. */
+    maxMessages: number;
+  };
+  /** See {@link StreamClientOptions.logger}. */
   logger: Logger;
+  /** See {@link StreamClientOptions.WebSocket}. */
   WebSocket: WebSocketConstructor;
-  /** Headers, TLS and agent of the Node socket; undefined when none apply. */
+  /** Headers, TLS and agent of the Node socket, built from `headers`/`tls`/`agent`; undefined when none apply. @internal */
   socketInit: SocketInit | undefined;
+  /** See {@link StreamClientOptions.random}. */
   random: () => number;
+  /** See {@link StreamClientOptions.clock}. */
   clock: Clock;
+  /** See {@link StreamClientOptions.unref}. */
   unref: boolean;
+  /** See {@link StreamClientOptions.maxFrameBytes}. */
   maxFrameBytes: number;
+  /** See {@link StreamClientOptions.offlineAware}. */
   offlineAware: boolean;
 }
 

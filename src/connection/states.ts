@@ -1,4 +1,4 @@
-/** The connection states of DESIGN.md. */
+/** The connection states; see "Lifecycle and states" in the README for the transitions. */
 export type ConnectionState =
   | 'idle'
   | 'connecting'
@@ -11,7 +11,9 @@ export type ConnectionState =
 
 /** The payload of the `state` event: one per transition. */
 export interface StateChange {
+  /** The state left. */
   readonly from: ConnectionState;
+  /** The state entered. */
   readonly to: ConnectionState;
   /** Why: `start`, `open`, `close:1006`, `connect-timeout`, `heartbeat-timeout`, `auth-rejected`, `stop` … */
   readonly reason: string;

@@ -16,15 +16,23 @@ export type WebSocketHandler = ((this: any, ev: any) => unknown) | null;
  * package's class, undici's and React Native's all fit without a cast.
  */
 export interface WebSocketLike {
+  /** `0` connecting, `1` open, `2` closing, `3` closed (WHATWG values). */
   readonly readyState: number;
   /** Bytes queued and not yet sent (browsers and `ws` have it). */
   readonly bufferedAmount?: number;
+  /** Set to `'arraybuffer'` where the socket has it, so binary frames arrive as `ArrayBuffer`. */
   binaryType?: string;
+  /** Sends one text or binary frame. */
   send(data: Frame): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** Called once the socket is open. */
   onopen: WebSocketHandler;
+  /** Called per frame with an event carrying `data`. */
   onmessage: WebSocketHandler;
+  /** Called once with an event carrying `code` and `reason`. */
   onclose: WebSocketHandler;
+  /** Called on a socket error; a close follows. */
   onerror: WebSocketHandler;
 }
 

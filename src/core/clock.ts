@@ -17,7 +17,9 @@ export interface Clock {
    * wall-clock step. @default `performance.now` on the system clock
    */
   monotonic?(): number;
+  /** Calls `fn` once after `ms`; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer that has not fired; a no-op otherwise. */
   clearTimeout(handle: TimerHandle): void;
   /**
    * Time does not move within one synchronous job (a real clock): frames arriving in one job may

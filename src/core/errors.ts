@@ -28,7 +28,9 @@ export type StreamErrorCode =
 
 const BRAND = Symbol.for('steadystream.StreamClientError');
 
+/** The optional second part of a {@link StreamClientError}: what caused it and secret-free context. */
 export interface StreamClientErrorOptions {
+  /** The original error (scrubbed of secrets when it carried one); kept as `err.cause`. */
   cause?: unknown;
   /** Structured, secret-free context (option name, close code, topic …). */
   details?: Readonly<Record<string, unknown>>;
@@ -39,8 +41,11 @@ export interface StreamClientErrorOptions {
  * Messages never contain secrets: callers build them from redacted parts only.
  */
 export class StreamClientError extends Error {
+  /** What went wrong, as a stable literal: match on this, not on `message`. */
   readonly code: StreamErrorCode;
+  /** Structured, secret-free context (option name, close code, topic, server code …). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
+  /** The brand `isStreamClientError` checks, so it works across duplicate copies of the package. */
   readonly [BRAND] = true;
 
   constructor(code: StreamErrorCode, message: string, options: StreamClientErrorOptions = {}) {
@@ -67,7 +72,10 @@ export class ClosedError extends StreamClientError {
 }
 
 /** A `StreamClientError` whose `code` is known to be `C` (what `isStreamClientError(err, code)` proves). */
-export type StreamClientErrorWithCode<C extends StreamErrorCode> = StreamClientError & { readonly code: C };
+export type StreamClientErrorWithCode<C extends StreamErrorCode> = StreamClientError & {
+  /** Narrowed to the code that was checked. */
+  readonly code: C;
+};
 
 /**
  * True for any steadystream error, even from another copy of the package (brand check, not

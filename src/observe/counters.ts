@@ -1,53 +1,83 @@
 /**
  * Every counter of the library, as plain numbers. Parts increment fields directly (a property
- * write on the hot path); `snapshot()` copies them for `client.metrics()`.
- * Each counter is documented in the README's "Counters" table.
+ * write on the hot path); `client.metrics()` returns a copy.
  */
 export interface Counters {
-  // connection
+  /** Sockets the client tried to open. */
   connectAttempts: number;
+  /** Handshakes completed (state reached `open`). */
   connects: number;
+  /** Attempts lost before `open` (refused, timed out, handshake failed). */
   connectFailures: number;
+  /** Open connections lost. */
   disconnects: number;
+  /** Reconnect attempts scheduled. */
   reconnectsScheduled: number;
+  /** Liveness probes sent. */
   heartbeatProbes: number;
+  /** Sockets declared dead by the heartbeat. */
   heartbeatTimeouts: number;
+  /** Connection state changes. */
   stateTransitions: number;
-  // traffic
+  /** Frames received. */
   messagesIn: number;
+  /** Frames sent. */
   messagesOut: number;
+  /** Frames that could not be decoded (each also an `error` event `DECODE_ERROR`). */
   decodeErrors: number;
+  /** `send()` calls refused because the outbox was full (`OUTBOX_FULL`). */
   outboxDropped: number;
-  // auth
+  /** Successful `fetchToken` calls. */
   tokenRefreshes: number;
+  /** Failed `fetchToken` calls. */
   tokenRefreshFailures: number;
+  /** Server refusals of a token (in-band, close 4401/4403, HTTP 401/403 at the upgrade). */
   authRejections: number;
+  /** In-band re-authentications on an open socket. */
   reauths: number;
-  // subscriptions
+  /** Subscribe frames sent. */
   subscribes: number;
+  /** Unsubscribe frames sent. */
   unsubscribes: number;
+  /** Subscriptions restored after a reconnect. */
   resubscribes: number;
+  /** Subscriptions rejected, over the limit or never acknowledged. */
   subscriptionErrors: number;
+  /** Frames dropped as sequence duplicates. */
   duplicatesDropped: number;
+  /** Sequence gaps reported (`onGap`). */
   gaps: number;
+  /** Stream resets reported (the numbering went back; `onGap` with `kind: 'reset'`). */
   resets: number;
+  /** Frames for topics no longer subscribed. */
   lateFramesDropped: number;
-  // staleness
+  /** Topics that went stale. */
   staleEntered: number;
+  /** Stale topics that recovered. */
   staleRecovered: number;
+  /** Resubscriptions sent for stale topics (`stale.resubscribeAfterMs`). */
   staleResubscribes: number;
+  /** Fallback fetches started. */
   fallbackPolls: number;
+  /** Fallback fetches that failed. */
   fallbackErrors: number;
-  // render
+  /** View renders run. */
   renders: number;
+  /** Renders answered from the render cache. */
   cacheHits: number;
+  /** Renders that had to run the render function. */
   cacheMisses: number;
+  /** Ticks whose view state equalled the last rendered one. */
   skipped: number;
+  /** Ticks merged into a later render. */
   coalesced: number;
+  /** Render cache evictions. */
   evictions: number;
+  /** Render cache size now, in bytes. */
   cacheBytes: number;
+  /** Render cache entries now. */
   cacheEntries: number;
-  // user callbacks that threw (isolated, logged)
+  /** User callbacks that threw (isolated and logged). */
   callbackErrors: number;
 }
 

@@ -1,13 +1,22 @@
 import { Redactor } from './redact.js';
 
-type LogFn = (obj: object, msg?: string) => void;
+/** One level of a {@link Logger}: pino's `(mergingObject, message?)` signature. */
+export type LogFn = (obj: object, msg?: string) => void;
 
-/** Any pino-compatible logger (pino itself, or `console`-like objects with these methods). */
+/**
+ * Any pino-compatible logger (pino itself, or `console`-like objects with these methods). Every
+ * record is one object `{ event, ...fields }` with secrets redacted; the message is optional.
+ */
 export interface Logger {
+  /** Diagnostics: frames decoded, timers armed. Never on the per-message path at a higher level. */
   debug: LogFn;
+  /** State changes a user would notice: connected, subscribed, recovered. */
   info: LogFn;
+  /** Trouble the client recovers from: a decode error, a stale topic, a failed token refresh. */
   warn: LogFn;
+  /** Trouble it does not recover from, and user callbacks that threw. */
   error: LogFn;
+  /** Optional: lets the client skip building a record for a disabled level (pino has it). */
   isLevelEnabled?(level: string): boolean;
 }
 

@@ -5,12 +5,17 @@ import { OperationTable, type Operation } from './graphql-ws-ops.js';
 import type { CloseKind, DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
 
 /** The GraphQL operation a topic subscribes to: a `subscription` document and its variables. */
+/** One GraphQL subscription operation, as `graphql-ws` sends it in a `subscribe` message. */
 export interface GraphqlOperation {
+  /** The GraphQL document (a `subscription`). */
   readonly query: string;
+  /** Values of the document's variables. */
   readonly variables?: Readonly<Record<string, unknown>>;
+  /** Which operation of the document to run, when it holds several. */
   readonly operationName?: string;
 }
 
+/** Options of {@link graphqlWsProtocol}. */
 export interface GraphqlWsProtocolOptions {
   /**
    * Maps a topic (and the subscription's params) to the GraphQL operation to run. Called for

@@ -2,6 +2,7 @@ import { AuthError, ProtocolError } from '../core/errors.js';
 import { defaultCloseKind, retryAfterFromReason } from './close-codes.js';
 import type { DataSink, DecodeResult, Frame, HandshakeIO, Inbound, Protocol, SubscribeRequest } from './types.js';
 
+/** Options of {@link jsonProtocol}. */
 export interface JsonProtocolOptions {
   /** Name shown in logs. @default 'json' */
   name?: string;

@@ -5,6 +5,7 @@ export type Frame = string | Uint8Array;
 export interface SubscribeRequest {
   /** Registry key: topic plus canonicalized params. */
   readonly key: string;
+  /** The topic to subscribe to. */
   readonly topic: string;
   /** `undefined` when the subscription has no params. */
   readonly params: unknown;
@@ -14,6 +15,7 @@ export interface SubscribeRequest {
 
 /** Per-call context for frames that carry a credential (KIS puts the approval key in each). */
 export interface FrameContext {
+  /** The current credential; `undefined` without `auth`. */
   readonly token: string | undefined;
 }
 
@@ -29,25 +31,90 @@ export type SubscriptionErrorKind = 'rejected' | 'limit' | 'auth' | 'transient';
  * always a safe non-negative integer: `decode` throws for a frame carrying anything else.
  */
 export type Inbound =
-  | { readonly type: 'data'; readonly topic: string; readonly key?: string; readonly data: unknown; readonly seq?: number }
-  /** `seq`: the server's current position on the topic, where a later resume may start. */
-  | { readonly type: 'subscribed'; readonly topic: string; readonly key?: string; readonly seq?: number }
-  | { readonly type: 'unsubscribed'; readonly topic: string; readonly key?: string }
-  | { readonly type: 'complete'; readonly topic: string; readonly key?: string }
   | {
-      readonly type: 'error';
-      readonly topic?: string;
+      /** Stream data for a topic. */
+      readonly type: 'data';
+      /** Routes the message to its subscriptions. */
+      readonly topic: string;
+      /** Routes to one exact registry entry, when the protocol knows it (a graphql-ws operation id). */
       readonly key?: string;
+      /** The payload handed to `onData`. */
+      readonly data: unknown;
+      /** The message's sequence number, when the protocol numbers them (gaps, duplicates, resume). */
+      readonly seq?: number;
+    }
+  | {
+      /** The server acknowledged a subscribe. */
+      readonly type: 'subscribed';
+      /** Routes the message to its subscriptions. */
+      readonly topic: string;
+      /** Routes to one exact registry entry, when the protocol knows it (a graphql-ws operation id). */
+      readonly key?: string;
+      /** The server's current position on the topic, where a later resume may start. */
+      readonly seq?: number;
+    }
+  | {
+      /** The server acknowledged an unsubscribe. */
+      readonly type: 'unsubscribed';
+      /** Routes the message to its subscriptions. */
+      readonly topic: string;
+      /** Routes to one exact registry entry, when the protocol knows it (a graphql-ws operation id). */
+      readonly key?: string;
+    }
+  | {
+      /** The server ended the subscription (it is subscribed again, with backoff). */
+      readonly type: 'complete';
+      /** Routes the message to its subscriptions. */
+      readonly topic: string;
+      /** Routes to one exact registry entry, when the protocol knows it (a graphql-ws operation id). */
+      readonly key?: string;
+    }
+  | {
+      /** The server refused a subscription, or reported an error without a topic. */
+      readonly type: 'error';
+      /** The subscription it concerns, if any. */
+      readonly topic?: string;
+      /** Routes to one exact registry entry, when the protocol knows it (a graphql-ws operation id). */
+      readonly key?: string;
+      /** The server's own code (kept in the error's `details.serverCode`). */
       readonly code: string;
+      /** The server's message. */
       readonly message: string;
+      /** `transient`: retried with backoff; `limit`: fails with `SUBSCRIPTION_LIMIT`; otherwise `SUBSCRIPTION_REJECTED`. */
       readonly kind?: SubscriptionErrorKind;
     }
-  | { readonly type: 'ping'; readonly reply?: Frame }
-  | { readonly type: 'pong' }
-  | { readonly type: 'auth-ok' }
-  | { readonly type: 'auth-rejected'; readonly reason: 'expired' | 'invalid'; readonly message?: string }
-  | { readonly type: 'retry'; readonly afterMs: number }
-  | { readonly type: 'ignore' };
+  | {
+      /** The server's liveness probe. */
+      readonly type: 'ping';
+      /** The frame to send back, when the protocol answers pings. */
+      readonly reply?: Frame;
+    }
+  | {
+      /** The answer to the client's probe. */
+      readonly type: 'pong';
+    }
+  | {
+      /** The server accepted the credential. */
+      readonly type: 'auth-ok';
+    }
+  | {
+      /** The server refused the credential. */
+      readonly type: 'auth-rejected';
+      /** What the server said; either way the token is refreshed once, and a refreshed token refused again ends in `failed`. */
+      readonly reason: 'expired' | 'invalid';
+      /** The server's message. */
+      readonly message?: string;
+    }
+  | {
+      /** The server asks the client to wait before reconnecting. */
+      readonly type: 'retry';
+      /** The hint, in ms (bounded by `reconnect.maxHintMs`). */
+      readonly afterMs: number;
+    }
+  | {
+      /** A frame with nothing for the client (it still proves the socket alive). */
+      readonly type: 'ignore';
+    };
 
 /** What `decode` returns: one message, several (multi-record frames), or nothing. */
 export type DecodeResult = Inbound | readonly Inbound[] | undefined;
@@ -57,6 +124,7 @@ export type DecodeResult = Inbound | readonly Inbound[] | undefined;
  * fields as a `data` Inbound, without allocating one per message.
  */
 export interface DataSink {
+  /** One `data` message: the fields of a `data` {@link Inbound}, in frame order. */
   data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
 }
 
@@ -71,9 +139,11 @@ export interface StreamSink extends DataSink {
 
 /** The socket as a protocol sees it during the handshake or an in-band re-auth. */
 export interface HandshakeIO {
+  /** The credential to present; `undefined` without `auth`. */
   readonly token: string | undefined;
   /** Aborted when the handshake times out or the socket goes away. */
   readonly signal: AbortSignal;
+  /** Send one frame on the socket. */
   send(frame: Frame): void;
   /**
    * The next decoded inbound message; rejects when `signal` aborts. What the handshake has not
@@ -85,8 +155,11 @@ export interface HandshakeIO {
 
 /** Limits and pacing a server imposes; the client applies them. */
 export interface ProtocolLimits {
+  /** Subscriptions the server allows per connection; the one over gets `SUBSCRIPTION_LIMIT`. */
   maxSubscriptions?: number;
+  /** Minimum spacing between subscribe frames (servers that punish bursts). */
   subscribeIntervalMs?: number;
+  /** How long the server may take to acknowledge a subscribe. */
   ackTimeoutMs?: number;
 }
 
@@ -96,9 +169,11 @@ export interface ProtocolLimits {
  * `reset()` is called before every new connection.
  */
 export interface Protocol {
+  /** Shown in logs and errors. */
   readonly name: string;
   /** WebSocket subprotocols to request (e.g. `graphql-transport-ws`). */
   readonly subprotocols?: readonly string[];
+  /** Limits the server imposes; they take precedence over the client's `subscriptions` defaults. */
   readonly limits?: ProtocolLimits;
   /** True when `subscribe` honours `from` (resume after reconnect). */
   readonly resumable?: boolean;
@@ -113,7 +188,9 @@ export interface Protocol {
   handshake?(io: HandshakeIO): Promise<void>;
   /** Re-authenticate on the open socket with a new token, without reconnecting. */
   reauth?(io: HandshakeIO): Promise<void>;
+  /** The frame(s) that subscribe; `undefined` sends nothing (the subscription is active at once). Throwing fails that subscription. */
   subscribe(req: SubscribeRequest, ctx: FrameContext): Frame | readonly Frame[] | undefined;
+  /** The frame that unsubscribes; `undefined` sends nothing. */
   unsubscribe(req: SubscribeRequest, ctx: FrameContext): Frame | undefined;
   /** Decode one frame. Throw (any error) for a malformed frame: it is counted, not fatal. */
   decode(frame: Frame): DecodeResult;
@@ -130,5 +207,6 @@ export interface Protocol {
   retryAfterMs?(code: number, reason: string): number | undefined;
   /** An application-level probe, used when the transport has no WebSocket ping. */
   ping?(): Frame;
+  /** Forget per-connection state (operation ids, pending replies); called before every new connection. */
   reset?(): void;
 }

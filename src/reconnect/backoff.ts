@@ -7,7 +7,7 @@
  * all landing on `maxDelayMs` (a synchronized retry wave). The first retry is jittered too.
  */
 
-/** The built-in strategies by name; see {@link strategies}. */
+/** The built-in strategies by name (`reconnect.jitter`). */
 export type JitterKind = 'none' | 'full' | 'equal' | 'decorrelated';
 
 /** The shape every strategy is drawn within. Valid: `0 < initialDelayMs <= maxDelayMs`, `factor >= 1`. */

@@ -45,13 +45,17 @@ export interface RelayOptions {
 
 /** A relay's role change. */
 export interface RelayRoleChange {
+  /** `leader`: this relay holds the upstream session; `standby`: it waits. */
   readonly role: 'leader' | 'standby';
   /** The term (the lease revision): every frame of the term carries it. */
   readonly epoch?: number;
+  /** Why a leader stepped down. */
   readonly reason?: StepDownReason;
 }
 
+/** Events of a {@link Relay}. */
 export interface RelayEvents {
+  /** The relay became leader or standby. */
   role: [e: RelayRoleChange];
   /** Trouble with NATS or upstream that the relay rides out (it never throws from callbacks). */
   error: [err: StreamClientError];
@@ -61,9 +65,13 @@ export interface RelayEvents {
 const LEASE_SHARE = 0.45;
 
 export const RELAY_DEFAULTS = Object.freeze({
+  /** See {@link RelayOptions.leaderTtlMs}. */
   leaderTtlMs: 10_000,
+  /** See {@link RelayOptions.interestTtlMs}. */
   interestTtlMs: 30_000,
+  /** See {@link RelayOptions.historyPerTopic}. */
   historyPerTopic: 1_000,
+  /** See {@link RelayOptions.duplicateWindowMs}. */
   duplicateWindowMs: 120_000,
 });
 
@@ -190,6 +198,7 @@ export class Relay extends EventEmitter<RelayEvents> implements AsyncDisposable 
     return this.#closing;
   }
 
+  /** `close()`, for `await using relay = await createRelay(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

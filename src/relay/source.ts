@@ -19,8 +19,11 @@ export interface NatsSourceOptions {
 
 /** Spread into `new StreamClient({ ...natsSource({ nats, feed }), stale: … })`. */
 export interface NatsSource {
+  /** A placeholder URL naming the feed (no network socket is opened to it). */
   readonly url: string;
+  /** The protocol that reads the relay's frames. */
   readonly protocol: Protocol;
+  /** A socket backed by NATS consumers instead of a WebSocket. */
   readonly WebSocket: WebSocketConstructor;
 }
 

@@ -17,14 +17,17 @@ import { StreamClientError } from '../core/errors.js';
 
 /** Decimal places (0..15). A plain number is the same: `{ price: 2 }`. */
 export interface DecimalPlacesRule {
+  /** Digits after the decimal point, 0..15. */
   readonly dp: number;
 }
 /** Significant digits (1..15): `{ sig: 3 }` turns `1234.5` into `1230`. */
 export interface SignificantRule {
+  /** Significant digits kept, 1..15. */
   readonly sig: number;
 }
 /** A grid: `{ step: 0.05 }` turns `1.07` into `1.05`. The step must be finite and > 0. */
 export interface StepRule {
+  /** The grid size: values round to the nearest multiple. */
   readonly step: number;
 }
 /**

@@ -7,6 +7,7 @@ import { MAX_TIMER_MS } from './flight.js';
 import { canonical, identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 
+/** Where data came from: the socket, or `fallback.fetch` while the topic was stale. */
 export type DataSource = 'stream' | 'fallback';
 /** What the host passes with each data callback. */
 export interface ViewDataMeta {
@@ -24,15 +25,22 @@ export interface ViewHost {
 }
 
 /** The state `render` receives: normalized, plus how fresh it is. */
-export type RenderState<S> = Normalized<S> & { readonly stale: boolean; readonly source: DataSource };
+export type RenderState<S> = Normalized<S> & {
+  /** True while the topic is stale (the last data is old, or came from the fallback). */
+  readonly stale: boolean;
+  /** Where the state's latest data came from. */
+  readonly source: DataSource;
+};
 
 /** Passed to `onRender` with each output. */
 export interface RenderInfo {
   /** `'hit'`: reused from the cache (or shared with another view's render in flight). */
   readonly cache: 'hit' | 'miss';
+  /** Whether the rendered state was stale. */
   readonly stale: boolean;
   /** The semantic key of the rendered state. */
   readonly key: string;
+  /** The `id` given to `client.view(id, …)`. */
   readonly viewId: string;
 }
 

@@ -36,6 +36,7 @@ interface Item<S> {
  * that throw are counted, logged and passed to `onError`; they never break the data path.
  */
 export class View<D = unknown, S extends object = Record<string, unknown>, O = unknown> implements Disposable {
+  /** The id given to `client.view(id, …)`. */
   readonly id: string;
   readonly #deps: ViewDeps;
   readonly #coalescer: Coalescer<Item<S>>;
@@ -79,12 +80,15 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#subscribe(options.topic, options.params);
   }
 
+  /** True after `close()`. */
   get closed(): boolean {
     return this.#closed;
   }
+  /** The topic the view follows now (`update({ topic })` moves it). */
   get topic(): string {
     return this.#o.topic;
   }
+  /** True while the topic is stale. */
   get stale(): boolean {
     return this.#stale;
   }
@@ -156,6 +160,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#deps.onClose?.();
   }
 
+  /** `close()`, for `using view = client.view(…)`. */
   [Symbol.dispose](): void {
     this.close();
   }

@@ -17,6 +17,7 @@ export function createViews(client: ViewsAttachable): Views {
 
 /** A `StreamClient`, seen through the one slot the render part uses (no import of the client). */
 export interface ViewsAttachable {
+  /** The slot `createViews` uses. @internal */
   [ATTACH_VIEWS](make: (host: ClientViewHost) => Views): Views;
 }
 

@@ -10,6 +10,7 @@ declare global {
     readonly asyncDispose: unique symbol;
   }
   interface Disposable {
+    /** Releases the resource (`using`); idempotent. */
     [Symbol.dispose](): void;
   }
   interface AsyncDisposable {
@@ -39,7 +40,9 @@ export type EntryState = Exclude<SubscriptionState, 'closed'>;
 
 /** Passed to `onStale`. */
 export interface StaleInfo {
+  /** The subscribed topic. */
   readonly topic: string;
+  /** Topic plus canonical params (see {@link Subscription.key}). */
   readonly key: string;
   /** Last stream frame (epoch ms), `undefined` when none ever came. */
   readonly lastDataAt: number | undefined;
@@ -51,6 +54,7 @@ export interface StaleInfo {
 
 /** Passed to `onRecover`: the first stream frame after a stale period arrived. */
 export interface RecoverInfo {
+  /** How long the topic was stale (ms). */
   readonly staleForMs: number;
 }
 
@@ -62,6 +66,7 @@ export interface RecoverInfo {
  * Re-sync from a snapshot on either.
  */
 export interface GapInfo {
+  /** `'gap'`: numbers were skipped; `'reset'`: the numbering went back. */
   readonly kind: 'gap' | 'reset';
   /** The seq the client expected next (its position + 1). */
   readonly expected: number;
@@ -74,6 +79,7 @@ export interface GapInfo {
  * subscription: treat it as read-only.
  */
 export interface DataMeta {
+  /** The topic the message belongs to. */
   readonly topic: string;
   /** The frame's sequence number, when the protocol carries one. */
   readonly seq?: number | undefined;
@@ -121,9 +127,11 @@ export interface SubscribeOptions<T = unknown> {
 
 /** What `client.subscribe()` returns. Disposable: `using sub = client.subscribe(…)`. */
 export interface Subscription extends Disposable {
+  /** The topic given to `subscribe()`. */
   readonly topic: string;
   /** Topic plus canonical params: equal keys share one server subscription. */
   readonly key: string;
+  /** Where the subscription is now; see {@link SubscriptionState}. */
   readonly state: SubscriptionState;
   /**
    * Resolves once the subscription is active (acknowledged, or data came); rejects with its
@@ -151,9 +159,14 @@ export interface EntryInfo {
 
 /** Topic counts by state, for `client.health()`. */
 export interface TopicCounts {
+  /** Acknowledged and receiving. */
   active: number;
+  /** Silent longer than their stale threshold. */
   stale: number;
+  /** Stale and polled through `fallback.fetch`. */
   fallback: number;
+  /** Waiting for the server's acknowledgement (or for a connection). */
   pending: number;
+  /** Failed for good (rejected, over the limit). */
   error: number;
 }

@@ -22,5 +22,20 @@ export type {
 } from './server-events.js';
 export { createMemoryNetwork, MemorySocket } from './memory.js';
 export type { MemoryNetwork, MemoryNetworkOptions, MemoryPeer } from './memory.js';
-export { createKisSimulator, KisSimulator, KisSimSession, KIS_IN_USE_CLOSE, KIS_SIMULATOR_DEFAULTS, kisEncryptBody } from './kis/index.js';
-export type { KisSimulatorOptions, KisSimulatorEvents, KisSimulatorEventName, KisSimulatorCounters, KisSimRecord } from './kis/index.js';
+export {
+  createKisSimulator,
+  KisSimulator,
+  KisSimSession,
+  KIS_IN_USE_CLOSE,
+  KIS_SIMULATOR_DEFAULTS,
+  KIS_SIMULATOR_TR_IDS,
+  kisEncryptBody,
+} from './kis/index.js';
+export type {
+  KisSimulatorOptions,
+  KisSimulatorEvents,
+  KisSimulatorEventName,
+  KisSimulatorCounters,
+  KisSimulatorTimers,
+  KisSimRecord,
+} from './kis/index.js';

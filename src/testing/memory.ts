@@ -11,6 +11,7 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
+/** Options of {@link createMemoryNetwork}. */
 export interface MemoryNetworkOptions {
   /** Accept new sockets automatically (else call `peer.accept()`). @default true */
   autoAccept?: boolean;
@@ -22,7 +23,9 @@ export interface MemoryNetworkOptions {
 
 /** The server's end of one in-memory socket. */
 export interface MemoryPeer {
+  /** The URL the client opened. */
   readonly url: string;
+  /** The subprotocols the client asked for. */
   readonly protocols: readonly string[];
   /** Frames the client sent, in order. */
   readonly received: (string | Uint8Array)[];
@@ -32,10 +35,13 @@ export interface MemoryPeer {
   pings: number;
   /** Stop answering anything (half-open): frames are still received, none are sent. */
   silent: boolean;
+  /** True while the socket is open. */
   readonly open: boolean;
+  /** Complete the opening handshake (with `autoAccept: false`). */
   accept(): void;
   /** Fail the opening handshake (the client sees an error then close 1006). */
   reject(): void;
+  /** Send a frame to the client (skipped while `silent`). */
   send(frame: string | Uint8Array): void;
   /** Clean close from the server with a code. */
   close(code?: number, reason?: string): void;
@@ -43,9 +49,13 @@ export interface MemoryPeer {
   drop(): void;
 }
 
+/** What {@link createMemoryNetwork} returns: a `WebSocket` constructor and the peers it made. */
 export interface MemoryNetwork {
   /** Pass as `new StreamClient({ WebSocket: network.WebSocket })`. */
-  readonly WebSocket: new (url: string, protocols?: string | string[]) => MemorySocket;
+  readonly WebSocket: {
+    /** Opens a socket to a new {@link MemoryPeer} (accepted at once unless `autoAccept: false`). */
+    new (url: string, protocols?: string | string[]): MemorySocket;
+  };
   /** Every peer ever created, oldest first. */
   readonly peers: readonly MemoryPeer[];
   /** Peers whose socket is open. */
@@ -54,13 +64,21 @@ export interface MemoryNetwork {
   last(): MemoryPeer | undefined;
 }
 
+/** The client's end of an in-memory socket: a WHATWG-style WebSocket made by `network.WebSocket`. */
 export class MemorySocket {
+  /** `0` connecting, `1` open, `2` closing, `3` closed. */
   readyState = CONNECTING;
+  /** Binary frames arrive as `ArrayBuffer`. */
   binaryType = 'arraybuffer';
+  /** The URL it was opened with. */
   readonly url: string;
+  /** Called once the peer accepts. */
   onopen: ((ev: unknown) => void) | null = null;
+  /** Called per frame from the peer. */
   onmessage: ((ev: { data: unknown }) => void) | null = null;
+  /** Called once when the socket closes. */
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  /** Called when the peer rejects the handshake (a close 1006 follows). */
   onerror: ((ev: unknown) => void) | null = null;
   /** @internal */
   peer!: MemoryPeer & { deliverToServer(f: string | Uint8Array): void };
@@ -69,11 +87,13 @@ export class MemorySocket {
     this.url = url;
   }
 
+  /** Send a frame to the peer; throws unless open, as a browser WebSocket does. */
   send(data: string | Uint8Array): void {
     if (this.readyState !== OPEN) throw new Error('WebSocket is not open');
     this.peer.deliverToServer(data);
   }
 
+  /** Clean close: the peer sees `code` and `reason`. */
   close(code = 1000, reason = ''): void {
     if (this.readyState === CLOSED || this.readyState === CLOSING) return;
     this.readyState = CLOSING;
@@ -81,6 +101,10 @@ export class MemorySocket {
   }
 }
 
+/**
+ * A new in-memory network. Pass `network.WebSocket` as the client's `WebSocket` option and
+ * drive each {@link MemoryPeer} from the test (with `vi.useFakeTimers()`).
+ */
 export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryNetwork {
   const peers: MemoryPeer[] = [];
   const latency = options.latencyMs ?? 0;

@@ -13,6 +13,7 @@ export interface TestConnection {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** True until the socket closes. */
   readonly open: boolean;
+  /** Where the connection stands with auth. */
   readonly authStatus: AuthStatus;
   /** Live subscriptions of this connection: topic -> count (a duplicate subscribe counts twice). */
   subscriptions(): ReadonlyMap<string, number>;
@@ -26,6 +27,7 @@ export interface TestConnection {
 
 /** One frame a client sent, as logged in `server.received`. */
 export interface ReceivedFrame {
+  /** The `id` of the connection that sent it. */
   readonly connectionId: number;
   /** The frame text (binary frames are decoded as UTF-8). */
   readonly raw: string;
@@ -35,17 +37,25 @@ export interface ReceivedFrame {
   readonly message: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** Payload of the `auth` event: a token was judged. */
 export interface AuthEvent {
+  /** The client connection it happened on. */
   readonly connection: TestConnection;
   /** The token as sent: this is a test server, it keeps secrets in plain sight on purpose. */
   readonly token: string;
+  /** What `auth.validate` decided. */
   readonly verdict: AuthVerdict;
 }
 
+/** Payload of the `subscribe` event: a subscribe frame was answered. */
 export interface SubscribeEvent {
+  /** The client connection it happened on. */
   readonly connection: TestConnection;
+  /** The topic asked for. */
   readonly topic: string;
+  /** The frame's `params`. */
   readonly params: unknown;
+  /** The frame's resume position (`from`), if any. */
   readonly from: number | undefined;
   /** `'ok'` when accepted, else the error code sent back (`'limit'`, `'unauthorized'`, …). */
   readonly result: string;
@@ -53,20 +63,29 @@ export interface SubscribeEvent {
   readonly replayed: number;
 }
 
+/** Payload of the `unsubscribe` event. */
 export interface UnsubscribeEvent {
+  /** The client connection it happened on. */
   readonly connection: TestConnection;
+  /** The topic left. */
   readonly topic: string;
 }
 
+/** Payload of the `disconnect` event. */
 export interface DisconnectEvent {
+  /** The connection that closed. */
   readonly connection: TestConnection;
+  /** The close code (1006 for an abrupt loss). */
   readonly code: number;
+  /** The close reason. */
   readonly reason: string;
 }
 
+/** Payload of the `refused` event: an upgrade attempt was refused (see `refuse()`). */
 export interface RefusedEvent {
   /** 1-based count of upgrade attempts, accepted and refused together. */
   readonly attempt: number;
+  /** `status`: answered with an HTTP error status; `reset`: the TCP connection was destroyed. */
   readonly mode: 'status' | 'reset';
 }
 
@@ -82,9 +101,11 @@ export interface TestServerEvents {
   auth: [event: AuthEvent];
   /** A `subscribe` frame was answered (accepted or refused). */
   subscribe: [event: SubscribeEvent];
+  /** An `unsubscribe` frame was handled. */
   unsubscribe: [event: UnsubscribeEvent];
   /** Any frame a client sent, before it is handled. */
   frame: [frame: ReceivedFrame];
 }
 
+/** The name of a {@link TestServerEvents} event. */
 export type TestServerEventName = keyof TestServerEvents;

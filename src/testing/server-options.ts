@@ -16,7 +16,10 @@ export interface TestServerOptions {
    * @example
    * auth: { validate: (token) => (token === 'good' ? 'ok' : token === 'old' ? 'expired' : 'invalid') }
    */
-  auth?: { validate(token: string): AuthVerdict };
+  auth?: {
+    /** Judges one token: `'ok'`, `'expired'` or `'invalid'`. */
+    validate(token: string): AuthVerdict;
+  };
   /**
    * How a rejected token is answered: `'frame'` replies
    * `{"op":"auth_error","code":"expired"|"invalid"}` and keeps the socket open; `'close'`
@@ -65,12 +68,19 @@ export interface TestServerOptions {
   port?: number;
 }
 
+/** The defaults of {@link TestServerOptions}. */
 export const TEST_SERVER_DEFAULTS = {
+  /** See {@link TestServerOptions.authRejectMode}. */
   authRejectMode: 'frame',
+  /** See {@link TestServerOptions.maxSubscriptions}. */
   maxSubscriptions: Infinity,
+  /** See {@link TestServerOptions.pingIntervalMs}. */
   pingIntervalMs: 0,
+  /** See {@link TestServerOptions.history}. */
   history: 0,
+  /** See {@link TestServerOptions.maxReceived}. */
   maxReceived: 10_000,
+  /** See {@link TestServerOptions.port}. */
   port: 0,
 } as const satisfies Partial<TestServerOptions>;
 

@@ -51,6 +51,7 @@ function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
 export class TestServer extends EventEmitter<TestServerEvents> implements AsyncDisposable {
   /** `ws://127.0.0.1:<port>` */
   readonly url: string;
+  /** The port it listens on (127.0.0.1). */
   readonly port: number;
   readonly #options: ResolvedTestServerOptions;
   readonly #http: Server;
@@ -245,6 +246,7 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
     return (this.#closing ??= this.#shutdown());
   }
 
+  /** `close()`, for `await using server = await createTestServer()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -1,10 +1,13 @@
 /** Anything with `on`/`off`: node's EventEmitter, eventemitter3, a `ws` socket, a test server. */
 export interface EventSource {
   // `any` lets typed emitters (whose `on` takes a literal union of names) fit.
+  /** Adds a listener. */
   on(event: any, listener: (...args: any[]) => void): unknown;
+  /** Removes a listener added with `on`. */
   off(event: any, listener: (...args: any[]) => void): unknown;
 }
 
+/** Options of {@link waitFor}. `P` is the payload type of the awaited event. */
 export interface WaitForOptions<P> {
   /** Reject when no matching event has come within this long. @default 5_000 */
   timeoutMs?: number;

@@ -1,7 +1,8 @@
 /**
  * Every ```ts block of README.md typechecks against the current sources, as a user's module that
- * imports `steadystream` and `steadystream/testing`. A block that is deliberately partial is
- * marked ```ts fragment and skipped. Functions a sample leaves to the app are declared in `APP`.
+ * imports `steadystream`, `steadystream/testing` and `steadystream/relay`. A block that is
+ * deliberately partial is marked ```ts fragment and skipped. Functions a sample leaves to the app
+ * are declared in `APP`.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +18,12 @@ declare function getToken(signal: AbortSignal): Promise<{ token: string; expires
 declare function render(value: unknown): void;
 declare function showGrey(): void;
 declare function showLive(): void;
+/** The slice of React the recipes use (React is not a dependency of this repository). */
+declare module 'react' {
+  export function useState<S>(initial: S | (() => S)): [S, (value: S | ((prev: S) => S)) => void];
+  export function useState<S = undefined>(): [S | undefined, (value: S | undefined | ((prev: S | undefined) => S | undefined)) => void];
+  export function useEffect(effect: () => void | (() => void), deps?: readonly unknown[]): void;
+}
 `;
 
 interface Block {
@@ -49,7 +56,7 @@ function typecheck(sources: ReadonlyMap<string, string>): Map<string, string[]> 
     skipLibCheck: true,
     noEmit: true,
     baseUrl: ROOT,
-    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'], 'steadystream/relay': ['src/relay/index.ts'] },
+    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'], 'steadystream/relay': ['src/relay/index.ts'], 'steadystream/render': ['src/entries/render.ts'], 'steadystream/graphql-ws': ['src/entries/graphql-ws.ts'], 'steadystream/kis': ['src/entries/kis.ts'] },
   };
   // Virtual files beside the tests, so that imports resolve from this repository.
   const dir = join(ROOT, 'test', 'package', '__readme__');

@@ -1,16 +1,26 @@
 import { parseRetryAfter } from '../../core/retry-after.js';
 /** What `kisApprovalKey` reads of a response: the WHATWG `Response` surface it needs, no more. */
 export interface KisResponse {
+  /** Status 200–299. */
   readonly ok: boolean;
+  /** The HTTP status. */
   readonly status: number;
   /** `'opaqueredirect'` when a browser's `fetch` met a redirect under `redirect: 'manual'`. */
   readonly type?: string;
   /** True when the `fetch` in use followed a redirect despite `redirect: 'manual'`; `url` is where it ended. */
   readonly redirected?: boolean;
+  /** The final URL (named in the error of a redirect). */
   readonly url?: string;
-  readonly headers?: { get(name: string): string | null } | undefined;
+  /** Response headers (`Retry-After` is read). */
+  readonly headers?:
+    | {
+        /** A header's value, or `null`. */
+        get(name: string): string | null;
+      }
+    | undefined;
   /** Read with a size bound when present; otherwise `text()` is used. */
   readonly body?: ReadableStream<Uint8Array> | null;
+  /** The whole body as text (used when `body` is absent). */
   text(): Promise<string>;
 }
 

@@ -16,6 +16,7 @@ export type KisFetch = (
   init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal; redirect: 'manual' },
 ) => Promise<KisResponse>;
 
+/** Options of {@link kisApprovalKey}. */
 export interface KisApprovalOptions {
   /**
    * REST base URL, e.g. `https://openapi.koreainvestment.com:9443` (or a simulator's `httpUrl`).
@@ -24,6 +25,7 @@ export interface KisApprovalOptions {
   baseUrl?: string;
   /** Real or paper trading (모의투자): picks the default `baseUrl`. @default 'real' */
   env?: KisEnv;
+  /** The app key KIS issued; sent in the request body only, never in an error or log record. */
   appKey: string;
   /** Sent in the request body only; never in an error message or log record. */
   appSecret: string;
@@ -39,7 +41,9 @@ export interface KisApprovalOptions {
  * The refresher's default `isFatal` reads both.
  */
 export class KisApprovalError extends Error {
+  /** The HTTP status, when the service answered. */
   readonly status: number | undefined;
+  /** True when retrying cannot help (bad credentials, a redirect): the client ends in `failed`. */
   readonly fatal: boolean;
   /** The service's `error_code` (e.g. `EGW00103`), when it sent one. */
   readonly serviceCode: string | undefined;

@@ -6,6 +6,7 @@
  */
 export type KisEnv = 'real' | 'paper';
 
+/** What differs between KIS's environments. */
 export interface KisEnvSettings {
   /** REST base of the approval endpoint. */
   readonly restUrl: string;
@@ -17,6 +18,7 @@ export interface KisEnvSettings {
   readonly noticeTrId: 'H0STCNI0' | 'H0STCNI9';
 }
 
+/** The hosts and pacing of each {@link KisEnv}. */
 export const KIS_ENV: Readonly<Record<KisEnv, KisEnvSettings>> = {
   real: {
     restUrl: 'https://openapi.koreainvestment.com:9443',

@@ -53,7 +53,9 @@ export type KisCustType = 'P' | 'B';
 
 /** A KIS topic: `tr_id:tr_key`, e.g. `H0STCNT0:005930`. */
 export interface KisTopic {
+  /** The TR, e.g. `H0STCNT0`. */
   readonly trId: string;
+  /** The key within the TR: a symbol, or an HTS id for execution notices. */
   readonly trKey: string;
 }
 

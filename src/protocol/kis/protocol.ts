@@ -19,6 +19,7 @@ export const KIS_LIMITS = {
 /** The TR the other environment serves instead, for the up-front refusal's message. */
 const OTHER_ENV_TR: Readonly<Record<string, string>> = { H0STCNI0: 'H0STCNI9', H0STCNI9: 'H0STCNI0' };
 
+/** Options of {@link kisProtocol}. */
 export interface KisProtocolOptions {
   /**
    * Real or paper trading (모의투자). `'paper'` paces subscribes at 500 ms (KIS's sample) and

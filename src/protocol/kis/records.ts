@@ -12,6 +12,7 @@ export type KisChangeSign = '1' | '2' | '3' | '4' | '5';
  * so `fields[i]` matches the KIS column list (e.g. `fields[18]` is CTTR, trade strength).
  */
 export interface KisTrade {
+  /** The TR: domestic stock trades. */
   readonly trId: 'H0STCNT0';
   /** MKSC_SHRN_ISCD, e.g. `005930`. */
   readonly symbol: string;
@@ -25,17 +26,21 @@ export interface KisTrade {
   readonly change: number;
   /** PRDY_CTRT, change in percent. */
   readonly changeRate: number;
-  /** STCK_OPRC / STCK_HGPR / STCK_LWPR. */
+  /** STCK_OPRC, the day's open. */
   readonly open: number;
+  /** STCK_HGPR, the day's high. */
   readonly high: number;
+  /** STCK_LWPR, the day's low. */
   readonly low: number;
-  /** ASKP1 / BIDP1, best ask and bid. */
+  /** ASKP1, the best ask. */
   readonly ask: number;
+  /** BIDP1, the best bid. */
   readonly bid: number;
   /** CNTG_VOL, this trade's volume. */
   readonly tradeVolume: number;
   /** ACML_VOL, accumulated volume of the day. */
   readonly volume: number;
+  /** The whole record, in wire order (`fields[i]` is the i-th KIS column). */
   readonly fields: readonly string[];
 }
 
@@ -47,6 +52,7 @@ export interface KisTrade {
  * fields stay in `fields`.
  */
 export interface KisQuote {
+  /** The TR: the domestic stock order book. */
   readonly trId: 'H0STASP0';
   /** MKSC_SHRN_ISCD. */
   readonly symbol: string;
@@ -56,23 +62,29 @@ export interface KisQuote {
   readonly asks: readonly number[];
   /** BIDP1..10, best first. */
   readonly bids: readonly number[];
-  /** ASKP_RSQN1..10 / BIDP_RSQN1..10, resting size per level. */
+  /** ASKP_RSQN1..10, resting size per ask level. */
   readonly askSizes: readonly number[];
+  /** BIDP_RSQN1..10, resting size per bid level. */
   readonly bidSizes: readonly number[];
-  /** TOTAL_ASKP_RSQN / TOTAL_BIDP_RSQN. */
+  /** TOTAL_ASKP_RSQN, resting size on the ask side. */
   readonly totalAskSize: number;
+  /** TOTAL_BIDP_RSQN, resting size on the bid side. */
   readonly totalBidSize: number;
   /** ANTC_CNPR, the expected match price (auction periods; 0 otherwise). */
   readonly expectedPrice: number;
   /** ACML_VOL, accumulated volume of the day. */
   readonly volume: number;
+  /** The whole record, in wire order (`fields[i]` is the i-th KIS column). */
   readonly fields: readonly string[];
 }
 
 /** A record of a tr_id without a built-in layout: the symbol (field 0) and every field. */
 export interface KisRawRecord {
+  /** The record's TR. */
   readonly trId: string;
+  /** Field 0 (the symbol, for KIS's market data TRs). */
   readonly symbol: string;
+  /** The whole record, in wire order. */
   readonly fields: readonly string[];
 }
 
@@ -84,7 +96,9 @@ export type KisRecord = KisTrade | KisQuote | KisRawRecord;
  * multi-record frames) and a parser from the fields to a typed record.
  */
 export interface KisRecordLayout {
+  /** Fields per record: the width used to split a multi-record frame. */
   readonly fieldCount: number;
+  /** The record's fields to the value `onData` receives. */
   parse(fields: readonly string[], trId: string): unknown;
   /** The tr_key a record belongs to (its topic is `tr_id:tr_key`). @default field 0 */
   trKey?(fields: readonly string[]): string;
@@ -154,7 +168,12 @@ function parseQuote(f: readonly string[]): KisQuote {
 }
 
 /** Field counts of the documented layouts (KIS open-trading-api samples). */
-export const KIS_FIELD_COUNTS = { H0STCNT0: 46, H0STASP0: 59 } as const;
+export const KIS_FIELD_COUNTS = {
+  /** Trades. */
+  H0STCNT0: 46,
+  /** Order book. */
+  H0STASP0: 59,
+} as const;
 
 /** The built-in layouts: trades and the order book of the domestic stock market. */
 export const KIS_LAYOUTS: Readonly<Record<string, KisRecordLayout>> = {

@@ -20,8 +20,8 @@ export interface KisSimulatorOptions {
   pongTimeoutMs?: number;
   /**
    * After a half-open drop (`halfOpenAll()`), the server still holds the old session (and its
-   * app key) this long, so a reconnect within it meets OPSP8996 (DESIGN facts from KIS's
-   * samples and reports; the real duration is not published: assumed). @default 30_000
+   * app key) this long, so a reconnect within it meets OPSP8996 (KIS's
+   * samples and reports show this; the real duration is not published: assumed). @default 30_000
    */
   halfOpenHoldMs?: number;
   /**
@@ -42,7 +42,9 @@ export interface KisSimulatorOptions {
 
 /** Timers the simulator arms; tests may share one virtual clock between client and simulator. */
 export interface KisSimulatorTimers {
+  /** Calls `fn` once after `ms`; returns a handle. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a pending timer. */
   clearTimeout(handle: unknown): void;
 }
 
@@ -66,13 +68,21 @@ export interface ResolvedKisSimulatorOptions {
   timers: KisSimulatorTimers;
 }
 
+/** The defaults of {@link KisSimulatorOptions}. */
 export const KIS_SIMULATOR_DEFAULTS = {
+  /** See {@link KisSimulatorOptions.approvalTtlMs}. */
   approvalTtlMs: 86_400_000,
+  /** See {@link KisSimulatorOptions.approvalDelayMs}. */
   approvalDelayMs: 0,
+  /** See {@link KisSimulatorOptions.maxSubscriptions}. */
   maxSubscriptions: 41,
+  /** See {@link KisSimulatorOptions.pingIntervalMs}. */
   pingIntervalMs: 10_000,
+  /** See {@link KisSimulatorOptions.encryptedTrIds}. */
   encryptedTrIds: ['H0STCNI0', 'H0STCNI9', 'H0GSCNI0'],
+  /** See {@link KisSimulatorOptions.pongTimeoutMs}. */
   pongTimeoutMs: 0,
+  /** See {@link KisSimulatorOptions.halfOpenHoldMs}. */
   halfOpenHoldMs: 30_000,
 } as const;
 
@@ -107,30 +117,89 @@ export function resolveKisSimulatorOptions(o: KisSimulatorOptions): ResolvedKisS
 /** Events of the simulator; each listener gets one payload object. */
 export interface KisSimulatorEvents {
   /** The approval endpoint answered (`status` 200 when a key was issued). */
-  approval: [e: { readonly appKey: string; readonly status: number }];
+  approval: [
+    e: {
+      /** The app key that asked. */
+      readonly appKey: string;
+      /** The HTTP status answered. */
+      readonly status: number;
+    },
+  ];
   /** A socket connected. */
-  session: [e: { readonly id: number }];
+  session: [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+    },
+  ];
   /** A socket closed, for any reason. */
-  disconnect: [e: { readonly id: number; readonly code: number; readonly reason: string }];
+  disconnect: [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+      /** The close code. */
+      readonly code: number;
+      /** The close reason. */
+      readonly reason: string;
+    },
+  ];
   /** A subscribe (`trType` "1") or unsubscribe ("2") frame was answered with `msgCd`. */
-  subscribe: [e: { readonly id: number; readonly topic: string; readonly trType: string; readonly msgCd: string }];
+  subscribe: [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+      /** `tr_id:tr_key`. */
+      readonly topic: string;
+      /** `"1"` subscribe, `"2"` unsubscribe. */
+      readonly trType: string;
+      /** The reply's `msg_cd` (`OPSP0000` when accepted). */
+      readonly msgCd: string;
+    },
+  ];
   /** The server let go of a half-open session (its app key is free). */
-  'hold-expired': [e: { readonly id: number }];
+  'hold-expired': [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+    },
+  ];
   /** A PINGPONG went out. */
-  ping: [e: { readonly id: number }];
+  ping: [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+    },
+  ];
   /** A client answered the pending PINGPONG (`how`: a text echo, or a WebSocket pong carrying the text). */
-  pong: [e: { readonly id: number; readonly how: 'text' | 'pong' }];
+  pong: [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+      /** A text echo, or a WebSocket pong carrying the text. */
+      readonly how: 'text' | 'pong';
+    },
+  ];
   /** A client failed to echo in time and was disconnected. */
-  'ping-timeout': [e: { readonly id: number }];
+  'ping-timeout': [
+    e: {
+      /** The session's id. */
+      readonly id: number;
+    },
+  ];
 }
 
+/** The name of a {@link KisSimulatorEvents} event. */
 export type KisSimulatorEventName = keyof KisSimulatorEvents;
 
 /** Counters of a simulator (a snapshot: maps are copies). */
 export interface KisSimulatorCounters {
+  /** Approval keys issued. */
   approvalsIssued: number;
+  /** Approval requests refused. */
   approvalsRefused: number;
+  /** Sockets accepted. */
   sessionsOpened: number;
+  /** Sockets open now. */
   liveSessions: number;
   /** The most sessions ever holding one app key at once: 1 unless the simulator is broken. */
   maxSessionsPerAppKey: number;
@@ -148,7 +217,10 @@ export interface KisSimulatorCounters {
   transientRejections: number;
   /** OPSP0008 replies. */
   limitRejections: number;
+  /** PINGPONGs sent. */
   pingsSent: number;
+  /** PINGPONGs answered. */
   pongsReceived: number;
+  /** Sessions disconnected for not answering a PINGPONG in time. */
   pingTimeouts: number;
 }

@@ -42,7 +42,12 @@ export interface KisSimSocket {
 }
 
 /** The close the simulator sends after OPSP8996 (one session per app key). Code and reason assumed. */
-export const IN_USE_CLOSE = { code: 1000, reason: 'ALREADY IN USE appkey' } as const;
+export const IN_USE_CLOSE = {
+  /** The close code. */
+  code: 1000,
+  /** The close reason. */
+  reason: 'ALREADY IN USE appkey',
+} as const;
 
 /** Notice TRs: subscribed with the HTS id (open-trading-api `ws_domestic_overseas_all.py`). */
 const NOTICE_TRS: ReadonlySet<string> = new Set(['H0STCNI0', 'H0STCNI9', 'H0GSCNI0']);
@@ -60,6 +65,7 @@ function validTrKey(trId: string, trKey: string): boolean {
  * (bounded by `maxSubscriptions`), the AES key/iv per tr_id, and the PINGPONG keep-alive.
  */
 export class KisSimSession {
+  /** Sequential id, also in the simulator's events. */
   readonly id: number;
   readonly #ws: KisSimSocket;
   readonly #host: KisSessionHost;
@@ -105,6 +111,7 @@ export class KisSimSession {
     }, every);
   }
 
+  /** True until the socket closes. */
   get open(): boolean {
     return this.#open;
   }
@@ -120,12 +127,18 @@ export class KisSimSession {
   }
 
   /** The AES key/iv of `trId` on this session (created on first use, as on a subscribe reply). */
-  aes(trId: string): { key: string; iv: string } {
+  aes(trId: string): {
+    /** AES-256 key, 32 characters. */
+    key: string;
+    /** CBC iv, 16 characters. */
+    iv: string;
+  } {
     let k = this.#aes.get(trId);
     if (!k) this.#aes.set(trId, (k = { key: randomText(32), iv: randomText(16) }));
     return k;
   }
 
+  /** Send a text frame; false when the session is closed or muted. */
   send(text: string): boolean {
     if (!this.#open || this.#muted) return false;
     this.#ws.send(text);
@@ -173,6 +186,7 @@ export class KisSimSession {
     this.#ws.terminate();
   }
 
+  /** Close the socket with `code` and `reason`; the app key is free at once. */
   close(code: number, reason: string): void {
     this.#gone();
     this.#ws.close(code, reason);
@@ -257,7 +271,7 @@ export class KisSimSession {
         ? answer('0', 'OPSP0001', 'UNSUBSCRIBE SUCCESS')
         : answer('1', 'OPSP0003', 'UNSUBSCRIBE ERROR(not found!)');
     }
-    // Not tied to a topic: "(null)" tr_id (DESIGN facts from the samples; the msg1 texts are assumed).
+    // Not tied to a topic: "(null)" tr_id (as in KIS's samples; the msg1 texts are assumed).
     if (!host.options.trIds.has(trId)) return refuse('OPSP8991', 'invalid tr_id');
     if (NOTICE_TRS.has(trId) && host.options.htsIds !== undefined && !host.options.htsIds.has(trKey)) return refuse('OPSP0017', 'invalid hts_id');
     if (!validTrKey(trId, trKey)) return refuse('OPSP8992', 'invalid tr_key');

@@ -52,6 +52,7 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
   readonly httpUrl: string;
   /** `ws://127.0.0.1:<port>`: the realtime socket. */
   readonly wsUrl: string;
+  /** The port both endpoints listen on (127.0.0.1). */
   readonly port: number;
   readonly #o: ResolvedKisSimulatorOptions;
   readonly #http: Server;
@@ -212,6 +213,7 @@ export class KisSimulator extends EventEmitter<KisSimulatorEvents> implements As
     return (this.#closing ??= this.#shutdown());
   }
 
+  /** `close()`, for `await using sim = await createKisSimulator()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -13,12 +13,17 @@ export const SIM_FIELD_COUNTS: Readonly<Record<string, number>> = { H0STCNT0: 46
 export type KisSimRecord =
   | readonly string[]
   | {
+      /** The last trade price. @default 70_000 */
       readonly price?: number;
+      /** Change against the previous close. @default 0 */
       readonly change?: number;
+      /** Change in percent. */
       readonly changeRate?: number;
       /** 1 upper limit, 2 up, 3 unchanged, 4 lower limit, 5 down. Derived from `change` when omitted. */
       readonly changeSign?: '1' | '2' | '3' | '4' | '5';
+      /** This trade's volume. */
       readonly tradeVolume?: number;
+      /** Accumulated volume of the day. */
       readonly volume?: number;
       /** `HHMMSS`. @default now (UTC) */
       readonly time?: string;
