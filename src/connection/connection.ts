@@ -3,8 +3,7 @@ import { AuthError, ConnectionError, StreamClientError, describeError, isStreamC
 import type { TaskRegistry, Task } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import { defaultCloseKind } from '../protocol/close-codes.js';
-import type { CloseKind, Frame, Inbound, Protocol, StreamSink } from '../protocol/types.js';
+import type { Frame, Inbound, StreamSink } from '../protocol/types.js';
 import { REFUSED_FAST_MS, type ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
 import { Heartbeat } from './heartbeat.js';
@@ -12,18 +11,11 @@ import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
 import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess } from './socket-events.js';
-import { classifySocketError } from './socket-errors.js';
+import { classifySocketError, closeLoss, handshakeLoss, type Loss } from './socket-errors.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
 export type { ConnectionHooks, ConnectionOptions, Session } from './types.js';
-
-interface Loss {
-  kind: CloseKind;
-  reason: string;
-  error?: StreamClientError;
-  hintMs?: number;
-}
 
 /**
  * The connection state machine: the only place that changes connection state, logs and emits
@@ -70,7 +62,7 @@ export class Connection {
         c.#handshake(gen).catch((err: unknown) => c.#fault(err, gen === c.#gen));
       },
       frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
-      close: (c, t, code, reason) => t === c.#transport && c.#closed(code, reason),
+      close: (c, t, code, reason) => t === c.#transport && c.#lose(closeLoss(c.#o.protocol, code, reason)),
       error: (c, t, err) =>
         t === c.#transport &&
         ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? c.#tooLarge() : c.#lose(classifySocketError(err))),
@@ -171,7 +163,7 @@ export class Connection {
       return true;
     } catch (err) {
       // Guarded: the caller (the refresher's onToken) does not await this promise.
-      if (gen === this.#gen) this.#loseGuarded(this.#handshakeLoss(err));
+      if (gen === this.#gen) this.#loseGuarded(handshakeLoss(err));
       return false;
     } finally {
       timer.cancel();
@@ -232,7 +224,7 @@ export class Connection {
     try {
       await this.#o.protocol.handshake?.(channel);
     } catch (err) {
-      if (gen === this.#gen) this.#lose(this.#handshakeLoss(err));
+      if (gen === this.#gen) this.#lose(handshakeLoss(err));
       return;
     }
     if (gen !== this.#gen || this.#state !== 'authenticating') return;
@@ -263,12 +255,6 @@ export class Connection {
     if (gen !== this.#gen || !this.#transport) return;
     this.#transport.send(frame);
     this.#counters.messagesOut++;
-  }
-
-  #handshakeLoss(err: unknown): Loss {
-    if (isStreamClientError(err) && err.code === 'AUTH_REJECTED') return { kind: 'auth', reason: 'auth-rejected', error: err };
-    const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `handshake failed: ${describeError(err)}`, { cause: err });
-    return { kind: 'retry', reason: 'handshake-failed', error };
   }
 
   #frame(frame: Frame): void {
@@ -358,14 +344,6 @@ export class Connection {
     } catch (err) {
       this.#fault(err);
     }
-  }
-
-  #closed(code: number, reason: string): void {
-    const p = this.#o.protocol;
-    const kind = (p.closeKind ?? defaultCloseKind).call(p, code, reason);
-    const hintMs = p.retryAfterMs?.call(p, code, reason);
-    const error = kind === 'fatal' ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, { details: { code } }) : kind === 'auth' ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, { details: { code } }) : undefined;
-    this.#lose({ kind, reason: `close:${code}`, ...(error ? { error } : {}), ...(hintMs === undefined ? {} : { hintMs }) });
   }
 
   /** An inbound frame over `maxFrameBytes`: report it, drop the socket, reconnect. */

@@ -1,5 +1,6 @@
 import { AuthError, ConnectionError, describeError, isStreamClientError, type StreamClientError } from '../core/errors.js';
-import type { CloseKind } from '../protocol/types.js';
+import { defaultCloseKind } from '../protocol/close-codes.js';
+import type { CloseKind, Protocol } from '../protocol/types.js';
 
 /** Why a server certificate (or the TLS handshake) was refused; `details.reason` of a `TLS_ERROR`. */
 export type TlsFailure = 'expired' | 'not-yet-valid' | 'self-signed' | 'untrusted-ca' | 'hostname-mismatch' | 'revoked' | 'invalid-certificate' | 'handshake';
@@ -24,13 +25,33 @@ const TLS_REASONS: Readonly<Record<string, TlsFailure>> = {
   ERR_TLS_CERT_SIGNATURE_ALGORITHM_UNSUPPORTED: 'invalid-certificate',
 };
 
-/** How a socket failure ends the attempt. */
-export interface SocketLoss {
+/** How an attempt or a session ends: what the connection's one loss path is told. */
+export interface Loss {
   kind: CloseKind;
+  /** The `reason` of the state event (`error`, `close:1006`, `upgrade:503`, `tls:expired`…). */
   reason: string;
-  error: StreamClientError;
-  /** A `Retry-After` the refused upgrade carried. */
+  error?: StreamClientError;
+  /** A server's retry hint (`Retry-After`, a close reason, the protocol's): only lengthens the wait. */
   hintMs?: number;
+}
+
+/** A loss the socket reported: it always carries its error. */
+export type SocketLoss = Loss & { error: StreamClientError };
+
+/** A failed protocol handshake: a rejected token is an auth loss, anything else a retry. */
+export function handshakeLoss(err: unknown): Loss {
+  if (isStreamClientError(err) && err.code === 'AUTH_REJECTED') return { kind: 'auth', reason: 'auth-rejected', error: err };
+  const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `handshake failed: ${describeError(err)}`, { cause: err });
+  return { kind: 'retry', reason: 'handshake-failed', error };
+}
+
+/** A close frame, classified by the protocol (`closeKind`, `retryAfterMs`) or the default table. */
+export function closeLoss(p: Protocol, code: number, reason: string): Loss {
+  const kind = (p.closeKind ?? defaultCloseKind).call(p, code, reason);
+  const hintMs = p.retryAfterMs?.call(p, code, reason);
+  const details = { details: { code } };
+  const error = kind === 'fatal' ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, details) : kind === 'auth' ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, details) : undefined;
+  return { kind, reason: `close:${code}`, ...(error ? { error } : {}), ...(hintMs === undefined ? {} : { hintMs }) };
 }
 
 /** The HTTP status of a refused upgrade: as the transport reports it, a `statusCode` on the value, or ws's error message. */
