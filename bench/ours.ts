@@ -1,7 +1,7 @@
 /**
  * Which steadystream the bench measures. By default the current `src/` built the way it ships
  * (tsup/esbuild, the project's own build settings: no `keepNames`), into
- * `node_modules/.cache/steadystream-bench/` (git-ignored; rebuilt every run). `--source` loads
+ * `.cache/steadystream-bench/` (git-ignored; rebuilt every run). `--source` loads
  * `src/` through tsx instead — tsx compiles with esbuild's `keepNames`, which wraps every
  * function in `__name(fn, "…")`: each closure created at run time then carries its own `name`
  * property (a ~256-byte property array), which inflates per-instance memory and is not what a
@@ -26,7 +26,7 @@ export interface Ours {
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outDir = fileURLToPath(new URL('../node_modules/.cache/steadystream-bench/', import.meta.url));
+const outDir = fileURLToPath(new URL('../.cache/steadystream-bench/', import.meta.url));
 const gqlEntry = fileURLToPath(new URL('../src/protocol/graphql-ws.ts', import.meta.url));
 
 let loaded: Promise<Ours> | undefined;
