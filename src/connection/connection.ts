@@ -6,11 +6,11 @@ import type { Log } from '../observe/log.js';
 import type { Frame, Inbound, StreamSink } from '../protocol/types.js';
 import { REFUSED_FAST_MS, type ReconnectScheduler } from '../reconnect/scheduler.js';
 import { ControlChannel } from './control.js';
-import { Heartbeat } from './heartbeat.js';
+import { Heartbeat, type HeartbeatTarget } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isLive, isResting, type ConnectionState, type StateChange } from './states.js';
-import { LiveSession, SocketEvents, decodeFailure, grantConnectionAccess } from './socket-events.js';
+import { LiveSession, SocketEvents, decodeFailure, type SessionOwner, type SocketOwner } from './socket-events.js';
 import { classifySocketError, closeLoss, handshakeLoss, type Loss } from './socket-errors.js';
 import { openTransport, type Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
@@ -23,7 +23,7 @@ export type { ConnectionHooks, ConnectionOptions, Session } from './types.js';
  * each socket carries a generation, and a trigger from an old generation or a state that is
  * no longer live is ignored — a close storm yields one transition and one scheduled attempt.
  */
-export class Connection {
+export class Connection implements SocketOwner, SessionOwner, HeartbeatTarget {
   readonly #o: ConnectionOptions;
   readonly #tasks: TaskRegistry;
   readonly #scheduler: ReconnectScheduler;
@@ -50,33 +50,6 @@ export class Connection {
   /** The credential of this session has not been proven yet (no handshake, no ack so far). */
   #unproven = false;
 
-  static {
-    grantConnectionAccess({
-      write: (c, gen, frame) => c.#write(gen, frame),
-      buffered: (c, gen) => (gen === c.#gen && c.#transport ? c.#transport.bufferedAmount() : 0),
-      token: (c) => c.#token,
-      // The current transport is the current generation's: #transport is cleared whenever #gen moves on.
-      open: (c, t) => {
-        if (t !== c.#transport) return;
-        const gen = c.#gen;
-        c.#handshake(gen).catch((err: unknown) => c.#fault(err, gen === c.#gen));
-      },
-      frame: (c, t, frame) => t === c.#transport && c.#frame(frame),
-      close: (c, t, code, reason) => t === c.#transport && c.#lose(closeLoss(c.#o.protocol, code, reason)),
-      error: (c, t, err) =>
-        t === c.#transport &&
-        ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? c.#tooLarge() : c.#lose(classifySocketError(err))),
-      pong: (c) => {
-        c.#inboundAt.touch(c.#tasks.clock);
-      },
-      lastInboundAt: (c) => c.#inboundAt.last,
-      probe: (c) => c.#probe(),
-      fault: (c, t, err) => c.#fault(err, t === c.#transport),
-      dead: (c) =>
-        c.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') }),
-    });
-  }
-
   constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters }) {
     this.#o = o;
     this.#tasks = deps.tasks;
@@ -87,7 +60,7 @@ export class Connection {
     this.#counters = deps.counters;
     this.#since = deps.tasks.clock.now();
     this.#events = new SocketEvents(this);
-    this.#heartbeat = o.heartbeat ? new Heartbeat(o.heartbeat, deps.tasks, this.#events) : undefined;
+    this.#heartbeat = o.heartbeat ? new Heartbeat(o.heartbeat, deps.tasks, this) : undefined;
   }
 
   get state(): ConnectionState { return this.#state; }
@@ -134,7 +107,7 @@ export class Connection {
   /** Send on the open socket. False when not open (the caller queues). */
   send(frame: Frame): boolean {
     if (this.#state !== 'open') return false;
-    this.#write(this.#gen, frame);
+    this.write(this.#gen, frame);
     return true;
   }
 
@@ -170,6 +143,70 @@ export class Connection {
       abort.abort();
       if (this.#control === channel) this.#control = undefined;
     }
+  }
+
+  // SocketOwner: the events of the current transport; the current transport is the current
+  // generation's (#transport is cleared whenever #gen moves on).
+  onOpen(t: Transport): void {
+    if (t !== this.#transport) return;
+    const gen = this.#gen;
+    this.#handshake(gen).catch((err: unknown) => this.#fault(err, gen === this.#gen));
+  }
+
+  onFrame(t: Transport, frame: Frame): void {
+    if (t === this.#transport) this.#frame(frame);
+  }
+
+  onClose(t: Transport, code: number, reason: string): void {
+    if (t === this.#transport) this.#lose(closeLoss(this.#o.protocol, code, reason));
+  }
+
+  onError(t: Transport, err: unknown): void {
+    if (t !== this.#transport) return;
+    if ((err as { code?: unknown } | null)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#tooLarge();
+    else this.#lose(classifySocketError(err));
+  }
+
+  onPong(_t: Transport): void {
+    this.#inboundAt.touch(this.#tasks.clock);
+  }
+
+  onFault(t: Transport, err: unknown): void {
+    this.#fault(err, t === this.#transport);
+  }
+
+  // HeartbeatTarget
+  lastInboundAt(): number {
+    return this.#inboundAt.last;
+  }
+
+  probe(): void {
+    if (this.#o.protocol.liveness === 'passive') return; // the heartbeat's timeout alone decides
+    this.#counters.heartbeatProbes++;
+    this.#log.debug('connection.heartbeat', { probe: this.#counters.heartbeatProbes });
+    if (this.#transport?.ping()) return;
+    const frame = this.#o.protocol.ping?.();
+    if (frame !== undefined) this.#transport?.send(frame);
+  }
+
+  dead(): void {
+    this.#lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') });
+  }
+
+  // SessionOwner
+  /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
+  write(gen: number, frame: Frame): void {
+    if (gen !== this.#gen || !this.#transport) return;
+    this.#transport.send(frame);
+    this.#counters.messagesOut++;
+  }
+
+  buffered(gen: number): number {
+    return gen === this.#gen && this.#transport ? this.#transport.bufferedAmount() : 0;
+  }
+
+  get token(): string | undefined {
+    return this.#token;
   }
 
   async #connect(reason: string): Promise<void> {
@@ -217,7 +254,7 @@ export class Connection {
     this.#inboundAt.touch(this.#tasks.clock);
     this.#transition('authenticating', 'socket-open');
     const abort = this.#attemptAbort ?? new AbortController();
-    const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.#write(gen, f)));
+    const channel = (this.#control = new ControlChannel(this.#token, abort.signal, (f) => this.write(gen, f)));
     this.#deadline = this.#tasks.timeout('connection.handshake-timeout', this.#o.handshakeTimeoutMs, () =>
       this.#loseGuarded({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${this.#o.handshakeTimeoutMs} ms`) }),
     );
@@ -250,13 +287,6 @@ export class Connection {
     }
   }
 
-  /** Write to the socket of generation `gen`; a frame for a socket that is gone is dropped. */
-  #write(gen: number, frame: Frame): void {
-    if (gen !== this.#gen || !this.#transport) return;
-    this.#transport.send(frame);
-    this.#counters.messagesOut++;
-  }
-
   #frame(frame: Frame): void {
     const now = this.#inboundAt.frame(this.#tasks.clock);
     this.#counters.messagesIn++;
@@ -286,7 +316,7 @@ export class Connection {
   #inbound(m: Inbound): void {
     switch (m.type) {
       case 'ping':
-        if (m.reply !== undefined) this.#write(this.#gen, m.reply); // counted in messagesOut like every frame we send
+        if (m.reply !== undefined) this.write(this.#gen, m.reply); // counted in messagesOut like every frame we send
         return;
       case 'pong':
       case 'ignore':
@@ -352,15 +382,6 @@ export class Connection {
     this.#log.warn('connection.error', { reason: 'frame-too-large', maxFrameBytes: this.#o.maxFrameBytes });
     this.#hooks.error(error);
     this.#lose({ kind: 'retry', reason: 'frame-too-large', error });
-  }
-
-  #probe(): void {
-    if (this.#o.protocol.liveness === 'passive') return; // the heartbeat's timeout alone decides
-    this.#counters.heartbeatProbes++;
-    this.#log.debug('connection.heartbeat', { probe: this.#counters.heartbeatProbes });
-    if (this.#transport?.ping()) return;
-    const frame = this.#o.protocol.ping?.();
-    if (frame !== undefined) this.#transport?.send(frame);
   }
 
   /** The one place a live socket is given up. Late and duplicate triggers end here, ignored. */

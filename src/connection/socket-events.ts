@@ -1,27 +1,32 @@
 import { ProtocolError, isStreamClientError, type StreamClientError } from '../core/errors.js';
 import type { Frame } from '../protocol/types.js';
-import type { Connection, Session } from './connection.js';
-import type { HeartbeatTarget } from './heartbeat.js';
 import type { Transport, TransportHandlers } from './transport.js';
+import type { Session } from './types.js';
 
-/** The connection internals these objects reach through, granted once by `Connection`'s static block. */
-export interface ConnectionAccess {
-  write(c: Connection, gen: number, frame: Frame): void;
-  buffered(c: Connection, gen: number): number;
-  token(c: Connection): string | undefined;
-  open(c: Connection, t: Transport): void;
-  frame(c: Connection, t: Transport, frame: Frame): void;
-  close(c: Connection, t: Transport, code: number, reason: string): void;
-  error(c: Connection, t: Transport, err: unknown): void;
-  /** Something threw inside a socket callback: give the socket up, never rethrow. */
-  fault(c: Connection, t: Transport, err: unknown): void;
-  pong(c: Connection): void;
-  lastInboundAt(c: Connection): number;
-  probe(c: Connection): void;
-  dead(c: Connection): void;
+/**
+ * What the socket events need of their connection: one handler per transport event, each
+ * told which transport reported it (a late event of an old socket is the owner's to ignore).
+ * A handler may throw; what escapes goes to `onFault`.
+ */
+export interface SocketOwner {
+  onOpen(t: Transport): void;
+  onFrame(t: Transport, frame: Frame): void;
+  onClose(t: Transport, code: number, reason: string): void;
+  onError(t: Transport, err: unknown): void;
+  onPong(t: Transport): void;
+  /** Something threw while handling an event of `t`: give the socket up, never rethrow. */
+  onFault(t: Transport, err: unknown): void;
 }
 
-let access: ConnectionAccess;
+/** What a session needs of its connection: the socket of generation `gen`, while current. */
+export interface SessionOwner {
+  /** Send on the socket of generation `gen`; dropped when that socket is gone. */
+  write(gen: number, frame: Frame): void;
+  /** Bytes queued on the socket of generation `gen`; 0 when that socket is gone. */
+  buffered(gen: number): number;
+  /** The credential frames carry (updated by an in-band re-auth). */
+  readonly token: string | undefined;
+}
 
 /**
  * The error of a frame that could not be decoded. A parser's message quotes the frame (`"{"op":
@@ -33,101 +38,82 @@ export function decodeFailure(err: unknown): StreamClientError {
   return new ProtocolError('DECODE_ERROR', `cannot decode frame: ${err instanceof Error ? err.name : typeof err}`);
 }
 
-/** @internal Called once, by `Connection`'s static block. */
-export function grantConnectionAccess(a: ConnectionAccess): void {
-  access = a;
-}
-
 /**
- * The connection's side of its sockets and of its heartbeat: one object per connection with
- * prototype methods, made once (not one set of closures per connect). Socket events are
- * acted on only while their transport is the current one: a late event of an old socket is
- * dropped here. Nothing thrown while handling a socket event leaves here: it would surface in
- * the socket library's listener as an uncaught exception and end the user's process.
+ * The connection's side of its sockets: one object per connection serving every socket it
+ * opens. Nothing thrown while handling a socket event leaves here: it would surface in the
+ * socket library's listener as an uncaught exception and end the user's process.
  */
-export class SocketEvents implements TransportHandlers, HeartbeatTarget {
-  readonly #c: Connection;
+export class SocketEvents implements TransportHandlers {
+  readonly #owner: SocketOwner;
 
-  constructor(c: Connection) {
-    this.#c = c;
+  constructor(owner: SocketOwner) {
+    this.#owner = owner;
   }
 
   open(t: Transport): void {
     try {
-      access.open(this.#c, t);
+      this.#owner.onOpen(t);
     } catch (err) {
-      access.fault(this.#c, t, err);
+      this.#owner.onFault(t, err);
     }
   }
 
   frame(t: Transport, frame: Frame): void {
     try {
-      access.frame(this.#c, t, frame);
+      this.#owner.onFrame(t, frame);
     } catch (err) {
-      access.fault(this.#c, t, err);
+      this.#owner.onFault(t, err);
     }
   }
 
   close(t: Transport, code: number, reason: string): void {
     try {
-      access.close(this.#c, t, code, reason);
+      this.#owner.onClose(t, code, reason);
     } catch (err) {
-      access.fault(this.#c, t, err);
+      this.#owner.onFault(t, err);
     }
   }
 
   error(t: Transport, err: unknown): void {
     try {
-      access.error(this.#c, t, err);
+      this.#owner.onError(t, err);
     } catch (err) {
-      access.fault(this.#c, t, err);
+      this.#owner.onFault(t, err);
     }
   }
 
   pong(t: Transport): void {
     try {
-      access.pong(this.#c);
+      this.#owner.onPong(t);
     } catch (err) {
-      access.fault(this.#c, t, err);
+      this.#owner.onFault(t, err);
     }
-  }
-
-  lastInboundAt(): number {
-    return access.lastInboundAt(this.#c);
-  }
-
-  probe(): void {
-    access.probe(this.#c);
-  }
-
-  dead(): void {
-    access.dead(this.#c);
   }
 }
 
 /**
  * The session handed to `ready()`: writes to the socket of its own generation for as long as
- * that generation is current; `token` follows an in-band re-auth. A class, not a literal with
- * a getter and closures: an open client holds one for its whole life.
+ * that generation is current; `token` follows an in-band re-auth. A class with prototype
+ * methods: an open client holds one for its whole life.
  */
 export class LiveSession implements Session {
-  readonly #conn: Connection;
+  readonly #owner: SessionOwner;
   readonly #gen: number;
 
-  constructor(conn: Connection, gen: number) {
-    this.#conn = conn;
+  constructor(owner: SessionOwner, gen: number) {
+    this.#owner = owner;
     this.#gen = gen;
   }
 
   send(frame: Frame): void {
-    access.write(this.#conn, this.#gen, frame);
+    this.#owner.write(this.#gen, frame);
   }
 
   get token(): string | undefined {
-    return access.token(this.#conn);
+    return this.#owner.token;
   }
 
   get bufferedAmount(): number {
-    return access.buffered(this.#conn, this.#gen);
+    return this.#owner.buffered(this.#gen);
   }
 }
