@@ -6,7 +6,7 @@ import { isRealTime, type Clock } from '../core/clock.js';
  * over in one synchronous run, and they were received at that moment; one microtask (shared by
  * every connection) lets the next job read again. Under fake timers or a custom clock the
  * clock is read once per frame, since a synchronous advance can deliver frames at different
- * times within one job.
+ * times within one job. (A read per frame instead: the "clock read per frame" cost in bench/RESULTS.md.)
  */
 export class InboundClock {
   /** Last inbound frame or pong (epoch ms); 0 before any. */

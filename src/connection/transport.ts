@@ -72,7 +72,7 @@ const OPEN = 1;
 const CLOSED = 3;
 const noop = () => {};
 
-/** The `ws` package's EventEmitter surface: faster than EventTarget (no MessageEvent per frame). */
+/** The `ws` package's EventEmitter surface: no MessageEvent per frame, as EventTarget would allocate (dispatch CPU ratio, bench/RESULTS.md). */
 interface NodeWs {
   on(event: string, fn: (...args: any[]) => void): unknown;
   once(event: string, fn: (...args: any[]) => void): unknown;
@@ -128,8 +128,8 @@ class NodeWsTransport implements Transport {
   readonly #h: TransportHandlers;
   #attached = true;
 
-  // The socket's listeners are shared by every socket: ws calls them with `this` = the socket,
-  // which points back at its transport (five closures per socket were ~0.3 KB).
+  // One set of listeners for every socket: ws calls them with `this` = the socket, which points
+  // back at its transport, so a socket costs no closures (idle heap per connection, bench/RESULTS.md).
   static readonly #onOpen = function (this: OwnedWs): void {
     const t = this[OWNER]!;
     t.#h.open(t);

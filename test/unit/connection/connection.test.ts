@@ -223,6 +223,24 @@ describe('Connection state machine', () => {
     await h.connection.close();
   });
 
+  it('a re-auth in flight when the socket is lost ends with it: false at once, no re-auth timer left', async () => {
+    const h = connectionHarness({ token: 'tok-1-abcdef', peer: { auth: (t) => (t === 'tok-1-abcdef' ? 'ok' : 'ignore') } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.state).toBe('open');
+    let result: boolean | undefined;
+    void h.connection.reauth('tok-2-abcdef').then((r) => (result = r));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.tasks.names()).toContain('connection.reauth-timeout');
+    h.network.last()!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.state).toBe('reconnecting');
+    expect(result).toBe(false);
+    expect(h.tasks.names()).not.toContain('connection.reauth-timeout');
+    expect(h.changes.map((c) => c.reason)).toEqual(['start', 'socket-open', 'handshake-complete', 'close:1006']);
+    await h.connection.close();
+  });
+
   it('close() leaves no timer behind and is idempotent', async () => {
     const h = connectionHarness({ connection: { heartbeat: { intervalMs: 1_000, timeoutMs: 500 } } });
     void h.connection.start();
