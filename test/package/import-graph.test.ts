@@ -45,7 +45,7 @@ function partGraph(): PartGraph {
 }
 
 /** The strongly connected groups of more than one part (Tarjan), each sorted, in sorted order. */
-export function partCycles(graph: ReadonlyMap<string, ReadonlyMap<string, string>>): string[][] {
+function partCycles(graph: ReadonlyMap<string, ReadonlyMap<string, string>>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
