@@ -23,8 +23,8 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
   /**
    * The capability to share one clock read per synchronous job: time does not move within a job
-   * (a real clock), so every frame of one socket read gets the read of the first (one read per
-   * job saves 59 ns per message, bench/RESULTS.md). Leave it off for a clock that a test advances
+   * (a real clock), so every frame of one socket read gets the read of the first (a read per
+   * frame costs 170 ns/msg in process: bench/RESULTS.md, "stale bookkeeping"). Leave it off for a clock that a test advances
    * synchronously (fake timers), where frames of one job arrive at different times: each frame
    * then reads the clock. {@link systemClock} has it while the timer globals are the platform's.
    * @default false
