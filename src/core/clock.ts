@@ -38,12 +38,13 @@ const platformPerfNow = globalThis.performance?.now;
 const platformSetTimeout = globalThis.setTimeout;
 
 /**
- * The timer globals are the ones captured at load: no fake timers and no spy replaced them since.
- * Fake timers installed before steadystream is imported (a setup file) are not seen: there, give
- * the client `clock: { ...systemClock, realTime: false }`.
+ * The clock's sources are the ones captured at load: no fake timers and no spy replaced them since
+ * (fake timers that leave `Date` alone do not move time within a job). Fake timers installed before
+ * steadystream is imported (a setup file) are not seen: there, give the client
+ * `clock: { ...systemClock, realTime: false }`.
  */
 function platformTime(): boolean {
-  return Date.now === platformNow && globalThis.setTimeout === platformSetTimeout && globalThis.performance?.now === platformPerfNow;
+  return Date.now === platformNow && globalThis.performance?.now === platformPerfNow;
 }
 
 /**
