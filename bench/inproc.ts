@@ -16,6 +16,7 @@ import { gqlFrameText, jsonFrameText, topicName } from './frames.js';
 import { gc, median, min, max, within } from './util.js';
 import { STALE_OFF_MS, STALE_ON_MS } from './dispatch.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the listeners of every `ws` event through one signature
 type Listener = (...args: any[]) => void;
 
 /** A `ws`-shaped socket that opens on the next turn and answers graphql-ws's connection_init. */

@@ -7,7 +7,7 @@
  * and the time until every client is back.
  *
  * Our strategies run through the real `ReconnectScheduler` (src/reconnect/scheduler.ts, with
- * the strategies of src/reconnect/backoff.ts) on a virtual clock, exactly as the connection
+ * the strategies of src/core/backoff.ts) on a virtual clock, exactly as the connection
  * drives it (`schedule` after each loss, `closed` after each failure, `opened` on success).
  * The peers' formulas are transcribed from their sources (cited in PEER_SOURCES) with their
  * defaults.
@@ -15,7 +15,7 @@
 import type { Clock, TimerHandle } from '../src/core/clock.js';
 import { TaskRegistry } from '../src/core/tasks.js';
 import { ReconnectScheduler } from '../src/reconnect/scheduler.js';
-import type { JitterKind } from '../src/reconnect/backoff.js';
+import type { JitterKind } from '../src/core/backoff.js';
 import { DEFAULTS } from '../src/client/options.js';
 import { median, min, max } from './util.js';
 import { seeded as mulberry32 } from '../test/helpers/random.js';
@@ -160,7 +160,7 @@ export function oursWith(
     id,
     label,
     ours: true,
-    source: 'src/reconnect/scheduler.ts + src/reconnect/backoff.ts',
+    source: 'src/reconnect/scheduler.ts + src/core/backoff.ts',
     make: (clock, random) => (attempt, refused) => {
       const tasks = new TaskRegistry(clock);
       const scheduler = new ReconnectScheduler({ ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);

@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { dispatchKinds, runDispatch, summarize, STALE_OFF_MS, STALE_ON_MS, type KindStats } from './dispatch.js';
+import { dispatchKinds, runDispatch, STALE_OFF_MS, STALE_ON_MS, type KindStats } from './dispatch.js';
 import { inprocKinds, runInproc, type InprocStats } from './inproc.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { cleanOurs, loadOurs } from './ours.js';

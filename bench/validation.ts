@@ -43,7 +43,7 @@ export const CRITERIA: Criterion[] = [
   {
     title: 'Reconnect bounded and stable: every retry on schedule and within bounds, no storm, subscriptions back exactly once',
     tests: [
-      { file: 'test/unit/reconnect/backoff.test.ts' },
+      { file: 'test/unit/core/backoff.test.ts' },
       { file: 'test/unit/reconnect/scheduler.test.ts' },
       { file: 'test/unit/connection/connection.test.ts', match: /reconnect|storm|maxAttempts|retry hint|half-open/i },
       { file: 'test/reliability/faults.test.ts' },

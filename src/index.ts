@@ -49,8 +49,8 @@ export type {
   ProtocolLimits,
   SubscriptionErrorKind,
 } from './protocol/types.js';
-export { noJitter, fullJitter, equalJitter, decorrelatedJitter, hintedDelay } from './reconnect/backoff.js';
-export type { BackoffStrategy, BackoffOptions, JitterKind, RandomSource } from './reconnect/backoff.js';
+export { noJitter, fullJitter, equalJitter, decorrelatedJitter, hintedDelay } from './core/backoff.js';
+export type { BackoffStrategy, BackoffOptions, JitterKind, RandomSource } from './core/backoff.js';
 export type {
   Subscription,
   SubscribeOptions,
@@ -62,7 +62,7 @@ export type {
   TopicCounts,
 } from './subscriptions/index.js';
 export type { View } from './render/view.js';
-export type { Views } from './client/views-slot.js';
+export type { Views } from './render/slot.js';
 export type {
   ViewOptions,
   RenderState,

@@ -1,5 +1,5 @@
 import { StreamClientError } from '../core/errors.js';
-import { strategies, type JitterKind } from '../reconnect/backoff.js';
+import { strategies, type JitterKind } from '../core/backoff.js';
 import { isFatalTokenError } from './classify.js';
 import type { AuthOptions, ResolvedAuthOptions } from './types.js';
 

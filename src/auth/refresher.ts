@@ -2,7 +2,7 @@ import { linkSignals } from '../core/abort.js';
 import { AuthError, ClosedError } from '../core/errors.js';
 import type { Task } from '../core/tasks.js';
 import { MAX_RETRY_AFTER_MS } from '../core/retry-after.js';
-import { hintedDelay, strategies } from '../reconnect/backoff.js';
+import { hintedDelay, strategies } from '../core/backoff.js';
 import { classifyFailure, cycleFailure, failureCode, readTokenResult, retryAfterOf } from './classify.js';
 import { MAX_TIMER_MS } from './options.js';
 import { backgroundRetryDelay, proactiveRefreshDelay } from './schedule.js';

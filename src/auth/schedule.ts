@@ -1,4 +1,4 @@
-import type { RandomSource } from '../reconnect/backoff.js';
+import type { RandomSource } from '../core/backoff.js';
 
 /** A proactive refresh happens up to this fraction of `refreshBeforeMs` earlier (fleet spread). */
 export const REFRESH_JITTER = 0.1;

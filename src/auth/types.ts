@@ -1,21 +1,10 @@
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { JitterKind, RandomSource } from '../reconnect/backoff.js';
+import type { JitterKind, RandomSource } from '../core/backoff.js';
+import type { TokenResult } from '../core/token.js';
 
-/**
- * What `fetchToken` resolves with. Give the lifetime either as an absolute `expiresAt` (epoch
- * ms, the token service's clock) or as a relative `expiresInMs` (safe against clock skew
- * between you and the token service). When both are given, the earlier expiry wins.
- */
-export interface TokenResult {
-  /** The secret. Registered with the log redactor the moment it arrives; never logged. */
-  token: string;
-  /** Absolute expiry, epoch ms. */
-  expiresAt?: number;
-  /** Lifetime from the moment `fetchToken` resolves, ms. */
-  expiresInMs?: number;
-}
+export type { TokenResult } from '../core/token.js';
 
 /** Retry policy of one refresh cycle (all attempts of one shared fetch). */
 export interface AuthRetryOptions {
@@ -30,7 +19,7 @@ export interface AuthRetryOptions {
    * @default 8
    */
   maxAttempts?: number;
-  /** Backoff strategy from `reconnect/backoff`. @default 'full' */
+  /** Backoff strategy from `core/backoff`. @default 'full' */
   jitter?: JitterKind;
 }
 
@@ -73,7 +62,6 @@ export interface AuthOptions {
   isFatal?(err: unknown): boolean;
 }
 
-/** `AuthOptions` validated, with every default filled in. */
 /** {@link AuthOptions} validated, with every default filled in. */
 export interface ResolvedAuthOptions {
   /** See {@link AuthOptions.fetchToken}. */

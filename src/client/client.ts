@@ -14,7 +14,8 @@ import type { ViewOptions } from '../render/view-options.js';
 import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
 import { watchNetwork } from '../platform/network.js';
-import { ATTACH_VIEWS, type ClientViewHost, type Views } from './views-slot.js';
+import { ATTACH_VIEWS } from '../core/attach-views.js';
+import type { ClientViewHost, Views } from '../render/slot.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
 

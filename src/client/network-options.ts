@@ -1,4 +1,5 @@
 import { headerRecord, type HeadersOption, type ResolvedNetwork, type TlsOptions } from '../connection/network.js';
+import { isNodeRuntime } from '../platform/runtime.js';
 import { fn, invalid, obj } from './validate.js';
 
 export type { HeadersOption, TlsMaterial, TlsOptions } from '../connection/network.js';
@@ -13,12 +14,6 @@ export interface NetworkOptionsInput {
 }
 
 const TLS_KEYS: ReadonlySet<string> = new Set(['ca', 'cert', 'key', 'servername', 'rejectUnauthorized']);
-
-/** True on Node (and runtimes that present themselves as Node): where `ws` can take headers, TLS and an agent. */
-export function isNodeRuntime(): boolean {
-  const p = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
-  return typeof p?.versions?.node === 'string';
-}
 
 /**
  * Validate `headers`, `tls` and `agent`. Browsers (and a native WHATWG `WebSocket` in Node)

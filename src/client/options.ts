@@ -7,7 +7,7 @@ import type { Logger } from '../observe/log.js';
 import { silentLogger } from '../observe/log.js';
 import { jsonProtocol } from '../protocol/json.js';
 import type { Protocol } from '../protocol/types.js';
-import { unitInterval, type BackoffStrategy, type JitterKind } from '../reconnect/backoff.js';
+import { unitInterval, type BackoffStrategy, type JitterKind } from '../core/backoff.js';
 import { normalizeAuthOptions } from '../auth/options.js';
 import type { AuthOptions, ResolvedAuthOptions } from '../auth/types.js';
 import { reportsNetwork } from '../platform/network.js';

@@ -1,29 +1,6 @@
-/** The connection states; see "Lifecycle and states" in the README for the transitions. */
-export type ConnectionState =
-  | 'idle'
-  | 'connecting'
-  | 'authenticating'
-  | 'open'
-  | 'reconnecting'
-  | 'stopped'
-  | 'failed'
-  | 'closed';
+import type { ConnectionState } from '../core/connection-state.js';
 
-/** The payload of the `state` event: one per transition. */
-export interface StateChange {
-  /** The state left. */
-  readonly from: ConnectionState;
-  /** The state entered. */
-  readonly to: ConnectionState;
-  /** Why: `start`, `open`, `close:1006`, `connect-timeout`, `heartbeat-timeout`, `auth-rejected`, `stop` … */
-  readonly reason: string;
-  /** The reconnect attempt (1 = first retry), on `connecting` and `reconnecting`. */
-  readonly attempt?: number;
-  /** The scheduled delay, on `reconnecting`. */
-  readonly delayMs?: number;
-  /** On `reconnecting`: the server's retry hint that lengthened `delayMs` (absent when the backoff decided). */
-  readonly hintMs?: number;
-}
+export type { ConnectionState, StateChange } from '../core/connection-state.js';
 
 /** The transitions the machine may take; anything else is a bug and throws. */
 const ALLOWED: Readonly<Record<ConnectionState, readonly ConnectionState[]>> = {

@@ -74,7 +74,9 @@ const noop = () => {};
 
 /** The `ws` package's EventEmitter surface: no MessageEvent per frame, as EventTarget would allocate (dispatch CPU ratio, bench/RESULTS.md). */
 interface NodeWs {
+  // biome-ignore lint/suspicious/noExplicitAny: listeners of every event fit one signature only with `any` parameters
   on(event: string, fn: (...args: any[]) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as for `on`
   once(event: string, fn: (...args: any[]) => void): unknown;
   removeAllListeners(): unknown;
   ping(): void;
@@ -171,6 +173,7 @@ class NodeWsTransport implements Transport {
     // Node's EventEmitter (the `ws` package) calls a listener with `this` = the socket, so the
     // shared listeners find their transport; any other ws-shaped emitter gets its own closures.
     const shared = isNodeEmitter(ws);
+    // biome-ignore lint/suspicious/noExplicitAny: the listeners of `open`, `message`, `close`… through one signature
     const on = (event: string, fn: (this: OwnedWs, ...args: any[]) => void): unknown =>
       ws.on(event, shared ? fn : (...args: unknown[]) => fn.apply(owned, args));
     on('open', NodeWsTransport.#onOpen);

@@ -22,21 +22,30 @@ export interface Clock {
   /** Cancels a timer that has not fired; a no-op otherwise. */
   clearTimeout(handle: TimerHandle): void;
   /**
-   * Time does not move within one synchronous job (a real clock): frames arriving in one job may
-   * share one clock read. Leave it off for a clock that a test advances synchronously (fake
-   * timers), where frames of one job arrive at different times.
+   * The capability to share one clock read per synchronous job: time does not move within a job
+   * (a real clock), so every frame of one socket read gets the read of the first (a read per
+   * frame costs 170 ns/msg in process: bench/RESULTS.md, "stale bookkeeping"). Leave it off for a clock that a test advances
+   * synchronously (fake timers), where frames of one job arrive at different times: each frame
+   * then reads the clock. {@link systemClock} has it while the timer globals are the platform's.
+   * @default false
    */
   readonly realTime?: boolean;
 }
 
-/** The platform's own time functions, captured at load (a fake timer's replacement is JS, not native). */
+/** The platform's own time functions, captured when steadystream loads. */
 const platformNow = Date.now;
-const platformPerf = globalThis.performance;
-const platformPerfNow = platformPerf?.now;
-const isNative = (f: unknown): boolean => typeof f === 'function' && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(f));
-// Node's own `performance.now` is JS, so only `Date.now` can tell: fake timers replace both.
-const platformIsNative = isNative(platformNow);
+const platformPerfNow = globalThis.performance?.now;
 const platformSetTimeout = globalThis.setTimeout;
+
+/**
+ * The clock's sources are the ones captured at load: no fake timers and no spy replaced them since
+ * (fake timers that leave `Date` alone do not move time within a job). Fake timers installed before
+ * steadystream is imported (a setup file) are not seen: there, give the client
+ * `clock: { ...systemClock, realTime: false }`.
+ */
+function platformTime(): boolean {
+  return Date.now === platformNow && globalThis.performance?.now === platformPerfNow;
+}
 
 /**
  * Fake timers that replace `Date` and the timers but leave `performance` alone (a `toFake` list
@@ -49,7 +58,9 @@ function datePaced(): boolean {
 
 /**
  * The default clock: `Date.now`, `performance.now` and the global `setTimeout`, looked up on
- * every call. It is `realTime` while the globals are the platform's own (no fake timers, no spy).
+ * every call, so fake timers installed after a client was built drive it. It is `realTime`
+ * (one read per job) while those globals are the platform's ({@link platformTime}), and reads
+ * per frame under fake timers, which a test advances synchronously.
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
@@ -57,7 +68,7 @@ export const systemClock: Clock = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
   get realTime(): boolean {
-    return platformIsNative && Date.now === platformNow && globalThis.performance?.now === platformPerfNow;
+    return platformTime();
   },
 };
 

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../connection/states.js';
+import type { ConnectionState } from '../core/connection-state.js';
 
 /** `client.health()`: a snapshot, O(topics). */
 export interface Health {

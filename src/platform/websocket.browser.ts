@@ -1,6 +1,6 @@
 import type { SocketInit } from '../connection/network.js';
 import type { WebSocketConstructor } from '../connection/transport.js';
-import { invalid } from '../client/validate.js';
+import { StreamClientError } from '../core/errors.js';
 
 /**
  * The default `WebSocket` in browsers, workers and other non-Node runtimes: the global one,
@@ -8,7 +8,9 @@ import { invalid } from '../client/validate.js';
  */
 export function defaultWebSocket(): WebSocketConstructor {
   const ws = (globalThis as { WebSocket?: unknown }).WebSocket;
-  if (typeof ws !== 'function') invalid('WebSocket', 'is required here: this runtime has no global WebSocket');
+  if (typeof ws !== 'function') {
+    throw new StreamClientError('INVALID_OPTIONS', 'WebSocket is required here: this runtime has no global WebSocket', { details: { option: 'WebSocket' } });
+  }
   return ws as WebSocketConstructor;
 }
 

@@ -2,7 +2,7 @@ import WebSocketImpl from 'ws';
 import type { ResolvedNetwork, SocketInit } from '../connection/network.js';
 import { nodeSocketInit } from '../connection/node-socket-init.js';
 import type { WebSocketConstructor } from '../connection/transport.js';
-import { isNodeRuntime } from '../client/network-options.js';
+import { isNodeRuntime } from './runtime.js';
 
 /**
  * The default `WebSocket` on Node: the `ws` package, even where Node has a global WebSocket

@@ -1,6 +1,6 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { MAX_TIMER_MS, hintedDelay, strategies, unitInterval } from './backoff.js';
-import type { BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
+import { MAX_TIMER_MS, hintedDelay, strategies, unitInterval } from '../core/backoff.js';
+import type { BackoffStrategy, JitterKind, RandomSource } from '../core/backoff.js';
 
 /** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
 export interface ReconnectOptions {

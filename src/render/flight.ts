@@ -4,8 +4,6 @@ import type { TaskRegistry, Timer } from '../core/tasks.js';
 export const RENDER_TIMEOUT_TASK = 'render.timeout';
 /** Default bound on one async render of a view. */
 export const RENDER_TIMEOUT_MS = 10_000;
-/** The longest delay timers honour (a longer one would fire at once). */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The one async render a view may have in flight, bounded in time: a render not settled after
@@ -15,8 +13,8 @@ export const MAX_TIMER_MS = 2_147_483_647;
 export class RenderFlight<R> {
   readonly #tasks: TaskRegistry;
   #timer: Timer | undefined;
-  /** Identifies the render in flight: results of an abandoned one do not match. */
-  #token: object | undefined;
+  /** A fresh object per render in flight: results of an abandoned one do not match it. */
+  #renderTag: object | undefined;
   #onExpire: (() => void) | undefined;
 
   constructor(tasks: TaskRegistry) {
@@ -25,7 +23,7 @@ export class RenderFlight<R> {
 
   /** True while a render is in flight. */
   get busy(): boolean {
-    return this.#token !== undefined;
+    return this.#renderTag !== undefined;
   }
 
   /**
@@ -33,32 +31,32 @@ export class RenderFlight<R> {
    * then. Neither runs after `cancel()` or after a newer `start()`.
    */
   start(promise: Promise<R>, timeoutMs: number, settle: (r: R | undefined, err: unknown) => void, expire: () => void): void {
-    const token = {};
-    this.#token = token;
+    const tag = {};
+    this.#renderTag = tag;
     this.#onExpire = expire;
     (this.#timer ??= this.#tasks.timer(RENDER_TIMEOUT_TASK, () => this.#expire())).arm(timeoutMs);
     promise.then(
-      (r) => this.#end(token) && settle(r, undefined),
-      (err: unknown) => this.#end(token) && settle(undefined, err),
+      (r) => this.#end(tag) && settle(r, undefined),
+      (err: unknown) => this.#end(tag) && settle(undefined, err),
     );
   }
 
   /** Abandon the render in flight (its result will be ignored) and disarm the timer. */
   cancel(): void {
-    this.#token = undefined;
+    this.#renderTag = undefined;
     this.#onExpire = undefined;
     this.#timer?.cancel();
   }
 
-  #end(token: object): boolean {
-    if (this.#token !== token) return false;
+  #end(tag: object): boolean {
+    if (this.#renderTag !== tag) return false;
     this.cancel();
     return true;
   }
 
   #expire(): void {
     const expire = this.#onExpire;
-    this.#token = undefined;
+    this.#renderTag = undefined;
     this.#onExpire = undefined;
     expire?.();
   }

@@ -71,6 +71,7 @@ export function sortedKeys(o: object): readonly string[] {
 }
 
 /** Characters JSON.stringify would escape (quotes, backslash, controls, lone surrogates). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this finds
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A JSON string literal; plain strings skip JSON.stringify (same output, several times faster). */

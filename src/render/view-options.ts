@@ -3,7 +3,7 @@ import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { RenderCache, SizeOf } from './cache.js';
-import { MAX_TIMER_MS } from './flight.js';
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { canonical, identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 
@@ -121,7 +121,7 @@ export function prefixOf<D, S, O>(o: ViewOptions<D, S, O>): string {
 }
 
 /** The view's `sizeOf`, bound to its options object. */
-export function sizeOfOf<D, S, O>(o: ViewOptions<D, S, O>): SizeOf<O> | undefined {
+export function boundSizeOf<D, S, O>(o: ViewOptions<D, S, O>): SizeOf<O> | undefined {
   const sizeOf = o.sizeOf;
   return sizeOf === undefined ? undefined : (output) => sizeOf.call(o, output);
 }

@@ -9,7 +9,7 @@ import {
   prefixOf,
   reportViewError,
   sameParams,
-  sizeOfOf,
+  boundSizeOf,
   validateViewOptions,
   type DataSource,
   type ViewDataMeta,
@@ -45,8 +45,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #prefix: string;
   #sizeOf: SizeOf<O> | undefined;
   #sub: { unsubscribe(): void } | undefined;
-  /** Identifies the live subscription: callbacks of a released one are ignored. */
-  #token: object | undefined;
+  /** A fresh object per subscription (not a credential): callbacks of a released one do not match it and are ignored. */
+  #subscriptionTag: object | undefined;
   #closed = false;
   /** Bumped by settings changes and close: renders started before are superseded. */
   #gen = 0;
@@ -72,7 +72,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#o = options;
     this.#precision = compilePrecision(options.precision);
     this.#prefix = prefixOf(options);
-    this.#sizeOf = sizeOfOf(options);
+    this.#sizeOf = boundSizeOf(options);
     this.#coalescer = new Coalescer<Item<S>>(deps.tasks, (item) => this.#flush(item), {
       minIntervalMs: options.minIntervalMs ?? deps.defaults.minIntervalMs,
       onDrop: () => deps.counters.coalesced++,
@@ -138,7 +138,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#o = o;
     this.#precision = precision;
     this.#prefix = prefixOf(o);
-    this.#sizeOf = sizeOfOf(o);
+    this.#sizeOf = boundSizeOf(o);
   }
 
   /** Release the subscription and the coalesce timer; nothing is rendered after. Idempotent. */
@@ -146,7 +146,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (this.#closed) return;
     this.#closed = true;
     this.#gen++;
-    this.#token = undefined;
+    this.#subscriptionTag = undefined;
     this.#coalescer.cancel();
     this.#flight?.cancel();
     this.#queued = undefined;
@@ -167,10 +167,10 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #subscribe(topic: string, params: unknown): void {
     const old = this.#sub;
-    const oldToken = this.#token;
-    const token = {};
-    const live = () => this.#token === token;
-    this.#token = token; // before subscribe: data delivered synchronously by it is accepted
+    const oldTag = this.#subscriptionTag;
+    const tag = {};
+    const live = () => this.#subscriptionTag === tag;
+    this.#subscriptionTag = tag; // before subscribe: data delivered synchronously by it is accepted
     let sub: { unsubscribe(): void };
     try {
       sub = this.#deps.host.subscribe(
@@ -182,7 +182,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
         { onStale: () => live() && this.#setStale(true), onRecover: () => live() && this.#setStale(false) },
       );
     } catch (err) {
-      this.#token = oldToken;
+      this.#subscriptionTag = oldTag;
       throw err;
     }
     if (this.#closed) return void sub.unsubscribe(); // closed from a callback during subscribe

@@ -1,4 +1,5 @@
-import { ATTACH_VIEWS, type ClientViewHost, type Views } from '../client/views-slot.js';
+import { ATTACH_VIEWS } from '../core/attach-views.js';
+import type { ClientViewHost, Views } from './slot.js';
 import { RenderCache } from './cache.js';
 import { View } from './view.js';
 

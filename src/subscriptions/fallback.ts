@@ -2,7 +2,7 @@ import { StreamClientError, describeError } from '../core/errors.js';
 import type { Task, TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import { equalJitter, type RandomSource } from '../reconnect/backoff.js';
+import { equalJitter, type RandomSource } from '../core/backoff.js';
 import type { Entry } from './handle.js';
 
 /** A polling source used while a topic is stale (the client's `fallback` option). */

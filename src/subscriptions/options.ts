@@ -3,7 +3,7 @@ import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Protocol } from '../protocol/types.js';
-import type { RandomSource } from '../reconnect/backoff.js';
+import type { RandomSource } from '../core/backoff.js';
 import type { FallbackConfig } from './fallback.js';
 import type { StaleConfig } from './stale.js';
 

@@ -3,7 +3,7 @@ import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Frame, Inbound, Protocol, SubscribeRequest } from '../protocol/types.js';
-import { equalJitter } from '../reconnect/backoff.js';
+import { equalJitter } from '../core/backoff.js';
 import { cancelTimers, type Entry } from './handle.js';
 import type { ResolvedRegistryOptions } from './options.js';
 import { Pacer } from './pacer.js';

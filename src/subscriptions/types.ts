@@ -94,6 +94,7 @@ export interface DataMeta {
  * (counted in `callbackErrors`, logged as `callback.error`; a throwing `onData` is logged once per
  * subscription, then at most every 10 s with `suppressed`). `T` is the data type of `onData`.
  */
+// biome-ignore lint/correctness/noUnusedVariables: public type parameter, kept so `SubscribeOptions<Row>` in users' code compiles
 export interface SubscribeOptions<T = unknown> {
   /**
    * Sent with the subscribe frame. Part of the subscription's identity: handles with equal

@@ -1,9 +1,10 @@
 /** Anything with `on`/`off`: node's EventEmitter, eventemitter3, a `ws` socket, a test server. */
 export interface EventSource {
-  // `any` lets typed emitters (whose `on` takes a literal union of names) fit.
   /** Adds a listener. */
+  // biome-ignore lint/suspicious/noExplicitAny: `any` lets typed emitters (whose `on` takes a literal union of names) fit
   on(event: any, listener: (...args: any[]) => void): unknown;
   /** Removes a listener added with `on`. */
+  // biome-ignore lint/suspicious/noExplicitAny: as for `on`
   off(event: any, listener: (...args: any[]) => void): unknown;
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StreamClient, StreamClientError } from '../../src/index.js';
+import { AuthError, type StreamClient, type StreamClientError } from '../../src/index.js';
 import { createTestServer, type TestServer } from '../../src/testing/index.js';
 import { waitFor } from '../../src/testing/wait-for.js';
 import { barrier } from '../helpers/barrier.js';
@@ -50,11 +50,18 @@ describe('token lifecycle against the real test server', () => {
     clients.push(client);
     const errors: StreamClientError[] = [];
     client.on('error', (e) => errors.push(e));
-    await expect(client.start()).rejects.toBeDefined();
+    const failure = await client.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // What the user sees: the server's verdict (close 4403, "invalid"), not a generic auth failure.
+    expect(failure).toBeInstanceOf(AuthError);
+    expect(failure).toMatchObject({ code: 'AUTH_REJECTED', message: 'server closed with 4403' });
     expect(client.state).toBe('failed');
     expect(fetchToken).toHaveBeenCalledTimes(2);
     expect(server.connectionAttempts).toBe(2);
-    expect(errors.at(-1)?.code).toMatch(/AUTH_/);
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['AUTH_REJECTED', 'server closed with 4403']]);
+    expect(errors[0]).toBe(failure);
   });
 
   it('in-band re-auth sends the new token on the open socket without reconnecting', async () => {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamClient } from '../../src/client/client.js';
-import { kisApprovalKey, kisProtocol } from '../../src/protocol/kis/index.js';
-import { createKisSimulator, createTestServer } from '../../src/testing/index.js';
+import { createTestServer } from '../../src/testing/index.js';
 import { RelayProcess } from './helpers/child.js';
 import { Recorder, TEST_LEADER_TTL_MS, World, eventually } from './helpers/world.js';
 

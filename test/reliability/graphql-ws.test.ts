@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamClient, type StateChange } from '../../src/index.js';
 import { graphqlWsProtocol } from '../../src/protocol/graphql-ws.js';
-import type { EventSource } from '../../src/testing/wait-for.js';
 import { nextState } from '../helpers/client.js';
 import { GraphqlTestServer, TICKS_QUERY } from '../helpers/graphql-server.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamClient, type StateChange, type StreamClientError } from '../../src/index.js';
 import { createTestServer, type TestServer } from '../../src/testing/index.js';
-import type { EventSource } from '../../src/testing/wait-for.js';
 import { nextState } from '../helpers/client.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';

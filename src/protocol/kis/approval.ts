@@ -1,4 +1,4 @@
-import type { TokenResult } from '../../auth/types.js';
+import type { TokenResult } from '../../core/token.js';
 import { kisEnv, type KisEnv } from './env.js';
 import { BodyTooLarge, MAX_APPROVAL_BODY_BYTES, readBounded, redirectOrigin, retryAfterMs, untilAborted, type KisResponse } from './approval-http.js';
 

@@ -78,6 +78,42 @@ describe('InboundClock: one clock read per job only for a clock that declares re
     expect(inbound.frame(clock)).toBe(105);
   });
 
+  it('the system clock, in real time: frames of one job share the first read although the clock moved', async () => {
+    const inbound = new InboundClock();
+    const t0 = inbound.frame(systemClock);
+    const until = t0 + 3;
+    while (Date.now() < until); // time moves within this job
+    expect(inbound.frame(systemClock)).toBe(t0);
+    await Promise.resolve();
+    expect(inbound.frame(systemClock)).toBeGreaterThanOrEqual(until);
+  });
+
+  it('the system clock under fake timers: each frame of one synchronous advance gets its own fake time', () => {
+    vi.useFakeTimers({ now: 1_000 });
+    const inbound = new InboundClock();
+    expect(inbound.frame(systemClock)).toBe(1_000);
+    vi.advanceTimersByTime(5);
+    expect(inbound.frame(systemClock)).toBe(1_005);
+  });
+
+  it('a clock that declares realTime runs the one-read-per-job path under fake timers too', async () => {
+    vi.useFakeTimers({ now: 2_000 });
+    const clock = { now: () => Date.now(), setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout, realTime: true };
+    const inbound = new InboundClock();
+    expect(inbound.frame(clock)).toBe(2_000);
+    vi.advanceTimersByTime(5);
+    expect(inbound.frame(clock)).toBe(2_000); // same job: shared
+    await Promise.resolve();
+    expect(inbound.frame(clock)).toBe(2_005);
+  });
+
+  it('a clock that does not declare realTime reads per frame in real time too', () => {
+    let reads = 0;
+    const clock = { now: () => ++reads, setTimeout: systemClock.setTimeout, clearTimeout: systemClock.clearTimeout };
+    const inbound = new InboundClock();
+    expect([inbound.frame(clock), inbound.frame(clock), inbound.frame(clock)]).toEqual([1, 2, 3]);
+  });
+
   it('without realTime (fake timers, a test clock): every frame reads the clock', () => {
     let t = 100;
     const clock = { now: () => t, setTimeout: () => 0, clearTimeout: () => {} };

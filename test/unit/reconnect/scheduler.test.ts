@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
-import type { JitterKind, RandomSource } from '../../../src/reconnect/backoff.js';
+import type { JitterKind, RandomSource } from '../../../src/core/backoff.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../../src/reconnect/scheduler.js';
 import { seeded } from '../../helpers/random.js';
 

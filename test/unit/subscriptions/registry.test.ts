@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonProtocol } from '../../../src/protocol/json.js';
-import type { Frame, Protocol } from '../../../src/protocol/types.js';
-import { SubscriptionRegistry, type RegistryOptions, type Session } from '../../../src/subscriptions/index.js';
+import type { Protocol } from '../../../src/protocol/types.js';
 import type { StreamClientError } from '../../../src/core/errors.js';
-import { registryHarness, type Json } from '../../helpers/registry.js';
+import { registryHarness } from '../../helpers/registry.js';
 
 const noop = (): void => {};
 

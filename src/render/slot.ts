@@ -1,15 +1,8 @@
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { View } from '../render/view.js';
-import type { ViewHost, ViewOptions } from '../render/view-options.js';
-
-/**
- * Where `createViews` (steadystream/render) attaches to a client. A registered symbol, so a
- * second copy of the package (a CJS and an ESM build side by side) still finds it.
- * @internal
- */
-export const ATTACH_VIEWS: unique symbol = Symbol.for('steadystream.attachViews') as never;
+import type { View } from './view.js';
+import type { ViewHost, ViewOptions } from './view-options.js';
 
 /** What the render part gets from its client. @internal */
 export interface ClientViewHost {

@@ -7,7 +7,7 @@ import {
   type BackoffOptions,
   type JitterKind,
   type RandomSource,
-} from '../../../src/reconnect/backoff.js';
+} from '../../../src/core/backoff.js';
 import { seeded } from '../../helpers/random.js';
 
 const JITTERED = ['full', 'equal', 'decorrelated'] as const;

@@ -69,7 +69,7 @@ export const strategies: Readonly<Record<JitterKind, BackoffStrategy>> = {
   decorrelated: decorrelatedJitter,
 };
 
-import { MAX_TIMER_MS } from '../core/clock.js';
+import { MAX_TIMER_MS } from './clock.js';
 
 export { MAX_TIMER_MS };
 
