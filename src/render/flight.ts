@@ -4,8 +4,6 @@ import type { TaskRegistry, Timer } from '../core/tasks.js';
 export const RENDER_TIMEOUT_TASK = 'render.timeout';
 /** Default bound on one async render of a view. */
 export const RENDER_TIMEOUT_MS = 10_000;
-/** The longest delay timers honour (a longer one would fire at once). */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * The one async render a view may have in flight, bounded in time: a render not settled after

@@ -3,7 +3,7 @@ import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { RenderCache, SizeOf } from './cache.js';
-import { MAX_TIMER_MS } from './flight.js';
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { canonical, identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 

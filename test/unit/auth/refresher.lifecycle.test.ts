@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AUTH_TASKS, TokenRefresher, normalizeAuthOptions, type AuthOptions, type TokenResult } from '../../../src/auth/index.js';
+import { AUTH_TASKS, TokenRefresher, type AuthOptions, type TokenResult } from '../../../src/auth/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log } from '../../../src/observe/log.js';
 import { HOUR, httpError, instantService, manualService, refresherHarness, type Call } from '../../helpers/auth.js';
+import { authOptions } from '../../helpers/config.js';
 
 describe('TokenRefresher lifecycle', () => {
   beforeEach(() => {

@@ -8,6 +8,7 @@ import { Log, type Logger } from '../../../src/observe/log.js';
 import { RenderCache } from '../../../src/render/cache.js';
 import { View } from '../../../src/render/view.js';
 import type { RenderInfo, RenderState, ViewDataMeta, ViewHooks, ViewHost, ViewOptions } from '../../../src/render/view-options.js';
+import { renderCacheOptions } from '../../helpers/config.js';
 
 interface Quote {
   price: number;
@@ -55,7 +56,7 @@ function setup(render: { maxBytes?: number; minIntervalMs?: number } = {}) {
   const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
   const log = new Log(logger);
   const tasks = new TaskRegistry(systemClock);
-  const cache = new RenderCache({ maxBytes: render.maxBytes ?? 1_000_000 }, { counters, log });
+  const cache = new RenderCache(renderCacheOptions({ maxBytes: render.maxBytes ?? 1_000_000 }), { counters, log });
   const host = new FakeHost();
   const deps = { host, cache, tasks, counters, log, defaults: { minIntervalMs: render.minIntervalMs ?? 0 } };
   const outputs: { view: string; output: string; info: RenderInfo; at: number }[] = [];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isStreamClientError, type StreamClientError } from '../../../src/core/errors.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
-import { SubscriptionRegistry, type DataMeta, type RegistryOptions, type Session } from '../../../src/subscriptions/index.js';
+import { SubscriptionRegistry, type DataMeta, type Session } from '../../../src/subscriptions/index.js';
 import { registryHarness, type Json } from '../../helpers/registry.js';
 
 const noop = (): void => {};

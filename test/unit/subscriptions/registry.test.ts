@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
-import { SubscriptionRegistry, type RegistryOptions, type Session } from '../../../src/subscriptions/index.js';
+import { SubscriptionRegistry, type Session } from '../../../src/subscriptions/index.js';
 import type { StreamClientError } from '../../../src/core/errors.js';
 import { registryHarness, type Json } from '../../helpers/registry.js';
 
@@ -267,22 +267,5 @@ describe('a registry that has never had an entry (its parts are made on the firs
     expect(sub.state).toBe('pending');
     server({ op: 'subscribed', topic: 'A' });
     expect(sub.state).toBe('active');
-  });
-});
-
-describe('resolved registry options', () => {
-  it('registries on the defaults share one frozen resolution; a custom retry or random gets its own', async () => {
-    const { resolveRegistryOptions } = await import('../../../src/subscriptions/options.js');
-    const p = jsonProtocol();
-    const a = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
-    const b = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
-    expect(b).toBe(a);
-    expect(Object.isFrozen(a)).toBe(true);
-    expect(resolveRegistryOptions({ stale: { afterMs: 5_000 } }, p)).not.toBe(a);
-    const custom = resolveRegistryOptions({ retry: { maxAttempts: 2 } }, p);
-    expect(custom.retry.maxAttempts).toBe(2);
-    expect(Object.isFrozen(custom)).toBe(false);
-    const rnd = () => 0.5;
-    expect(resolveRegistryOptions({ random: rnd }, p).random).toBe(rnd);
   });
 });
