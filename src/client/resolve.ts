@@ -6,13 +6,20 @@ import { silentLogger, type Logger } from '../observe/log.js';
 import { jsonProtocol } from '../protocol/json.js';
 import type { Protocol, ProtocolLimits } from '../protocol/types.js';
 import { unitInterval, type RandomSource } from '../reconnect/backoff.js';
-import type { ReconnectOptions as ReconnectConfig } from '../reconnect/scheduler.js';
 import type { ResolvedRegistryOptions } from '../subscriptions/options.js';
 import { reportsNetwork } from '../platform/network.js';
 import { defaultWebSocket, platformSocketInit } from '../platform/websocket.node.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, type ClientDefaults } from './defaults.js';
 import { resolveNetworkOptions } from './network-options.js';
-import type { FallbackOptions, HeartbeatOptions, RenderOptions, StreamClientOptions } from './options.js';
+import type {
+  FallbackOptions,
+  HeartbeatOptions,
+  ReconnectOptions,
+  RenderOptions,
+  StaleOptions,
+  StreamClientOptions,
+  SubscriptionOptions,
+} from './options.js';
 import { resolveAuth } from './resolve-auth.js';
 import { bool, delayRange, fn, group, invalid, jitterName, ms, num, obj } from './validate.js';
 
@@ -25,7 +32,7 @@ export interface ResolvedOptions {
   /** See {@link StreamClientOptions.auth}; `undefined` for an open feed. */
   readonly auth: ResolvedAuthOptions | undefined;
   /** See {@link ReconnectOptions}. */
-  readonly reconnect: Readonly<ReconnectConfig>;
+  readonly reconnect: Readonly<Required<ReconnectOptions>>;
   /** See {@link StreamClientOptions.connectTimeoutMs}. */
   readonly connectTimeoutMs: number;
   /** See {@link StreamClientOptions.handshakeTimeoutMs}. */
@@ -35,7 +42,7 @@ export interface ResolvedOptions {
   /** See {@link HeartbeatOptions}; `false` when disabled. */
   readonly heartbeat: Readonly<Required<HeartbeatOptions>> | false;
   /** See {@link SubscriptionOptions}, with the protocol's `limits` applied. */
-  readonly subscriptions: ClientDefaultsOf<'subscriptions'>;
+  readonly subscriptions: ClientDefaults['subscriptions'];
   /** See {@link StaleOptions}. */
   readonly stale: {
     /** See {@link StaleOptions.afterMs}. */
@@ -71,8 +78,6 @@ export interface ResolvedOptions {
   /** See {@link StreamClientOptions.offlineAware}. */
   readonly offlineAware: boolean;
 }
-
-type ClientDefaultsOf<K extends keyof typeof DEFAULTS> = (typeof DEFAULTS)[K];
 
 /** The default protocol. jsonProtocol() keeps no per-connection state, so every client shares one (frozen). */
 let sharedJsonProtocol: Protocol | undefined;
