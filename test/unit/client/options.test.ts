@@ -184,5 +184,8 @@ describe('resolveOptions', () => {
     expect(d.subscriptions.retry).toBe(DEFAULTS.subscriptions.retry);
     expect(d.registry.retry).toBe(DEFAULTS.subscriptions.retry);
     expect(d.registry.stale).toBe(DEFAULTS.stale);
+    expect(resolveOptions({ url: 'ws://y', heartbeat: false }).registry).toBe(d.registry);
+    expect(Object.isFrozen(d.registry)).toBe(true);
+    expect(resolveOptions({ url: 'ws://x', random: () => 0.5 }).registry).not.toBe(d.registry);
   });
 });
