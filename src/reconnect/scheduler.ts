@@ -1,5 +1,5 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { MAX_TIMER_MS, hintedDelay, strategies, unitInterval } from './backoff.js';
+import { MAX_TIMER_MS, hintedDelay, strategies } from './backoff.js';
 import type { BackoffStrategy, JitterKind, RandomSource } from './backoff.js';
 
 /** The reconnect policy the scheduler runs: complete and validated by the client's `resolveOptions` (the scheduler checks nothing). */
@@ -83,8 +83,7 @@ export class ReconnectScheduler {
     // A quarter of the cap as the floor keeps a fleet's probes spread over [cap/4, cap].
     this.#down = downMax >= options.maxDelayMs ? undefined : { initialDelayMs: Math.min(options.initialDelayMs, Math.max(1, downMax / 4)), maxDelayMs: downMax, factor: options.factor };
     this.#tasks = tasks;
-    // A user source returning -1, 2 or NaN must not make a delay negative or NaN.
-    this.#random = random === Math.random ? random : () => unitInterval(random());
+    this.#random = random; // the client's: a user source is already clamped into [0, 1) by resolveOptions
   }
 
   /** Consecutive failed attempts so far: 0 after a reset, 1 once the first retry is scheduled. */
