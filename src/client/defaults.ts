@@ -75,7 +75,7 @@ export const DEFAULTS: ClientDefaults = deepFreeze({
   subscriptions: { ackTimeoutMs: 10_000, maxSubscriptions: Infinity, subscribeIntervalMs: 0, retry: { initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2, maxAttempts: 4 } },
   stale: { afterMs: 10_000 },
   fallback: { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 },
-  render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50 },
+  render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50, renderTimeoutMs: 10_000 },
   outbox: { maxMessages: 1_000 },
   maxFrameBytes: 16 * 1024 * 1024,
   auth: {

@@ -111,6 +111,8 @@ export interface RenderOptions {
   maxEntries?: number;
   /** Default per-view coalescing interval. @default 50 */
   minIntervalMs?: number;
+  /** Default per-view bound on one async render (a view's `renderTimeoutMs` overrides it). @default 10_000 */
+  renderTimeoutMs?: number;
 }
 
 /** Options of `new StreamClient(options)`. Only `url` is required. */

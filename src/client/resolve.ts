@@ -134,6 +134,7 @@ export function resolveOptions(input: StreamClientOptions): ResolvedOptions {
   num('render.maxBytes', render.maxBytes, 1, { integer: true });
   num('render.maxEntries', render.maxEntries, 1, { integer: true });
   ms('render.minIntervalMs', render.minIntervalMs, 0);
+  ms('render.renderTimeoutMs', render.renderTimeoutMs, 1);
 
   const outbox = group('outbox', DEFAULTS.outbox, o.outbox);
   num('outbox.maxMessages', outbox.maxMessages, 0, { integer: true });

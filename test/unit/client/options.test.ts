@@ -76,7 +76,7 @@ describe('resolveOptions', () => {
       'subscriptions.retry.initialDelayMs', 'subscriptions.retry.maxDelayMs',
       'stale.afterMs', 'stale.resubscribeAfterMs',
       'fallback.intervalMs', 'fallback.timeoutMs',
-      'render.minIntervalMs',
+      'render.minIntervalMs', 'render.renderTimeoutMs',
       'auth.refreshBeforeMs', 'auth.timeoutMs', 'auth.clockSkewMs',
       'auth.retry.initialDelayMs', 'auth.retry.maxDelayMs',
     ];

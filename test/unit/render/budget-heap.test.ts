@@ -75,7 +75,7 @@ function run(make: (i: number) => unknown, sizeOf?: (o: unknown) => number) {
       onError: (e) => void errors.push(e),
       ...(sizeOf ? { sizeOf } : {}),
     },
-    { host, cache, tasks: new TaskRegistry(systemClock), counters, log: new Log(silentLogger), defaults: { minIntervalMs: 0 } },
+    { host, cache, tasks: new TaskRegistry(systemClock), counters, log: new Log(silentLogger), defaults: { minIntervalMs: 0, renderTimeoutMs: 10_000 } },
   );
   const before = retained();
   for (let i = 0; i < OUTPUTS; i++) subs[0]!({ i }, { source: 'stream' });
