@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from '../src/core/clock.js';
 import { TaskRegistry } from '../src/core/tasks.js';
 import { ReconnectScheduler } from '../src/reconnect/scheduler.js';
 import type { JitterKind } from '../src/core/backoff.js';
-import { DEFAULTS } from '../src/client/options.js';
+import { DEFAULTS } from '../src/client/defaults.js';
 import { median, min, max } from './util.js';
 import { seeded as mulberry32 } from '../test/helpers/random.js';
 export { mulberry32 };
@@ -163,7 +163,7 @@ export function oursWith(
     source: 'src/reconnect/scheduler.ts + src/core/backoff.ts',
     make: (clock, random) => (attempt, refused) => {
       const tasks = new TaskRegistry(clock);
-      const scheduler = new ReconnectScheduler({ ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
+      const scheduler = new ReconnectScheduler({ quickRetryMs: 0, downMaxDelayMs: o.maxDelayMs, ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
       const run = (): void => {
         if (attempt()) scheduler.opened();
         else {

@@ -214,7 +214,7 @@ export function runRenderBench(options: RenderBenchOptions = {}): RenderBenchRes
     return new View<Tick, TileState, string>(
       `tile-${i}`,
       { topic: `SYM${i}`, select: selectTile, precision: PRECISION, render: renderTile, renderKey: RENDER_KEY, onRender: () => void onRenders++ },
-      { host, cache, tasks, counters, log, defaults: { minIntervalMs: o.minIntervalMs } },
+      { host, cache, tasks, counters, log, defaults: { minIntervalMs: o.minIntervalMs, renderTimeoutMs: 10_000 } },
     );
   });
 

@@ -24,7 +24,7 @@ import { inprocKinds, runInproc, type InprocStats } from './inproc.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { cleanOurs, loadOurs } from './ours.js';
 import { PEER_SOURCES, SIM_DEFAULTS, oursWith, runSimulation, simulate, stat, type SimConfig, type SimRow, type Strategy } from './reconnect-sim.js';
-import { DEFAULTS } from '../src/client/options.js';
+import { DEFAULTS } from '../src/client/defaults.js';
 import type { Figure } from './compare.js';
 import { budgetSection, comparisonSection, gitState, loadBaseline, loadBudgets, saveBaseline } from './baseline.js';
 import { writeValidation } from './validation.js';

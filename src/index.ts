@@ -3,17 +3,19 @@
 // away when unused and have their own entries (steadystream/graphql-ws, steadystream/kis).
 export { StreamClient } from './client/client.js';
 export type { StreamClientEvents } from './client/events.js';
-export { DEFAULTS, resolveOptions } from './client/options.js';
+export { DEFAULTS } from './client/defaults.js';
+export type { ClientDefaults } from './client/defaults.js';
+export { resolveOptions } from './client/resolve.js';
+export type { ResolvedOptions } from './client/resolve.js';
 export type {
   StreamClientOptions,
   ReconnectOptions,
   HeartbeatOptions,
   SubscriptionOptions,
+  SubscribeRetryOptions,
   StaleOptions,
   FallbackOptions,
   RenderOptions,
-  ResolvedOptions,
-  ClientDefaults,
 } from './client/options.js';
 export type { ConnectionState, StateChange } from './connection/states.js';
 export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/network.js';

@@ -4,7 +4,7 @@ import type { Task } from '../core/tasks.js';
 import { MAX_RETRY_AFTER_MS } from '../core/retry-after.js';
 import { hintedDelay, strategies } from '../core/backoff.js';
 import { classifyFailure, cycleFailure, failureCode, readTokenResult, retryAfterOf } from './classify.js';
-import { MAX_TIMER_MS } from './options.js';
+import { MAX_TIMER_MS } from '../core/clock.js';
 import { backgroundRetryDelay, proactiveRefreshDelay } from './schedule.js';
 import { invoke, untilAborted } from './signals.js';
 import type { ResolvedAuthOptions, TokenRefresherDeps } from './types.js';

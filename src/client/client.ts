@@ -16,7 +16,8 @@ import type { StreamClientEvents } from './events.js';
 import { watchNetwork } from '../platform/network.js';
 import { ATTACH_VIEWS } from '../core/attach-views.js';
 import type { ClientViewHost, Views } from '../render/slot.js';
-import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
+import type { StreamClientOptions } from './options.js';
+import { resolveOptions, type ResolvedOptions } from './resolve.js';
 import { health, type Health } from '../observe/health.js';
 
 /* StreamClient internals ClientHooks reaches through (assigned in the client's static block). */
@@ -124,7 +125,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       tasks,
       log,
       counters,
-      options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
+      options: o.registry,
       onError: hooks.error.bind(hooks),
     });
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()

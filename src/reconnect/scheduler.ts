@@ -1,8 +1,8 @@
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { MAX_TIMER_MS, hintedDelay, strategies, unitInterval } from '../core/backoff.js';
+import { MAX_TIMER_MS, hintedDelay, strategies } from '../core/backoff.js';
 import type { BackoffStrategy, JitterKind, RandomSource } from '../core/backoff.js';
 
-/** The reconnect policy the scheduler runs (already validated and defaulted by the client). */
+/** The reconnect policy the scheduler runs: complete and validated by the client's `resolveOptions` (the scheduler checks nothing). */
 export interface ReconnectOptions {
   /** Scale of the first retry's delay. */
   initialDelayMs: number;
@@ -20,14 +20,14 @@ export interface ReconnectOptions {
   resetAfterMs: number;
   /**
    * The first retry after a healthy connection drops is drawn in `[0, quickRetryMs)` instead of
-   * by the strategy: a blip is the common case. 0 or absent turns it off.
+   * by the strategy: a blip is the common case. 0 turns it off.
    */
-  quickRetryMs?: number;
+  quickRetryMs: number;
   /**
    * Cap on the strategy's delays while the server is down (attempts refused at once): probing a
-   * refusing host is cheap and finds its return quickly. Never above `maxDelayMs`; absent = off.
+   * refusing host is cheap and finds its return quickly. At or above `maxDelayMs`: off.
    */
-  downMaxDelayMs?: number;
+  downMaxDelayMs: number;
 }
 
 /** One scheduled attempt: its number (1 = first retry after a drop) and its delay. */
@@ -77,16 +77,13 @@ export class ReconnectScheduler {
 
   constructor(options: ReconnectOptions, tasks: TaskRegistry, random: RandomSource) {
     const { jitter } = options;
-    const strategy = typeof jitter === 'function' ? jitter : Object.hasOwn(strategies, jitter) ? strategies[jitter] : undefined;
-    if (!strategy) throw new TypeError(`reconnect.jitter must be one of ${Object.keys(strategies).join(', ')} or a function`);
-    this.#strategy = strategy;
+    this.#strategy = typeof jitter === 'function' ? jitter : strategies[jitter];
     this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
-    const downMax = Math.min(options.downMaxDelayMs ?? Infinity, options.maxDelayMs);
+    const downMax = Math.min(options.downMaxDelayMs, options.maxDelayMs);
     // A quarter of the cap as the floor keeps a fleet's probes spread over [cap/4, cap].
     this.#down = downMax >= options.maxDelayMs ? undefined : { initialDelayMs: Math.min(options.initialDelayMs, Math.max(1, downMax / 4)), maxDelayMs: downMax, factor: options.factor };
     this.#tasks = tasks;
-    // A user source returning -1, 2 or NaN must not make a delay negative or NaN.
-    this.#random = random === Math.random ? random : () => unitInterval(random());
+    this.#random = random; // the client's: a user source is already clamped into [0, 1) by resolveOptions
   }
 
   /** Consecutive failed attempts so far: 0 after a reset, 1 once the first retry is scheduled. */
@@ -116,7 +113,7 @@ export class ReconnectScheduler {
     this.#settleUptime();
     if (this.#attempt >= this.#backoff.maxAttempts) return undefined;
     down &&= this.#down !== undefined; // no lower cap configured: a refusal backs off like any failure
-    const quickMs = this.#backoff.quickRetryMs ?? 0;
+    const quickMs = this.#backoff.quickRetryMs;
     const quick = this.#wasOpen && this.#attempt === 0 && quickMs > 0;
     this.#wasOpen = false;
     const attempt = ++this.#attempt;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { StreamClientError, describeError, isStreamClientError } from '../core/errors.js';
+import { describeError, isStreamClientError } from '../core/errors.js';
 import { createCounters, type Counters } from '../observe/counters.js';
 import { Log, silentLogger } from '../observe/log.js';
 import { outputBytes, type SizeOf } from './measure.js';
@@ -7,18 +7,17 @@ import { outputBytes, type SizeOf } from './measure.js';
 export type { SizeOf } from './measure.js';
 export { outputBytes, estimateBytes } from './measure.js';
 
-/** Bounds of the render cache shared by all views of a client. */
+/** Bounds of the render cache shared by all views of a client: the client's `render` option, resolved (complete, validated). */
 export interface RenderCacheOptions {
   /**
    * Byte budget of cached outputs, measured by {@link outputBytes} plus the key (2 bytes per
    * UTF-16 unit). An output whose entry alone exceeds it, or that is too large to measure
    * (past the walk bound), is rendered but not cached; one that holds a part no measure can
    * size (a `Map`, a class instance…) needs a `sizeOf`.
-   * @default 8 * 1024 * 1024
    */
-  maxBytes?: number;
-  /** Entry bound, whatever the sizes. @default 10_000 */
-  maxEntries?: number;
+  readonly maxBytes: number;
+  /** Entry bound, whatever the sizes. */
+  readonly maxEntries: number;
 }
 
 export interface RenderCacheDeps {
@@ -38,8 +37,6 @@ interface Entry {
   readonly output: unknown;
   readonly size: number;
 }
-
-export const RENDER_CACHE_DEFAULTS = { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000 } as const;
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
@@ -63,11 +60,8 @@ export class RenderCache {
   /** Bumped by `clear()`: a render that settles afterwards is not stored. */
   #epoch = 0;
 
-  constructor(options: RenderCacheOptions = {}, deps: RenderCacheDeps = {}) {
-    const maxBytes = options.maxBytes ?? RENDER_CACHE_DEFAULTS.maxBytes;
-    const maxEntries = options.maxEntries ?? RENDER_CACHE_DEFAULTS.maxEntries;
-    positiveInt('render.maxBytes', maxBytes);
-    positiveInt('render.maxEntries', maxEntries);
+  constructor(options: RenderCacheOptions, deps: RenderCacheDeps = {}) {
+    const { maxBytes, maxEntries } = options;
     this.maxBytes = maxBytes;
     this.maxEntries = maxEntries;
     this.#counters = deps.counters ?? createCounters();
@@ -197,12 +191,6 @@ export class RenderCache {
     this.#counters.cacheBytes = bytes;
     this.#counters.cacheEntries = this.#lru.size;
     if (bytes > this.#peakBytes) this.#peakBytes = bytes;
-  }
-}
-
-function positiveInt(option: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new StreamClientError('INVALID_OPTIONS', `${option} must be an integer >= 1 (got ${String(n)})`, { details: { option } });
   }
 }
 

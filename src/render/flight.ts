@@ -2,8 +2,6 @@ import type { TaskRegistry, Timer } from '../core/tasks.js';
 
 /** Name of a view's render-timeout timer in the task registry. */
 export const RENDER_TIMEOUT_TASK = 'render.timeout';
-/** Default bound on one async render of a view. */
-export const RENDER_TIMEOUT_MS = 10_000;
 
 /**
  * The one async render a view may have in flight, bounded in time: a render not settled after

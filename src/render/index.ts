@@ -19,7 +19,7 @@ export type {
   Normalized,
 } from './precision.js';
 export { semanticKey, canonical, sameCanonical, identityTag, sortedKeys, MAX_KEY_DEPTH, MAX_SHAPE_NODES } from './key.js';
-export { RenderCache, RENDER_CACHE_DEFAULTS, outputBytes, estimateBytes } from './cache.js';
+export { RenderCache, outputBytes, estimateBytes } from './cache.js';
 export type { RenderCacheOptions, RenderCacheDeps, Resolved, SizeOf } from './cache.js';
 export { Coalescer, COALESCE_TASK } from './coalescer.js';
 export { RENDER_TIMEOUT_TASK } from './flight.js';

@@ -10,7 +10,7 @@ export interface ClientViewHost {
   readonly tasks: TaskRegistry;
   readonly counters: Counters;
   readonly log: Log;
-  readonly render: { readonly maxBytes: number; readonly maxEntries: number; readonly minIntervalMs: number };
+  readonly render: { readonly maxBytes: number; readonly maxEntries: number; readonly minIntervalMs: number; readonly renderTimeoutMs: number };
 }
 
 /** A client's views: made by `createViews(client)`, closed with the client. */

@@ -64,7 +64,7 @@ export interface ViewOptions<D, S, O> {
    * Bound on one async render. A render not settled by then is reported to `onError`
    * (`RENDER_FAILED`, counted in `callbackErrors`) and abandoned: its late result is not shown,
    * and the newest state renders next. (At most one render of a view is in flight.)
-   * @default 10_000
+   * @default client `render.renderTimeoutMs` (10_000)
    */
   renderTimeoutMs?: number;
   /**
@@ -93,7 +93,8 @@ export interface ViewDeps {
   tasks: TaskRegistry;
   counters: Counters;
   log: Log;
-  defaults: { minIntervalMs: number };
+  /** The client's `render.minIntervalMs` and `render.renderTimeoutMs`: what a view that sets neither uses. */
+  defaults: { readonly minIntervalMs: number; readonly renderTimeoutMs: number };
   /** Called once when the view closes (the client forgets it). */
   onClose?: () => void;
 }

@@ -1,7 +1,7 @@
 import { StreamClientError } from '../core/errors.js';
 import type { Resolved, SizeOf } from './cache.js';
 import { Coalescer } from './coalescer.js';
-import { RENDER_TIMEOUT_MS, RenderFlight } from './flight.js';
+import { RenderFlight } from './flight.js';
 import { canonical, sameCanonical } from './key.js';
 import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
 import {
@@ -267,7 +267,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
       return this.#fail('render', err);
     }
     if (!(result instanceof Promise)) return this.#deliver(item, result);
-    const timeoutMs = o.renderTimeoutMs ?? RENDER_TIMEOUT_MS;
+    const timeoutMs = o.renderTimeoutMs ?? this.#deps.defaults.renderTimeoutMs;
     (this.#flight ??= new RenderFlight(this.#deps.tasks)).start(
       result,
       timeoutMs,

@@ -31,11 +31,11 @@ function clientViews(c: ClientViewHost): Views {
       views.get(id)?.close();
       const view: View = new View(id, options as never, {
         host: c.host,
-        cache: (cache ??= new RenderCache({ maxBytes: c.render.maxBytes, maxEntries: c.render.maxEntries }, { counters: c.counters, log: c.log })),
+        cache: (cache ??= new RenderCache(c.render, { counters: c.counters, log: c.log })),
         tasks: c.tasks,
         counters: c.counters,
         log: c.log,
-        defaults: { minIntervalMs: c.render.minIntervalMs },
+        defaults: c.render,
         onClose: () => {
           if (views.get(id) === view) views.delete(id);
         },

@@ -5,19 +5,18 @@ import type { Log } from '../observe/log.js';
 import { equalJitter, type RandomSource } from '../core/backoff.js';
 import type { Entry } from './handle.js';
 
-/** A polling source used while a topic is stale (the client's `fallback` option). */
+/** A polling source used while a topic is stale: the client's `fallback` option, resolved (complete, validated). */
 export interface FallbackConfig {
   /** Fetch the current value of a topic. Honour `signal`: it aborts on timeout and on stop. */
   fetch(topic: string, signal: AbortSignal): Promise<unknown>;
-  /** Poll period per stale topic. @default 5_000 */
-  intervalMs?: number;
-  /** Each fetch is aborted after this (and counts as a failure). @default 5_000 */
-  timeoutMs?: number;
-  /** Fetches in flight across all topics; the rest wait their turn, first come first served. @default 4 */
-  concurrency?: number;
+  /** Poll period per stale topic. */
+  readonly intervalMs: number;
+  /** Each fetch is aborted after this (and counts as a failure). */
+  readonly timeoutMs: number;
+  /** Fetches in flight across all topics; the rest wait their turn, first come first served. */
+  readonly concurrency: number;
 }
 
-export const FALLBACK_DEFAULTS = { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 } as const;
 /** After failures the poll period backs off up to this multiple of `intervalMs`. */
 export const FALLBACK_MAX_BACKOFF_FACTOR = 8;
 
@@ -60,9 +59,9 @@ export class FallbackPoller {
 
   constructor(config: FallbackConfig, deps: FallbackDeps) {
     this.#fetch = config.fetch;
-    this.#intervalMs = config.intervalMs ?? FALLBACK_DEFAULTS.intervalMs;
-    this.#timeoutMs = config.timeoutMs ?? FALLBACK_DEFAULTS.timeoutMs;
-    this.#concurrency = config.concurrency ?? FALLBACK_DEFAULTS.concurrency;
+    this.#intervalMs = config.intervalMs;
+    this.#timeoutMs = config.timeoutMs;
+    this.#concurrency = config.concurrency;
     this.#deps = deps;
   }
 

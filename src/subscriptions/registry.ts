@@ -8,7 +8,7 @@ import { identify } from './canonical-key.js';
 import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
-import { resolveRegistryOptions, validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
+import { validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { IDLE_LINK, RegistryHost, grantRegistryAccess } from './registry-host.js';
 import { Positions } from './positions.js';
 import { ServerLink } from './server-link.js';
@@ -75,15 +75,14 @@ export class SubscriptionRegistry implements StreamSink {
   }
 
   constructor(protocol: Protocol, deps: RegistryDeps) {
-    const options = deps.options ?? {};
-    const { tasks, log, counters } = deps;
+    const { tasks, log, counters, options } = deps;
     this.#tasks = tasks;
     this.#clock = tasks.clock;
     this.#log = log;
     this.#counters = counters;
     this.#onError = deps.onError;
     this.#resumable = protocol.resumable === true;
-    this.#o = resolveRegistryOptions(options, protocol);
+    this.#o = options;
     this.#protocol = protocol;
     this.#staleConfig = options.stale;
     this.#positions = new Positions(log, counters);

@@ -1,9 +1,10 @@
 import { vi } from 'vitest';
-import { TokenRefresher, normalizeAuthOptions, type AuthOptions, type TokenResult } from '../../src/auth/index.js';
+import { TokenRefresher, type AuthOptions, type TokenResult } from '../../src/auth/index.js';
 import { systemClock } from '../../src/core/clock.js';
 import { TaskRegistry } from '../../src/core/tasks.js';
 import { createCounters } from '../../src/observe/counters.js';
 import { Log } from '../../src/observe/log.js';
+import { authOptions } from './config.js';
 
 export const HOUR = 3_600_000;
 
@@ -50,7 +51,7 @@ export function refresherHarness(auth: AuthOptions, random: () => number = () =>
   const log = new Log({ debug: push, info: push, warn: push, error: push });
   const counters = createCounters();
   const onToken = vi.fn();
-  const refresher = new TokenRefresher(normalizeAuthOptions(auth), { tasks, random, log, counters, onToken });
+  const refresher = new TokenRefresher(authOptions(auth), { tasks, random, log, counters, onToken });
   const events = (name: string) => records.filter((r) => r['event'] === name);
   return { refresher, tasks, lines, records, events, counters, onToken };
 }

@@ -5,7 +5,8 @@ import { createCounters } from '../../src/observe/counters.js';
 import { Log, type Logger } from '../../src/observe/log.js';
 import { jsonProtocol } from '../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../src/protocol/types.js';
-import { SubscriptionRegistry, type RegistryOptions, type Session } from '../../src/subscriptions/index.js';
+import { SubscriptionRegistry, type Session } from '../../src/subscriptions/index.js';
+import { registryOptions, type RegistryOptions } from './config.js';
 
 export type Json = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function registryHarness(options: RegistryOptions = {}, protocol: Protoco
     tasks,
     log: new Log(logger),
     counters,
-    options: { random: () => 0.5, ...options },
+    options: registryOptions({ random: () => 0.5, ...options }, protocol),
     onError: (e) => errors.push(e),
   });
   /** Feed server frames through jsonProtocol's decoder, as the connection does. */

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TokenRefresher, normalizeAuthOptions, type TokenResult } from '../../../src/auth/index.js';
+import { TokenRefresher, type TokenResult } from '../../../src/auth/index.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log, silentLogger } from '../../../src/observe/log.js';
+import { authOptions } from '../../helpers/config.js';
 
 type Outcome =
   | { kind: 'ok'; ttlMs: number; latencyMs: number }
@@ -87,7 +88,7 @@ describe('TokenRefresher under random schedules', () => {
             const svc = scriptedService(outcomes);
             const tasks = new TaskRegistry(systemClock);
             const refresher = new TokenRefresher(
-              normalizeAuthOptions({
+              authOptions({
                 fetchToken: svc.fetchToken,
                 refreshBeforeMs: 30_000,
                 timeoutMs: 10_000,

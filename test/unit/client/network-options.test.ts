@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { resolveOptions, type StreamClientOptions } from '../../../src/client/options.js';
+import type { StreamClientOptions } from '../../../src/client/options.js';
+import { resolveOptions } from '../../../src/client/resolve.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
 import { createMemoryNetwork } from '../../../src/testing/index.js';
 

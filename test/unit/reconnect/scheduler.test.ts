@@ -4,6 +4,8 @@ import { systemClock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import type { JitterKind, RandomSource } from '../../../src/core/backoff.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../../src/reconnect/scheduler.js';
+import { resolveOptions } from '../../../src/client/resolve.js';
+import { reconnectOptions } from '../../helpers/config.js';
 import { seeded } from '../../helpers/random.js';
 
 const BASE: ReconnectOptions = {
@@ -14,6 +16,8 @@ const BASE: ReconnectOptions = {
   jitter: 'none',
   maxAttempts: Infinity,
   resetAfterMs: 5_000,
+  quickRetryMs: 0,
+  downMaxDelayMs: Infinity,
 };
 
 function setup(options: Partial<ReconnectOptions> = {}, random: RandomSource = Math.random) {
@@ -234,7 +238,9 @@ describe('ReconnectScheduler', () => {
 
   it('a random source outside [0, 1) never makes a delay negative, NaN or zero-storm', () => {
     for (const r of [-1, -1e9, 2, Number.NaN, Number.POSITIVE_INFINITY]) {
-      const { scheduler, tasks } = setup({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'decorrelated' }, () => r);
+      // The scheduler gets the client's random: the user's, clamped into [0, 1) by resolveOptions.
+      const { random } = resolveOptions({ url: 'ws://127.0.0.1:1', random: () => r });
+      const { scheduler, tasks } = setup({ initialDelayMs: 100, maxDelayMs: 1_000, jitter: 'decorrelated' }, random);
       const delays = Array.from({ length: 5 }, () => {
         const d = scheduler.schedule(() => {}, 5_000)!;
         scheduler.cancel();
@@ -265,8 +271,11 @@ describe('ReconnectScheduler', () => {
     }
   });
 
-  it('rejects an unknown jitter name with an error naming the option', () => {
-    expect(() => setup({ jitter: 'fancy' as JitterKind })).toThrow(/reconnect\.jitter/);
+  it('an unknown jitter name never reaches the scheduler: the client refuses it, naming the option', () => {
+    expect(() => reconnectOptions({ jitter: 'fancy' as JitterKind })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'reconnect.jitter must be one of none, full, equal, decorrelated or a function' }),
+    );
+    expect(() => setup(reconnectOptions({ jitter: 'equal' }))).not.toThrow();
   });
 });
 

@@ -9,6 +9,7 @@ import { Log, silentLogger } from '../../../src/observe/log.js';
 import { RenderCache } from '../../../src/render/cache.js';
 import type { ViewDataMeta, ViewHost } from '../../../src/render/view-options.js';
 import { View } from '../../../src/render/view.js';
+import { renderCacheOptions } from '../../helpers/config.js';
 
 // A real GC in this worker (the flag set at run time, `gc` read from a fresh context).
 setFlagsFromString('--expose-gc');
@@ -59,7 +60,7 @@ const shapes: Record<string, [make: (i: number) => unknown, fit: number]> = {
 
 function run(make: (i: number) => unknown, sizeOf?: (o: unknown) => number) {
   const counters = createCounters();
-  const cache = new RenderCache({ maxBytes: BUDGET }, { counters, log: new Log(silentLogger) });
+  const cache = new RenderCache(renderCacheOptions({ maxBytes: BUDGET }), { counters, log: new Log(silentLogger) });
   const subs: ((d: unknown, m: ViewDataMeta) => void)[] = [];
   const host: ViewHost = { subscribe: (_t, _p, onData) => (subs.push(onData), { unsubscribe() {} }) };
   let shown = 0;
@@ -74,7 +75,7 @@ function run(make: (i: number) => unknown, sizeOf?: (o: unknown) => number) {
       onError: (e) => void errors.push(e),
       ...(sizeOf ? { sizeOf } : {}),
     },
-    { host, cache, tasks: new TaskRegistry(systemClock), counters, log: new Log(silentLogger), defaults: { minIntervalMs: 0 } },
+    { host, cache, tasks: new TaskRegistry(systemClock), counters, log: new Log(silentLogger), defaults: { minIntervalMs: 0, renderTimeoutMs: 10_000 } },
   );
   const before = retained();
   for (let i = 0; i < OUTPUTS; i++) subs[0]!({ i }, { source: 'stream' });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log, type Logger } from '../../../src/observe/log.js';
 import { RenderCache, estimateBytes, outputBytes, type Resolved } from '../../../src/render/cache.js';
+import { renderCacheOptions } from '../../helpers/config.js';
 
 function recordingLogger(): Logger & { records: Record<string, unknown>[] } {
   const records: Record<string, unknown>[] = [];
@@ -51,7 +52,7 @@ describe('RenderCache', () => {
 
   it('an output that cannot be measured: without sizeOf set throws INVALID_OPTIONS; with a broken sizeOf it is counted and not cached', () => {
     const counters = createCounters();
-    const cache = new RenderCache({ maxBytes: 1_000 }, { counters });
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 1_000 }), { counters });
     expect(() => cache.set('m', new Map())).toThrow('render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf');
     expect(cache.set('m', new Map(), () => NaN)).toBe(false);
     expect(cache.set('m', new Map(), () => { throw new Error('sizeOf broke'); })).toBe(false);
@@ -61,7 +62,7 @@ describe('RenderCache', () => {
 
   it('counts hits, misses and renders, and keeps byte and entry counters current', () => {
     const counters = createCounters();
-    const cache = new RenderCache({ maxBytes: 1_000 }, { counters });
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 1_000 }), { counters });
     expect(cache.resolve('k', () => 'out')).toEqual({ output: 'out', cache: 'miss' });
     expect(cache.resolve('k', () => 'other')).toEqual({ output: 'out', cache: 'hit' });
     expect(counters).toMatchObject({ renders: 1, cacheMisses: 1, cacheHits: 1, cacheEntries: 1, cacheBytes: 2 + 6 });
@@ -71,7 +72,7 @@ describe('RenderCache', () => {
 
   it('renders an output larger than the budget but does not cache it', () => {
     const counters = createCounters();
-    const cache = new RenderCache({ maxBytes: 100 }, { counters });
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 100 }), { counters });
     cache.resolve('small', () => 'x');
     let calls = 0;
     const big = () => (calls++, 'y'.repeat(100));
@@ -86,7 +87,7 @@ describe('RenderCache', () => {
   it('evicts least recently used entries by bytes, counts them and logs render.evict at debug', () => {
     const counters = createCounters();
     const logger = recordingLogger();
-    const cache = new RenderCache({ maxBytes: 100 }, { counters, log: new Log(logger) });
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 100 }), { counters, log: new Log(logger) });
     cache.set('a', 'a'.repeat(20)); // 42 bytes with its key
     cache.set('b', 'b'.repeat(20));
     cache.get('a'); // a is now the most recent
@@ -98,14 +99,14 @@ describe('RenderCache', () => {
   });
 
   it('bounds entries by maxEntries', () => {
-    const cache = new RenderCache({ maxBytes: 1_000_000, maxEntries: 3 });
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 1_000_000, maxEntries: 3 }));
     for (const k of ['a', 'b', 'c', 'd', 'e']) cache.set(k, k);
     expect(cache.entries).toBe(3);
   });
 
   it('shares an async render in flight for the same key (single flight)', async () => {
     const counters = createCounters();
-    const cache = new RenderCache({}, { counters });
+    const cache = new RenderCache(renderCacheOptions({}), { counters });
     const d = deferred<string>();
     let calls = 0;
     const render = () => (calls++, d.promise);
@@ -122,7 +123,7 @@ describe('RenderCache', () => {
   });
 
   it('a rejected render rejects every caller of the flight and stores nothing', async () => {
-    const cache = new RenderCache();
+    const cache = new RenderCache(renderCacheOptions());
     const d = deferred<string>();
     const a = cache.resolve('k', () => d.promise);
     const b = cache.resolve('k', () => d.promise);
@@ -134,7 +135,7 @@ describe('RenderCache', () => {
   });
 
   it('does not store a render that settles after clear()', async () => {
-    const cache = new RenderCache();
+    const cache = new RenderCache(renderCacheOptions());
     const d = deferred<string>();
     const p = cache.resolve('k', () => d.promise);
     cache.clear();
@@ -153,7 +154,7 @@ describe('RenderCache', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2_000 }), fc.integer({ min: 1, max: 40 }), fc.array(op, { maxLength: 120 }), (maxBytes, maxEntries, ops) => {
         const counters = createCounters();
-        const cache = new RenderCache({ maxBytes, maxEntries }, { counters });
+        const cache = new RenderCache(renderCacheOptions({ maxBytes, maxEntries }), { counters });
         for (const { key, output: out, get } of ops) {
           if (get) cache.get(key);
           else cache.resolve(key, () => out);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULTS } from '../../../src/client/defaults.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
@@ -8,6 +9,7 @@ import { Log, type Logger } from '../../../src/observe/log.js';
 import { RenderCache } from '../../../src/render/cache.js';
 import { View } from '../../../src/render/view.js';
 import type { RenderInfo, RenderState, ViewDataMeta, ViewHooks, ViewHost, ViewOptions } from '../../../src/render/view-options.js';
+import { renderCacheOptions } from '../../helpers/config.js';
 
 interface Quote {
   price: number;
@@ -48,16 +50,16 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-function setup(render: { maxBytes?: number; minIntervalMs?: number } = {}) {
+function setup(render: { maxBytes?: number; minIntervalMs?: number; renderTimeoutMs?: number } = {}) {
   const counters = createCounters();
   const records: Record<string, unknown>[] = [];
   const write = (level: string) => (obj: object) => void records.push({ level, ...obj });
   const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
   const log = new Log(logger);
   const tasks = new TaskRegistry(systemClock);
-  const cache = new RenderCache({ maxBytes: render.maxBytes ?? 1_000_000 }, { counters, log });
+  const cache = new RenderCache(renderCacheOptions({ maxBytes: render.maxBytes ?? 1_000_000 }), { counters, log });
   const host = new FakeHost();
-  const deps = { host, cache, tasks, counters, log, defaults: { minIntervalMs: render.minIntervalMs ?? 0 } };
+  const deps = { host, cache, tasks, counters, log, defaults: { minIntervalMs: render.minIntervalMs ?? 0, renderTimeoutMs: render.renderTimeoutMs ?? DEFAULTS.render.renderTimeoutMs } };
   const outputs: { view: string; output: string; info: RenderInfo; at: number }[] = [];
   const renders: RenderState<State>[] = [];
   const base: ViewOptions<Quote, State, string> = {
@@ -305,6 +307,18 @@ describe('View', () => {
     expect(t.outputs.map((o) => o.output)).toEqual(['p3', 'p3', 'p1', 'p1']);
     v.close();
     other.close();
+  });
+
+  it("the client's render.renderTimeoutMs bounds the renders of views that set none", async () => {
+    const t = setup({ renderTimeoutMs: 200 });
+    const errors: unknown[] = [];
+    const v = t.view('k', { render: () => new Promise<string>(() => {}), onError: (e) => errors.push(e) });
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(199);
+    expect(errors).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(errors).toEqual([expect.objectContaining({ code: 'RENDER_FAILED', message: 'view k: render did not settle within 200 ms' })]);
+    v.close();
   });
 
   it('renderTimeoutMs sets the bound; a rejecting render is isolated and counted; close with a render in flight leaves no timer', async () => {

@@ -4,7 +4,9 @@ import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
 import { Log, type Logger } from '../../../src/observe/log.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
+import type { FallbackOptions } from '../../../src/client/options.js';
 import { SubscriptionRegistry, type DataMeta, type FallbackConfig, type Session } from '../../../src/subscriptions/index.js';
+import { registryOptions } from '../../helpers/config.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +39,7 @@ function manualFetch() {
   return { fetch, calls, maxInFlight: () => maxInFlight };
 }
 
-function setup(fallback: Omit<FallbackConfig, 'fetch'> & { fetch?: FallbackConfig['fetch'] } = {}) {
+function setup(fallback: Omit<FallbackOptions, 'fetch'> & { fetch?: FallbackConfig['fetch'] } = {}) {
   const manual = manualFetch();
   const tasks = new TaskRegistry(systemClock);
   const counters = createCounters();
@@ -48,7 +50,7 @@ function setup(fallback: Omit<FallbackConfig, 'fetch'> & { fetch?: FallbackConfi
     tasks,
     log: new Log(logger),
     counters,
-    options: { stale: { afterMs: 1_000 }, fallback: { fetch: manual.fetch, intervalMs: 500, ...fallback }, random: () => 0.5, ackTimeoutMs: Infinity },
+    options: registryOptions({ stale: { afterMs: 1_000 }, fallback: { fetch: manual.fetch, intervalMs: 500, ...fallback }, random: () => 0.5, ackTimeoutMs: Infinity }),
   });
   const session: Session = { token: undefined, send: () => {} };
   return { ...manual, tasks, counters, records, registry, session };

@@ -7,6 +7,7 @@ import { Log, silentLogger } from '../../../src/observe/log.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Inbound, Protocol } from '../../../src/protocol/types.js';
 import { SubscriptionRegistry, type Session, type Subscription } from '../../../src/subscriptions/index.js';
+import { registryOptions } from '../../helpers/config.js';
 
 type Json = Record<string, unknown>;
 
@@ -214,11 +215,12 @@ describe.each([
       fc.property(fc.commands(commands(params), { maxCommands: 120, size: 'max' }), (cmds) => {
         const tasks = new TaskRegistry(systemClock);
         const server = new FakeServer(routeByKey);
-        const registry = new SubscriptionRegistry(routeByKey ? keyedJson(server.ops) : jsonProtocol(), {
+        const protocol = routeByKey ? keyedJson(server.ops) : jsonProtocol();
+        const registry = new SubscriptionRegistry(protocol, {
           tasks,
           log: new Log(silentLogger),
           counters: createCounters(),
-          options: { ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 }, random: () => 0.5, subscribeIntervalMs: subscribeIntervalMs ?? 0 },
+          options: registryOptions({ ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 }, random: () => 0.5, subscribeIntervalMs: subscribeIntervalMs ?? 0 }, protocol),
         });
         const real: Real = { registry, tasks, server, subs: [] };
         try {

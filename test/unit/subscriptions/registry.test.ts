@@ -268,20 +268,3 @@ describe('a registry that has never had an entry (its parts are made on the firs
     expect(sub.state).toBe('active');
   });
 });
-
-describe('resolved registry options', () => {
-  it('registries on the defaults share one frozen resolution; a custom retry or random gets its own', async () => {
-    const { resolveRegistryOptions } = await import('../../../src/subscriptions/options.js');
-    const p = jsonProtocol();
-    const a = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
-    const b = resolveRegistryOptions({ stale: { afterMs: 10_000 } }, p);
-    expect(b).toBe(a);
-    expect(Object.isFrozen(a)).toBe(true);
-    expect(resolveRegistryOptions({ stale: { afterMs: 5_000 } }, p)).not.toBe(a);
-    const custom = resolveRegistryOptions({ retry: { maxAttempts: 2 } }, p);
-    expect(custom.retry.maxAttempts).toBe(2);
-    expect(Object.isFrozen(custom)).toBe(false);
-    const rnd = () => 0.5;
-    expect(resolveRegistryOptions({ random: rnd }, p).random).toBe(rnd);
-  });
-});

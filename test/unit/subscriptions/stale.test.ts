@@ -6,7 +6,8 @@ import { createCounters } from '../../../src/observe/counters.js';
 import { Log, type Logger } from '../../../src/observe/log.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame } from '../../../src/protocol/types.js';
-import { SubscriptionRegistry, type RegistryOptions, type Session, type StaleInfo } from '../../../src/subscriptions/index.js';
+import { SubscriptionRegistry, type Session, type StaleInfo } from '../../../src/subscriptions/index.js';
+import { registryOptions, type RegistryOptions } from '../../helpers/config.js';
 import { sweepFloorMs } from '../../../src/subscriptions/stale.js';
 
 type Json = Record<string, unknown>;
@@ -24,7 +25,7 @@ function setup(options: RegistryOptions = {}) {
   const at = (level: string) => (obj: object) => void records.push({ level, ...obj });
   const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), isLevelEnabled: () => true };
   const protocol = jsonProtocol();
-  const registry = new SubscriptionRegistry(protocol, { tasks, log: new Log(logger), counters, options: { random: () => 0.5, ...options } });
+  const registry = new SubscriptionRegistry(protocol, { tasks, log: new Log(logger), counters, options: registryOptions({ random: () => 0.5, ...options }, protocol) });
   const frames: Json[] = [];
   const session: Session = { token: undefined, send: (f: Frame) => void frames.push(JSON.parse(String(f)) as Json) };
   const data = (topic: string, d: unknown = 0) => registry.handle({ type: 'data', topic, data: d });

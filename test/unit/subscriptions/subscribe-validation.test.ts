@@ -22,6 +22,7 @@ describe('subscribe arguments', () => {
       [() => registry.add('A', 'nope' as unknown as () => void), 'onData'],
       [() => registry.add('A', noop, null as unknown as object), 'options'],
       [() => registry.add('A', noop, { staleAfterMs: 0 }), 'staleAfterMs'],
+      [() => registry.add('A', noop, { staleAfterMs: 0.5 }), 'staleAfterMs'], // the client's stale.afterMs rule: >= 1
       [() => registry.add('A', noop, { staleAfterMs: Number.NaN }), 'staleAfterMs'],
       [() => registry.add('A', noop, { staleAfterMs: -5 }), 'staleAfterMs'],
       [() => registry.add('A', noop, { staleAfterMs: 3e9 }), 'staleAfterMs'],
