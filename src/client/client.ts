@@ -1,77 +1,24 @@
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher } from '../auth/index.js';
-import { Connection, type ConnectionHooks, type Session } from '../connection/connection.js';
+import { Connection } from '../connection/connection.js';
 import { Outbox } from '../connection/outbox.js';
 import type { ConnectionState, StateChange } from '../connection/states.js';
 import { ClosedError, StreamClientError } from '../core/errors.js';
 import { TaskRegistry } from '../core/tasks.js';
 import { createCounters, type Counters } from '../observe/counters.js';
 import { Log } from '../observe/log.js';
-import type { Frame, Inbound } from '../protocol/types.js';
+import type { Frame } from '../protocol/types.js';
 import { ReconnectScheduler } from '../reconnect/scheduler.js';
 import type { View } from '../render/view.js';
 import type { ViewOptions } from '../render/view-options.js';
 import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type DataMeta } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
 import { watchNetwork } from '../platform/network.js';
-import { ATTACH_VIEWS, type ClientViewHost, type Views } from './views-slot.js';
+import { ATTACH_VIEWS } from '../core/attach-views.js';
+import type { MakeViews, Views, ViewsHost } from '../render/views-slot.js';
+import { ConnectionWiring } from './wiring.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
-
-/* StreamClient internals ClientHooks reaches through (assigned in the client's static block). */
-let authOf: (c: StreamClient) => TokenRefresher | undefined;
-let registryOf: (c: StreamClient) => SubscriptionRegistry;
-let outboxOf: (c: StreamClient) => Outbox | undefined;
-
-/**
- * The facade's wiring of the connection, as one object with prototype methods (eight closures
- * per client were ~0.5 KB of an idle client's heap).
- */
-class ClientHooks implements ConnectionHooks {
-  readonly #c: StreamClient;
-  readonly #log: Log;
-
-  constructor(c: StreamClient, log: Log) {
-    this.#c = c;
-    this.#log = log;
-  }
-
-  credential(signal: AbortSignal): Promise<string | undefined> {
-    const auth = authOf(this.#c);
-    return auth ? auth.getToken(signal) : Promise.resolve(undefined);
-  }
-
-  ready(session: Session): void {
-    registryOf(this.#c).attach(session);
-    outboxOf(this.#c)?.drain((f) => session.send(f));
-    authOf(this.#c)?.start();
-  }
-
-  message(m: Inbound): void {
-    registryOf(this.#c).handle(m);
-  }
-
-  accepted(): void {
-    authOf(this.#c)?.markAccepted();
-  }
-
-  down(): void {
-    registryOf(this.#c).detach();
-  }
-
-  authRejected(token: string | undefined): 'retry' | 'fatal' {
-    const auth = authOf(this.#c);
-    return auth ? (auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal';
-  }
-
-  transition(change: StateChange): void {
-    this.#c.emit('state', change);
-  }
-
-  error(err: StreamClientError): void {
-    this.#c.emit('error', this.#log.redactor.exposed(err));
-  }
-}
 
 /**
  * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
@@ -88,17 +35,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #registry: SubscriptionRegistry;
   /** Attached by `createViews(client)` (steadystream/render): a client without views carries no render code. */
   #views: Views | undefined;
-  /** Made on the first send() while offline. */
-  #outbox: Outbox | undefined;
+  readonly #outbox: Outbox;
   #closing: Promise<void> | undefined;
   /** Removes the `online`/`offline` listeners (browsers); undefined where there are none. */
   readonly #unwatchNetwork: (() => void) | undefined;
-
-  static {
-    authOf = (c) => c.#auth;
-    registryOf = (c) => c.#registry;
-    outboxOf = (c) => c.#outbox;
-  }
 
   constructor(options: StreamClientOptions) {
     super();
@@ -118,14 +58,15 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
-    const hooks = new ClientHooks(this, log);
-    this.#registry = new SubscriptionRegistry(o.protocol, {
+    const registry = (this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
       counters,
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
-      onError: hooks.error.bind(hooks),
-    });
+      onError: (err) => hooks.error(err), // `hooks` is made below, before any error can occur
+    }));
+    const outbox = (this.#outbox = new Outbox(o.outbox.maxMessages, { counters, log }));
+    const hooks = new ConnectionWiring({ events: this, log, registry, auth: this.#auth, outbox });
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
@@ -201,29 +142,27 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     return this.#views.view(id, options);
   }
 
-  /** @internal `createViews` attaches the render part here, once per client. */
-  [ATTACH_VIEWS](make: (host: ClientViewHost) => Views): Views {
+  /**
+   * The render part's attachment point: `createViews(client)` from `steadystream/render` calls it
+   * once and gets the views back (the same ones on every call). Applications call `createViews`.
+   */
+  [ATTACH_VIEWS](make: MakeViews): Views {
     this.#assertOpenForUse();
-    return (this.#views ??= make({
+    if (this.#views) return this.#views;
+    const host: ViewsHost = {
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
       tasks: this.#tasks,
       counters: this.#counters,
       log: this.#log,
       render: this.#options.render,
-    }));
+    };
+    return (this.#views = make(host as never));
   }
 
   /** Send an application frame; queued (bounded) while offline. Throws `OUTBOX_FULL` on overflow. */
   send(frame: Frame): void {
     this.#assertOpenForUse();
-    if (this.#connection.send(frame)) return;
-    try {
-      (this.#outbox ??= new Outbox(this.#options.outbox.maxMessages)).push(frame);
-    } catch (err) {
-      this.#counters.outboxDropped++;
-      this.#log.warn('outbox.overflow', { max: this.#options.outbox.maxMessages });
-      throw err;
-    }
+    if (!this.#connection.send(frame)) this.#outbox.push(frame);
   }
 
   /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
@@ -265,7 +204,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
-    this.#outbox?.clear();
+    this.#outbox.clear();
     this.#tasks.dispose();
     this.removeAllListeners();
   }

@@ -1,18 +1,13 @@
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { View } from '../render/view.js';
-import type { ViewHost, ViewOptions } from '../render/view-options.js';
+import type { View } from './view.js';
+import type { ViewHost, ViewOptions } from './view-options.js';
 
-/**
- * Where `createViews` (steadystream/render) attaches to a client. A registered symbol, so a
- * second copy of the package (a CJS and an ESM build side by side) still finds it.
- * @internal
- */
-export const ATTACH_VIEWS: unique symbol = Symbol.for('steadystream.attachViews') as never;
+export { ATTACH_VIEWS } from '../core/attach-views.js';
 
-/** What the render part gets from its client. @internal */
-export interface ClientViewHost {
+/** What the render part gets from its client. */
+export interface ViewsHost {
   readonly host: ViewHost;
   readonly tasks: TaskRegistry;
   readonly counters: Counters;
@@ -20,10 +15,17 @@ export interface ClientViewHost {
   readonly render: { readonly maxBytes: number; readonly maxEntries: number; readonly minIntervalMs: number };
 }
 
+/**
+ * Builds a client's views from a {@link ViewsHost}. Its parameter is `never` in this type so that
+ * the client's public declaration names none of the client's parts; `createViews` passes a
+ * function of a `ViewsHost`, which this type accepts.
+ */
+export type MakeViews = (host: never) => Views;
+
 /** A client's views: made by `createViews(client)`, closed with the client. */
 export interface Views {
   /** A rendered tile bound to a topic. An existing view with the same id is replaced. */
   view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View;
-  /** @internal Called by `client.close()`. */
+  /** Close every view and drop the render cache; `client.close()` does this. */
   close(): void;
 }
