@@ -20,6 +20,9 @@ import { ConnectionWiring } from './wiring.js';
 import { resolveOptions, type ResolvedOptions, type StreamClientOptions } from './options.js';
 import { health, type Health } from '../observe/health.js';
 
+/** Where `pendingTimers(client)` of steadystream/testing (src/testing/timers.ts) finds the task registry. */
+const TIMERS_SLOT = Symbol.for('steadystream.timers');
+
 /**
  * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
  * its token ahead of expiry, restores subscriptions exactly once, marks silent topics stale,
@@ -44,6 +47,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     super();
     const o = (this.#options = resolveOptions(options));
     const tasks = (this.#tasks = new TaskRegistry(o.clock, { unref: o.unref }));
+    (this as Record<symbol, unknown>)[TIMERS_SLOT] = tasks; // undeclared: not part of the client's type
     const log = (this.#log = new Log(o.logger));
     const counters = this.#counters;
     this.#auth = o.auth
@@ -185,16 +189,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** The client's condition now: O(topics). */
   health(): Health {
     return health(this.#connection, this.#registry, this.#auth?.expiresAt);
-  }
-
-  /** @internal Pending timers, for leak checks in tests. */
-  get pendingTimers(): number {
-    return this.#tasks.size;
-  }
-
-  /** @internal Names of pending timers, for tests. */
-  pendingTimerNames(): string[] {
-    return this.#tasks.names();
   }
 
   async #close(): Promise<void> {
