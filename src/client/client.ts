@@ -1,3 +1,15 @@
+/*
+ * The facade. `StreamClient` makes one of each part from the resolved options and joins them; it
+ * holds no algorithm. What it guarantees:
+ * - every timer of every part is in one TaskRegistry, which `close()` disposes: none is left after;
+ * - the connection alone changes state; the client re-emits its `state`, and `error` scrubbed of
+ *   every secret the client knows, and `token` with the expiry only;
+ * - stream data goes from the protocol straight into the registry (the connection's `sink`), never
+ *   through the facade; the connection reaches the other parts only through `ConnectionWiring`;
+ * - render code arrives only through `createViews(client)` (the `ATTACH_VIEWS` slot);
+ * - once `close()` (idempotent) is called, `subscribe`, `view` and `send` throw `ClosedError`; it
+ *   releases the socket, timers, listeners, views, subscriptions and queued frames.
+ */
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher } from '../auth/index.js';
 import { Connection } from '../connection/connection.js';
@@ -26,7 +38,7 @@ const TIMERS_SLOT = Symbol.for('steadystream.timers');
 /**
  * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
  * its token ahead of expiry, restores subscriptions exactly once, marks silent topics stale,
- * and renders views through a semantic cache. The facade only wires the parts.
+ * and renders views through a semantic cache.
  */
 export class StreamClient extends EventEmitter<StreamClientEvents> implements AsyncDisposable {
   readonly #options: ResolvedOptions;

@@ -115,7 +115,7 @@ export class TaskRegistry implements TaskOwner {
     return this.#size;
   }
 
-  /** Names of the pending timers, oldest first (for tests and `health()` debugging). */
+  /** Names of the pending timers, oldest first (`pendingTimers(client)` of steadystream/testing). */
   names(): string[] {
     return this.#pending().map((t) => t.name);
   }
@@ -184,7 +184,7 @@ export class TaskRegistry implements TaskOwner {
     this.#size--;
   }
 
-  /** A snapshot of the pending tasks, oldest first (the order a Set would give). */
+  /** A copy of the pending tasks, oldest first. */
   #pending(): ScheduledTask[] {
     const out: ScheduledTask[] = [];
     for (let t = this.#head; t; t = t.next) out.push(t);

@@ -16,9 +16,9 @@ export interface ViewsHost {
 }
 
 /**
- * Builds a client's views from a {@link ViewsHost}. Its parameter is `never` in this type so that
- * the client's public declaration names none of the client's parts; `createViews` passes a
- * function of a `ViewsHost`, which this type accepts.
+ * Builds a client's views from the parts the client hands over (a `ViewsHost`, render's own type).
+ * The parameter is `never` here so that the client's public declaration names none of its parts;
+ * `createViews` passes a function of a `ViewsHost`, which this type accepts.
  */
 export type MakeViews = (host: never) => Views;
 
