@@ -13,7 +13,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher } from '../auth/index.js';
 import { Connection } from '../connection/connection.js';
-import { Outbox } from '../connection/outbox.js';
 import type { ConnectionState, StateChange } from '../connection/states.js';
 import { ClosedError, StreamClientError } from '../core/errors.js';
 import { TaskRegistry } from '../core/tasks.js';
@@ -50,7 +49,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #registry: SubscriptionRegistry;
   /** Attached by `createViews(client)` (steadystream/render): a client without views carries no render code. */
   #views: Views | undefined;
-  readonly #outbox: Outbox;
+  readonly #wiring: ConnectionWiring;
   #closing: Promise<void> | undefined;
   /** Removes the `online`/`offline` listeners (browsers); undefined where there are none. */
   readonly #unwatchNetwork: (() => void) | undefined;
@@ -81,8 +80,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
       onError: (err) => hooks.error(err), // `hooks` is made below, before any error can occur
     }));
-    const outbox = (this.#outbox = new Outbox(o.outbox.maxMessages, { counters, log }));
-    const hooks = new ConnectionWiring({ events: this, log, registry, auth: this.#auth, outbox });
+    const hooks = (this.#wiring = new ConnectionWiring({ events: this, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
@@ -178,7 +176,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   /** Send an application frame; queued (bounded) while offline. Throws `OUTBOX_FULL` on overflow. */
   send(frame: Frame): void {
     this.#assertOpenForUse();
-    if (!this.#connection.send(frame)) this.#outbox.push(frame);
+    if (!this.#connection.send(frame)) this.#wiring.queue(frame);
   }
 
   /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
@@ -210,7 +208,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
-    this.#outbox.clear();
+    this.#wiring.dropQueued();
     this.#tasks.dispose();
     this.removeAllListeners();
   }

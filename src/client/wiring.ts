@@ -1,11 +1,12 @@
 import type { EventEmitter } from 'eventemitter3';
 import { rejectionVerdict, type TokenRefresher } from '../auth/index.js';
 import type { ConnectionHooks, Session } from '../connection/connection.js';
-import type { Outbox } from '../connection/outbox.js';
+import { Outbox } from '../connection/outbox.js';
 import type { StateChange } from '../connection/states.js';
 import type { StreamClientError } from '../core/errors.js';
 import type { Log } from '../observe/log.js';
-import type { Inbound } from '../protocol/types.js';
+import type { Counters } from '../observe/counters.js';
+import type { Frame, Inbound } from '../protocol/types.js';
 import type { SubscriptionRegistry } from '../subscriptions/index.js';
 import type { StreamClientEvents } from './events.js';
 
@@ -14,30 +15,46 @@ export interface WiredParts {
   /** Where `state` and `error` events go: the client. */
   readonly events: EventEmitter<StreamClientEvents>;
   readonly log: Log;
+  readonly counters: Counters;
   readonly registry: SubscriptionRegistry;
   readonly auth: TokenRefresher | undefined;
-  readonly outbox: Outbox;
+  /** `outbox.maxMessages`. */
+  readonly outboxMax: number;
 }
 
 /**
  * The connection's hooks, joined to the client's other parts: credentials from auth, the session
- * and inbound messages to the registry, the outbox drained before `open`, events out through the
- * client. One object with prototype methods rather than a closure per hook: part of
- * bench/RESULTS.md "idle heap per connection, steadystream" (5.5 KB).
+ * and inbound messages to the registry, frames queued while offline drained before `open`, events
+ * out through the client. One object with prototype methods rather than a closure per hook, and
+ * the outbox made on the first queued frame: part of bench/RESULTS.md "idle heap per connection,
+ * steadystream" (5.5 KB).
  */
 export class ConnectionWiring implements ConnectionHooks {
   readonly #events: EventEmitter<StreamClientEvents>;
   readonly #log: Log;
+  readonly #counters: Counters;
   readonly #registry: SubscriptionRegistry;
   readonly #auth: TokenRefresher | undefined;
-  readonly #outbox: Outbox;
+  readonly #outboxMax: number;
+  #outbox: Outbox | undefined;
 
   constructor(parts: WiredParts) {
     this.#events = parts.events;
     this.#log = parts.log;
+    this.#counters = parts.counters;
     this.#registry = parts.registry;
     this.#auth = parts.auth;
-    this.#outbox = parts.outbox;
+    this.#outboxMax = parts.outboxMax;
+  }
+
+  /** Queue a frame the connection could not send now; `OUTBOX_FULL` when the outbox is full. */
+  queue(frame: Frame): void {
+    (this.#outbox ??= new Outbox(this.#outboxMax, { counters: this.#counters, log: this.#log })).push(frame);
+  }
+
+  /** Drop every queued frame (the client is closing). */
+  dropQueued(): void {
+    this.#outbox?.clear();
   }
 
   credential(signal: AbortSignal): Promise<string | undefined> {
@@ -46,7 +63,7 @@ export class ConnectionWiring implements ConnectionHooks {
 
   ready(session: Session): void {
     this.#registry.attach(session);
-    this.#outbox.drain((f) => session.send(f));
+    this.#outbox?.drain((f) => session.send(f));
     this.#auth?.start();
   }
 
