@@ -78,9 +78,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       log,
       counters,
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
-      onError: (err) => hooks.error(err), // `hooks` is made below, before any error can occur
+      onError: (err) => wiring.error(err), // `wiring` is made below, before any error can occur
     }));
-    const hooks = (this.#wiring = new ConnectionWiring({ events: this, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
+    const wiring = (this.#wiring = new ConnectionWiring({ events: this, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
@@ -88,7 +88,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       scheduler,
       log,
       counters,
-      hooks,
+      hooks: wiring,
       sink: this.#registry, // stream data goes straight from the protocol to the registry
     });
     const connection = this.#connection;
