@@ -73,14 +73,16 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
+    // Bound, not an arrow: an arrow here would keep the constructor's whole scope alive per client.
+    const report = this.#report.bind(this);
     const registry = (this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
       counters,
       options: { ...o.subscriptions, stale: o.stale, fallback: o.fallback, random: o.random },
-      onError: (err) => wiring.error(err), // `wiring` is made below, before any error can occur
+      onError: report,
     }));
-    const wiring = (this.#wiring = new ConnectionWiring({ events: this, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
+    const wiring = (this.#wiring = new ConnectionWiring({ events: this, report, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
@@ -211,6 +213,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#wiring.dropQueued();
     this.#tasks.dispose();
     this.removeAllListeners();
+  }
+
+  /** Every error the client reports as an `error` event goes out here, scrubbed of every secret the client knows. */
+  #report(err: StreamClientError): void {
+    this.emit('error', this.#log.redactor.exposed(err));
   }
 
   /** Every error handed to the application passes here: scrubbed of every secret the client knows. */

@@ -12,8 +12,10 @@ import type { StreamClientEvents } from './events.js';
 
 /** The parts of one client that its connection reaches. */
 export interface WiredParts {
-  /** Where `state` and `error` events go: the client. */
+  /** Where `state` events go: the client. */
   readonly events: EventEmitter<StreamClientEvents>;
+  /** Reports an error as the client's `error` event (scrubbed of secrets). */
+  readonly report: (err: StreamClientError) => void;
   readonly log: Log;
   readonly counters: Counters;
   readonly registry: SubscriptionRegistry;
@@ -31,6 +33,7 @@ export interface WiredParts {
  */
 export class ConnectionWiring implements ConnectionHooks {
   readonly #events: EventEmitter<StreamClientEvents>;
+  readonly #report: (err: StreamClientError) => void;
   readonly #log: Log;
   readonly #counters: Counters;
   readonly #registry: SubscriptionRegistry;
@@ -40,6 +43,7 @@ export class ConnectionWiring implements ConnectionHooks {
 
   constructor(parts: WiredParts) {
     this.#events = parts.events;
+    this.#report = parts.report;
     this.#log = parts.log;
     this.#counters = parts.counters;
     this.#registry = parts.registry;
@@ -87,8 +91,7 @@ export class ConnectionWiring implements ConnectionHooks {
     this.#events.emit('state', change);
   }
 
-  /** Every error the client reports passes here: scrubbed of every secret the client knows. */
   error(err: StreamClientError): void {
-    this.#events.emit('error', this.#log.redactor.exposed(err));
+    this.#report(err);
   }
 }
