@@ -64,7 +64,7 @@ export type {
   TopicCounts,
 } from './subscriptions/index.js';
 export type { View } from './render/view.js';
-export type { Views } from './render/slot.js';
+export type { Views, MakeViews } from './render/views-slot.js';
 export type {
   ViewOptions,
   RenderState,

@@ -3,7 +3,7 @@
  * every subscription restored on the server -> stop, N times. Stop keeps subscriptions and
  * views, so whatever a start/stop pair leaves behind accumulates here.
  */
-import { createTestServer } from '../../src/testing/index.js';
+import { createTestServer, pendingTimers } from '../../src/testing/index.js';
 import { clientListeners, message, serverHolds, serverIdle, serverListeners, soakClient, topicsOf } from './harness.js';
 import { Phase, type PhaseContext, type PhaseResult, type Probe } from './phase.js';
 
@@ -33,7 +33,7 @@ export async function runCycles(planned: number, ctx: PhaseContext): Promise<Pha
     });
   }
   const probe: Probe = {
-    pendingTimers: () => client.pendingTimers,
+    pendingTimers: () => pendingTimers(client).length,
     listeners: () => clientListeners(client),
     serverConnections: () => server.connections,
     serverListeners: () => serverListeners(server),
@@ -48,9 +48,9 @@ export async function runCycles(planned: number, ctx: PhaseContext): Promise<Pha
         await serverIdle(server);
         // stop() keeps subscriptions, and with them the stale sweep: a few timers may stay armed
         // while stopped (the sweep re-arms or not), but their number must not grow.
-        const pending = client.pendingTimers;
+        const pending = pendingTimers(client).length;
         stoppedTimers ??= pending;
-        if (pending > stoppedTimers) phase.problem(`cycle ${i}: ${pending} timers pending after stop, ${stoppedTimers} after the first (${client.pendingTimerNames().join(', ')})`);
+        if (pending > stoppedTimers) phase.problem(`cycle ${i}: ${pending} timers pending after stop, ${stoppedTimers} after the first (${pendingTimers(client).join(', ')})`);
       } catch (err) {
         phase.problem(`cycle ${i}: ${message(err)}`);
       }

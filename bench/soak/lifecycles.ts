@@ -3,7 +3,7 @@
  * start -> one message delivered -> unsubscribe one -> close. After each close the client
  * must hold no timer and no listener; the heap slope shows whether closed clients are let go.
  */
-import { createTestServer } from '../../src/testing/index.js';
+import { createTestServer, pendingTimers } from '../../src/testing/index.js';
 import { Latch, message, serverHolds, serverIdle, serverListeners, soakClient, topicsOf } from './harness.js';
 import { Phase, type PhaseContext, type PhaseResult, type Probe } from './phase.js';
 
@@ -45,9 +45,9 @@ export async function runLifecycles(planned: number, ctx: PhaseContext): Promise
         await got;
         subs[2]!.unsubscribe();
         await client.close();
-        if (client.pendingTimers !== 0) {
+        if (pendingTimers(client).length !== 0) {
           leftTimers++;
-          phase.problem(`client ${i}: ${client.pendingTimers} timers after close (${client.pendingTimerNames().join(', ')})`);
+          phase.problem(`client ${i}: ${pendingTimers(client).length} timers after close (${pendingTimers(client).join(', ')})`);
         }
         const listeners = client.listenerCount('state') + client.listenerCount('error') + client.listenerCount('token');
         if (listeners !== 0) {

@@ -6,7 +6,7 @@
  * when the client has received the previous one (flow control), so the socket buffers stay
  * bounded and every checkpoint is taken with nothing in flight.
  */
-import { createTestServer } from '../../src/testing/index.js';
+import { createTestServer, pendingTimers } from '../../src/testing/index.js';
 import { clientListeners, Latch, message, prng, serverHolds, serverListeners, soakClient, topicsOf, WAIT_MS } from './harness.js';
 import { Phase, type PhaseContext, type PhaseResult, type Probe } from './phase.js';
 
@@ -89,7 +89,7 @@ export async function runMessages(planned: number, shape: MessagesShape, ctx: Ph
     }
   };
   const probe: Probe = {
-    pendingTimers: () => client.pendingTimers,
+    pendingTimers: () => pendingTimers(client).length,
     listeners: () => clientListeners(client),
     serverConnections: () => server.connections,
     serverListeners: () => serverListeners(server),

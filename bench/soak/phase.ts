@@ -14,7 +14,7 @@ import { allowedGrowth, TOLERANCE } from './tolerance.js';
 
 /** What a phase reports about the objects it drives, at each checkpoint. */
 export interface Probe {
-  /** The client's pending timers (`client.pendingTimers`). */
+  /** The client's pending timers (`pendingTimers(client)` of steadystream/testing, its length). */
   pendingTimers?(): number;
   /** `client.listenerCount('state')` / `('error')`. */
   listeners?(): { state: number; error: number };

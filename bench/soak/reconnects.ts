@@ -10,7 +10,7 @@
  */
 import type { StreamClient } from '../../src/index.js';
 import type { TestServer } from '../../src/testing/index.js';
-import { createTestServer, waitFor } from '../../src/testing/index.js';
+import { createTestServer, waitFor, pendingTimers } from '../../src/testing/index.js';
 import { createTcpProxy, type TcpProxy } from '../../test/helpers/tcp-proxy.js';
 import { clientListeners, Latch, message, nextState, serverHolds, serverListeners, soakClient, topicsOf, WAIT_MS } from './harness.js';
 import { Phase, type PhaseContext, type PhaseResult, type Probe } from './phase.js';
@@ -102,7 +102,7 @@ export async function runReconnects(planned: number, ctx: PhaseContext): Promise
     });
   }
   const probe: Probe = {
-    pendingTimers: () => client.pendingTimers,
+    pendingTimers: () => pendingTimers(client).length,
     listeners: () => clientListeners(client),
     serverConnections: () => server.connections,
     serverListeners: () => serverListeners(server),

@@ -88,7 +88,7 @@ export function renderReport(r: SoakReport): string {
     'Columns: heap = `heapUsed` after 3 full GCs (`--expose-gc`; two such samples 20 ms apart, the lower kept); code = machine code + bytecode + their metadata (`v8.getHeapCodeStatistics()`), ' +
       'which grows while V8 tiers functions up; data = heap − code, the fitted series; Δ data = vs the first fitted checkpoint ' +
       '(the 0% and first-block rows are warm-up, shown but not fitted); ' +
-      'ext = `external`; handles = `process.getActiveResourcesInfo()` by type (stdio left out); timers = `client.pendingTimers`; ' +
+      'ext = `external`; handles = `process.getActiveResourcesInfo()` by type (stdio left out); timers = `pendingTimers(client).length` (steadystream/testing); ' +
       "lsn = `client.listenerCount('state')/('error')` (the soak holds one of each; 0/0 after close); " +
       "srv c/l = the test server's open connections / its listeners (bounded waits leave none).",
     '',

@@ -1,13 +1,24 @@
+/*
+ * The facade. `StreamClient` makes one of each part from the resolved options and joins them; it
+ * holds no algorithm. What it guarantees:
+ * - every timer of every part is in one TaskRegistry, which `close()` disposes: none is left after;
+ * - the connection alone changes state; the client re-emits its `state`, and `error` scrubbed of
+ *   every secret the client knows, and `token` with the expiry only;
+ * - stream data goes from the protocol straight into the registry (the connection's `sink`), never
+ *   through the facade; the connection reaches the other parts only through `ConnectionWiring`;
+ * - render code arrives only through `createViews(client)` (the `ATTACH_VIEWS` slot);
+ * - once `close()` (idempotent) is called, `subscribe`, `view` and `send` throw `ClosedError`; it
+ *   releases the socket, timers, listeners, views, subscriptions and queued frames.
+ */
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher } from '../auth/index.js';
-import { Connection, type ConnectionHooks, type Session } from '../connection/connection.js';
-import { Outbox } from '../connection/outbox.js';
-import type { ConnectionState, StateChange } from '../connection/states.js';
+import { Connection } from '../connection/connection.js';
+import type { ConnectionState, } from '../connection/states.js';
 import { ClosedError, StreamClientError } from '../core/errors.js';
 import { TaskRegistry } from '../core/tasks.js';
 import { createCounters, type Counters } from '../observe/counters.js';
 import { Log } from '../observe/log.js';
-import type { Frame, Inbound } from '../protocol/types.js';
+import type { Frame } from '../protocol/types.js';
 import { ReconnectScheduler } from '../reconnect/scheduler.js';
 import type { View } from '../render/view.js';
 import type { ViewOptions } from '../render/view-options.js';
@@ -15,70 +26,19 @@ import { SubscriptionRegistry, type SubscribeOptions, type Subscription, type Da
 import type { StreamClientEvents } from './events.js';
 import { watchNetwork } from '../platform/network.js';
 import { ATTACH_VIEWS } from '../core/attach-views.js';
-import type { ClientViewHost, Views } from '../render/slot.js';
+import type { MakeViews, Views, ViewsHost } from '../render/views-slot.js';
+import { ConnectionWiring } from './wiring.js';
 import type { StreamClientOptions } from './options.js';
 import { resolveOptions, type ResolvedOptions } from './resolve.js';
 import { health, type Health } from '../observe/health.js';
 
-/* StreamClient internals ClientHooks reaches through (assigned in the client's static block). */
-let authOf: (c: StreamClient) => TokenRefresher | undefined;
-let registryOf: (c: StreamClient) => SubscriptionRegistry;
-let outboxOf: (c: StreamClient) => Outbox | undefined;
-
-/**
- * The facade's wiring of the connection, as one object with prototype methods (eight closures
- * per client were ~0.5 KB of an idle client's heap).
- */
-class ClientHooks implements ConnectionHooks {
-  readonly #c: StreamClient;
-  readonly #log: Log;
-
-  constructor(c: StreamClient, log: Log) {
-    this.#c = c;
-    this.#log = log;
-  }
-
-  credential(signal: AbortSignal): Promise<string | undefined> {
-    const auth = authOf(this.#c);
-    return auth ? auth.getToken(signal) : Promise.resolve(undefined);
-  }
-
-  ready(session: Session): void {
-    registryOf(this.#c).attach(session);
-    outboxOf(this.#c)?.drain((f) => session.send(f));
-    authOf(this.#c)?.start();
-  }
-
-  message(m: Inbound): void {
-    registryOf(this.#c).handle(m);
-  }
-
-  accepted(): void {
-    authOf(this.#c)?.markAccepted();
-  }
-
-  down(): void {
-    registryOf(this.#c).detach();
-  }
-
-  authRejected(token: string | undefined): 'retry' | 'fatal' {
-    const auth = authOf(this.#c);
-    return auth ? (auth.invalidate(token).repeated ? 'fatal' : 'retry') : 'fatal';
-  }
-
-  transition(change: StateChange): void {
-    this.#c.emit('state', change);
-  }
-
-  error(err: StreamClientError): void {
-    this.#c.emit('error', this.#log.redactor.exposed(err));
-  }
-}
+/** Where `pendingTimers(client)` of steadystream/testing (src/testing/timers.ts) finds the task registry. */
+const TIMERS_SLOT = Symbol.for('steadystream.timers');
 
 /**
  * A WebSocket stream client that stays connected: reconnects with jittered backoff, refreshes
  * its token ahead of expiry, restores subscriptions exactly once, marks silent topics stale,
- * and renders views through a semantic cache. The facade only wires the parts.
+ * and renders views through a semantic cache.
  */
 export class StreamClient extends EventEmitter<StreamClientEvents> implements AsyncDisposable {
   readonly #options: ResolvedOptions;
@@ -90,22 +50,16 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   readonly #registry: SubscriptionRegistry;
   /** Attached by `createViews(client)` (steadystream/render): a client without views carries no render code. */
   #views: Views | undefined;
-  /** Made on the first send() while offline. */
-  #outbox: Outbox | undefined;
+  readonly #wiring: ConnectionWiring;
   #closing: Promise<void> | undefined;
   /** Removes the `online`/`offline` listeners (browsers); undefined where there are none. */
   readonly #unwatchNetwork: (() => void) | undefined;
-
-  static {
-    authOf = (c) => c.#auth;
-    registryOf = (c) => c.#registry;
-    outboxOf = (c) => c.#outbox;
-  }
 
   constructor(options: StreamClientOptions) {
     super();
     const o = (this.#options = resolveOptions(options));
     const tasks = (this.#tasks = new TaskRegistry(o.clock, { unref: o.unref }));
+    (this as Record<symbol, unknown>)[TIMERS_SLOT] = tasks; // undeclared: not part of the client's type
     const log = (this.#log = new Log(o.logger));
     const counters = this.#counters;
     this.#auth = o.auth
@@ -120,14 +74,16 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
           },
         })
       : undefined;
-    const hooks = new ClientHooks(this, log);
-    this.#registry = new SubscriptionRegistry(o.protocol, {
+    // Bound, not an arrow: an arrow here would keep the constructor's whole scope alive per client.
+    const report = this.#report.bind(this);
+    const registry = (this.#registry = new SubscriptionRegistry(o.protocol, {
       tasks,
       log,
       counters,
       options: o.registry,
-      onError: hooks.error.bind(hooks),
-    });
+      onError: report,
+    }));
+    const wiring = (this.#wiring = new ConnectionWiring({ events: this, report, log, counters, registry, auth: this.#auth, outboxMax: o.outbox.maxMessages }));
     this.#registry.pause(); // not started yet: as quiet as a stopped client until start()
     const scheduler = new ReconnectScheduler(o.reconnect, tasks, o.random);
     this.#connection = new Connection(o, {
@@ -135,7 +91,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
       scheduler,
       log,
       counters,
-      hooks,
+      hooks: wiring,
       sink: this.#registry, // stream data goes straight from the protocol to the registry
     });
     const connection = this.#connection;
@@ -203,29 +159,27 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     return this.#views.view(id, options);
   }
 
-  /** @internal `createViews` attaches the render part here, once per client. */
-  [ATTACH_VIEWS](make: (host: ClientViewHost) => Views): Views {
+  /**
+   * The render part's attachment point: `createViews(client)` from `steadystream/render` calls it
+   * once and gets the views back (the same ones on every call). Applications call `createViews`.
+   */
+  [ATTACH_VIEWS](make: MakeViews): Views {
     this.#assertOpenForUse();
-    return (this.#views ??= make({
+    if (this.#views) return this.#views;
+    const host: ViewsHost = {
       host: { subscribe: (topic, params, onData, hooks) => this.#registry.add(topic, onData, { ...hooks, ...(params === undefined ? {} : { params }) }) },
       tasks: this.#tasks,
       counters: this.#counters,
       log: this.#log,
       render: this.#options.render,
-    }));
+    };
+    return (this.#views = make(host as never));
   }
 
   /** Send an application frame; queued (bounded) while offline. Throws `OUTBOX_FULL` on overflow. */
   send(frame: Frame): void {
     this.#assertOpenForUse();
-    if (this.#connection.send(frame)) return;
-    try {
-      (this.#outbox ??= new Outbox(this.#options.outbox.maxMessages)).push(frame);
-    } catch (err) {
-      this.#counters.outboxDropped++;
-      this.#log.warn('outbox.overflow', { max: this.#options.outbox.maxMessages });
-      throw err;
-    }
+    if (!this.#connection.send(frame)) this.#wiring.queue(frame);
   }
 
   /** Refresh the token now (shares any refresh in flight). Resolves with its expiry. */
@@ -250,16 +204,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     return health(this.#connection, this.#registry, this.#auth?.expiresAt);
   }
 
-  /** @internal Pending timers, for leak checks in tests. */
-  get pendingTimers(): number {
-    return this.#tasks.size;
-  }
-
-  /** @internal Names of pending timers, for tests. */
-  pendingTimerNames(): string[] {
-    return this.#tasks.names();
-  }
-
   async #close(): Promise<void> {
     this.#views?.close();
     this.#unwatchNetwork?.();
@@ -267,9 +211,14 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
     this.#auth?.dispose();
     await closing;
     this.#registry.dispose();
-    this.#outbox?.clear();
+    this.#wiring.dropQueued();
     this.#tasks.dispose();
     this.removeAllListeners();
+  }
+
+  /** Every error the client reports as an `error` event goes out here, scrubbed of every secret the client knows. */
+  #report(err: StreamClientError): void {
+    this.emit('error', this.#log.redactor.exposed(err));
   }
 
   /** Every error handed to the application passes here: scrubbed of every secret the client knows. */

@@ -22,26 +22,36 @@ export interface Timer extends Task {
   arm(ms: number, name?: string): void;
 }
 
+/** What a task sees of its registry: the list of pending tasks, and the clock that runs them. */
+interface TaskOwner {
+  /** Lists `task` as pending and starts its clock timer; `NOT_ARMED` once the registry is disposed. */
+  link(task: ScheduledTask, fire: () => void, ms: number): TimerHandle | typeof NOT_ARMED;
+  /** Takes `task` off the pending list (it ran or was cancelled). */
+  unlink(task: ScheduledTask): void;
+  readonly clock: SteadyClock;
+}
+
+const NOT_ARMED: unique symbol = Symbol('not armed');
+
 /**
- * One task is one object: state and prototype methods, plus the one callback the clock needs.
- * (A literal with a getter and an arrow per task cost ~0.7 KB each in dictionary-mode
- * properties, accessor pairs and closures.) Pending tasks are linked into their registry's
- * list through `prev`/`next`: no Set (and its hash table) per client.
+ * One task is one object with prototype methods, plus the one callback the clock needs, and
+ * pending tasks are linked into their registry through `prev`/`next` (no Set per client): part
+ * of bench/RESULTS.md "idle heap per connection, steadystream" (5.5 KB).
  */
 class ScheduledTask implements Timer {
   name: string;
-  /** Neighbours in the registry's list of pending tasks (registry-owned). */
+  /** Neighbours in the owner's list of pending tasks (owner-written). */
   prev: ScheduledTask | undefined = undefined;
   next: ScheduledTask | undefined = undefined;
-  readonly #registry: TaskRegistry;
+  readonly #owner: TaskOwner;
   readonly #fn: () => void;
   #handle: TimerHandle = undefined;
   #active = false;
-  /** The clock's callback, made once per task (not per arm); bound, so no closure context. */
+  /** The clock's callback, made once per task (not per arm). */
   readonly #fire: () => void = this.#run.bind(this);
 
-  constructor(registry: TaskRegistry, name: string, fn: () => void) {
-    this.#registry = registry;
+  constructor(owner: TaskOwner, name: string, fn: () => void) {
+    this.#owner = owner;
     this.name = name;
     this.#fn = fn;
   }
@@ -53,7 +63,7 @@ class ScheduledTask implements Timer {
   arm(ms: number, name?: string): void {
     this.cancel();
     if (name !== undefined) this.name = name;
-    const handle = track(this.#registry, this, this.#fire, ms);
+    const handle = this.#owner.link(this, this.#fire, ms);
     if (handle === NOT_ARMED) return;
     this.#handle = handle;
     this.#active = true;
@@ -64,61 +74,31 @@ class ScheduledTask implements Timer {
     this.#active = false;
     const handle = this.#handle;
     this.#handle = undefined;
-    untrack(this.#registry, this);
-    clear(this.#registry, handle);
+    this.#owner.unlink(this);
+    this.#owner.clock.clearTimeout(handle);
   }
 
   #run(): void {
     if (!this.#active) return;
     this.#active = false;
     this.#handle = undefined;
-    untrack(this.#registry, this);
+    this.#owner.unlink(this);
     this.#fn();
   }
 }
-
-const NOT_ARMED: unique symbol = Symbol('not armed');
-/* Registry internals the task class reaches through (assigned in the registry's static block). */
-let track: (r: TaskRegistry, t: ScheduledTask, fire: () => void, ms: number) => TimerHandle | typeof NOT_ARMED;
-let untrack: (r: TaskRegistry, t: ScheduledTask) => void;
-let clear: (r: TaskRegistry, handle: TimerHandle) => void;
 
 /**
  * Every timer of a client goes through one registry, so a test (or `close()`) can see and
  * cancel all of them. Timers are one-shot; periodic work re-arms itself, which keeps each
  * period's cost visible and lets the work stop by not re-arming.
  */
-export class TaskRegistry {
+export class TaskRegistry implements TaskOwner {
   readonly #clock: SteadyClock;
   readonly #unref: boolean;
   /** Pending tasks, newest first (an intrusive list). */
   #head: ScheduledTask | undefined;
   #size = 0;
   #disposed = false;
-
-  static {
-    track = (r, t, fire, ms) => {
-      if (r.#disposed) return NOT_ARMED;
-      const head = r.#head;
-      t.prev = undefined;
-      t.next = head;
-      if (head) head.prev = t;
-      r.#head = t;
-      r.#size++;
-      const handle = r.#clock.setTimeout(fire, Math.max(0, ms));
-      if (r.#unref) (handle as { unref?: () => void } | undefined)?.unref?.();
-      return handle;
-    };
-    untrack = (r, t) => {
-      const { prev, next } = t;
-      if (prev) prev.next = next;
-      else r.#head = next;
-      if (next) next.prev = prev;
-      t.prev = t.next = undefined;
-      r.#size--;
-    };
-    clear = (r, handle) => r.#clock.clearTimeout(handle);
-  }
 
   constructor(clock: Clock, options: TaskRegistryOptions = {}) {
     this.#clock = clock instanceof SteadyClock ? clock : new SteadyClock(clock);
@@ -135,7 +115,7 @@ export class TaskRegistry {
     return this.#size;
   }
 
-  /** Names of the pending timers, oldest first (for tests and `health()` debugging). */
+  /** Names of the pending timers, oldest first (`pendingTimers(client)` of steadystream/testing). */
   names(): string[] {
     return this.#pending().map((t) => t.name);
   }
@@ -180,7 +160,31 @@ export class TaskRegistry {
     this.cancelAll();
   }
 
-  /** A snapshot of the pending tasks, oldest first (the order a Set would give). */
+  /** For this registry's own tasks (their class is private to this module): list one as pending and start its timer. */
+  link(task: ScheduledTask, fire: () => void, ms: number): TimerHandle | typeof NOT_ARMED {
+    if (this.#disposed) return NOT_ARMED;
+    const head = this.#head;
+    task.prev = undefined;
+    task.next = head;
+    if (head) head.prev = task;
+    this.#head = task;
+    this.#size++;
+    const handle = this.#clock.setTimeout(fire, Math.max(0, ms));
+    if (this.#unref) (handle as { unref?: () => void } | undefined)?.unref?.();
+    return handle;
+  }
+
+  /** For this registry's own tasks: take one off the pending list. */
+  unlink(task: ScheduledTask): void {
+    const { prev, next } = task;
+    if (prev) prev.next = next;
+    else this.#head = next;
+    if (next) next.prev = prev;
+    task.prev = task.next = undefined;
+    this.#size--;
+  }
+
+  /** A copy of the pending tasks, oldest first. */
   #pending(): ScheduledTask[] {
     const out: ScheduledTask[] = [];
     for (let t = this.#head; t; t = t.next) out.push(t);

@@ -1,5 +1,4 @@
-import { ATTACH_VIEWS } from '../core/attach-views.js';
-import type { ClientViewHost, Views } from './slot.js';
+import { ATTACH_VIEWS, type MakeViews, type Views, type ViewsHost } from './views-slot.js';
 import { RenderCache } from './cache.js';
 import { View } from './view.js';
 
@@ -18,11 +17,11 @@ export function createViews(client: ViewsAttachable): Views {
 
 /** A `StreamClient`, seen through the one slot the render part uses (no import of the client). */
 export interface ViewsAttachable {
-  /** The slot `createViews` uses. @internal */
-  [ATTACH_VIEWS](make: (host: ClientViewHost) => Views): Views;
+  /** Attaches the views `make` builds, once per client, and returns them. */
+  [ATTACH_VIEWS](make: MakeViews): Views;
 }
 
-function clientViews(c: ClientViewHost): Views {
+function clientViews(c: ViewsHost): Views {
   const views = new Map<string, View>();
   /** Made on the first view(): lru-cache preallocates for maxEntries, a cost no view-less client pays. */
   let cache: RenderCache | undefined;

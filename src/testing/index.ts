@@ -1,10 +1,11 @@
 /**
- * `steadystream/testing`: servers and simulators to test code that uses steadystream.
- * Server side only: nothing here imports the client.
+ * `steadystream/testing`: servers and simulators to test code that uses steadystream, and
+ * `pendingTimers(client)` for leak checks. Server side only: nothing here imports the client.
  */
 export { createTestServer, TestServer } from './server.js';
 export type { RefuseOptions } from './upgrade-gate.js';
 export { waitFor, WAIT_FOR_DEFAULT_TIMEOUT_MS } from './wait-for.js';
+export { pendingTimers } from './timers.js';
 export type { EventSource, WaitForOptions } from './wait-for.js';
 export { TEST_SERVER_DEFAULTS, MAX_TRACKED_TOPICS } from './server-options.js';
 export type { AuthRejectMode, AuthVerdict, TestServerOptions } from './server-options.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStreamClientError, type StreamClient, type StreamClientError } from '../../src/index.js';
-import { createTestServer, type TestServer } from '../../src/testing/index.js';
+import { createTestServer, type TestServer, pendingTimers } from '../../src/testing/index.js';
 import { waitFor } from '../../src/testing/wait-for.js';
 import { barrier } from '../helpers/barrier.js';
 import { captureLogger, nextState, testClient } from '../helpers/client.js';
@@ -31,7 +31,7 @@ describe('StreamClient against the real test server', () => {
     await client.start();
     let whenScheduled: { timers: string[]; attempts: number } | undefined;
     client.on('state', (e) => {
-      if (e.to === 'reconnecting') whenScheduled = { timers: client.pendingTimerNames(), attempts: server.connectionAttempts };
+      if (e.to === 'reconnecting') whenScheduled = { timers: pendingTimers(client), attempts: server.connectionAttempts };
     });
     const reconnecting = nextState(client, 'reconnecting');
     server.dropAll();
@@ -76,7 +76,7 @@ describe('StreamClient against the real test server', () => {
     expect(client.state).toBe('failed');
     expect(server.connectionAttempts).toBe(4); // the first + 3 retries
     expect(errors.map((e) => e.code)).toEqual(['MAX_ATTEMPTS']);
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     server.accept();
     await client.start();
     expect(client.state).toBe('open');
@@ -142,7 +142,7 @@ describe('StreamClient against the real test server', () => {
     await nextState(client, 'reconnecting');
     await client.close();
     await client.close(); // idempotent
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     expect(client.listenerCount('state')).toBe(0);
     expect(await leakedSince(before)).toEqual({});
     await expect(client.start()).rejects.toSatisfy((e) => isStreamClientError(e, 'CLIENT_CLOSED'));

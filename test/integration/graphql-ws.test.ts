@@ -6,6 +6,7 @@ import { settleImmediates } from '../helpers/events.js';
 import { GraphqlTestServer, TICKS_QUERY } from '../helpers/graphql-server.js';
 import { nextState, testClient } from '../helpers/client.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
+import { pendingTimers } from '../../src/testing/index.js';
 
 let server: GraphqlTestServer | undefined;
 const clients: StreamClient[] = [];
@@ -234,7 +235,7 @@ describe('graphqlWsProtocol against the real graphql-ws server', () => {
     const gone = server.waitLive('A', 0);
     await client.close();
     await gone;
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     await server.close();
     server = undefined;
     expect(await leakedSince(before)).toEqual({});

@@ -7,6 +7,7 @@ import { createKisSimulator, type KisSimulator, type KisSimulatorOptions } from 
 import { waitFor, type EventSource } from '../../src/testing/wait-for.js';
 import { captureLogger, nextState, testClient } from '../helpers/client.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
+import { pendingTimers } from '../../src/testing/index.js';
 
 let sim: KisSimulator | undefined;
 const clients: StreamClient[] = [];
@@ -299,7 +300,7 @@ describe('kis lifecycle', () => {
     await ticks.until(1);
     await client.close();
     await s.close();
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     expect(await leakedSince(before)).toEqual({});
   });
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamClient, type StateChange, type StreamClientOptions } from '../../src/index.js';
-import { createTestServer, type TestServer } from '../../src/testing/index.js';
+import { createTestServer, type TestServer, pendingTimers } from '../../src/testing/index.js';
 import { nextState } from '../helpers/client.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -159,8 +159,7 @@ class Rig {
   async finish(): Promise<void> {
     await Promise.all(this.subjects.map((s) => s.client.close()));
     for (const { client } of this.subjects) {
-      expect(client.pendingTimers).toBe(0);
-      expect(client.pendingTimerNames()).toEqual([]);
+      expect(pendingTimers(client)).toEqual([]);
       expect(client.eventNames()).toEqual([]);
       expect(client.listenerCount('state')).toBe(0);
     }

@@ -5,6 +5,7 @@ import { graphqlWsProtocol } from '../../src/protocol/graphql-ws.js';
 import { testClient } from '../helpers/client.js';
 import { frames, rawWsServer, trapUncaught, type RawPeer, type RawWsServer } from '../helpers/raw-ws.js';
 import { until } from '../helpers/until.js';
+import { pendingTimers } from '../../src/testing/index.js';
 
 // A graphql-transport-ws server that answers subscribes the way no polite server would:
 // malformed `error` payloads, `next` then `complete` on every operation, frames for operations
@@ -113,7 +114,7 @@ describe('graphql-ws: next-then-complete loops', () => {
     expect(w.failures[0]!.message).toBe('subscribe to "A" failed 4 times (last: complete)');
     expect(w.data).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
     expect(h.subscribes()).toBe(4);
-    expect(c.pendingTimerNames().filter((n) => n.startsWith('subscribe.'))).toEqual([]); // no retry left armed
+    expect(pendingTimers(c).filter((n) => n.startsWith('subscribe.'))).toEqual([]); // no retry left armed
     expect(trap.errors).toEqual([]);
   });
 

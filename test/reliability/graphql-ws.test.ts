@@ -7,6 +7,7 @@ import { GraphqlTestServer, TICKS_QUERY } from '../helpers/graphql-server.js';
 import { leakedSince, resourceCounts } from '../helpers/leaks.js';
 import { createTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../helpers/until.js';
+import { pendingTimers } from '../../src/testing/index.js';
 
 // The real graphql-ws server behind the proxy. graphql-transport-ws has no resume position, so
 // ticks sent during an outage are gone by design; what must hold is: one operation per topic
@@ -135,7 +136,7 @@ describe('fault injection in front of the real graphql-ws server (graphqlWsProto
 
 async function finish(t: Awaited<ReturnType<typeof setup>>): Promise<void> {
   await t.c.close();
-  expect(t.c.pendingTimers).toBe(0);
+  expect(pendingTimers(t.c)).toEqual([]);
   expect(t.c.eventNames()).toEqual([]);
   await t.px.close();
   await t.srv.close();

@@ -8,6 +8,7 @@ import type { Protocol } from '../../src/protocol/types.js';
 import { testClient } from '../helpers/client.js';
 import { rawWsServer, serverFrame, trapUncaught, type RawPeer, type RawWsServer } from '../helpers/raw-ws.js';
 import { until } from '../helpers/until.js';
+import { pendingTimers } from '../../src/testing/index.js';
 
 // No frame sequence a server can send makes the library throw into the caller's process: random
 // bursts (size, order, and timing: with the 101 reply, in the same read as the handshake reply,
@@ -197,7 +198,7 @@ describe.each(CASES)('no server input throws into the process: $name', (c) => {
           await client.close();
         }
         expect(trap.errors).toEqual([]);
-        expect(client.pendingTimerNames()).toEqual([]);
+        expect(pendingTimers(client)).toEqual([]);
       }),
       { numRuns: 60 },
     );

@@ -3,6 +3,7 @@ import { isStreamClientError, StreamClient, type StreamClientOptions } from '../
 import { createViews } from '../../../src/entries/render.js';
 import { createMemoryNetwork, type MemoryPeer } from '../../../src/testing/memory.js';
 import { speakJson } from '../../helpers/memory-json.js';
+import { pendingTimers } from '../../../src/testing/index.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -48,7 +49,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(client.state).toBe('open');
     expect(vi.getTimerCount()).toBeGreaterThan(0);
     await client.close();
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
     expect(network.live()).toHaveLength(0);
   });
@@ -116,7 +117,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     const { client } = setup();
     client.subscribe('A', () => {});
     createViews(client).view('v', { topic: 'B', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: () => {} });
-    expect(client.pendingTimerNames()).toEqual([]);
+    expect(pendingTimers(client)).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -124,8 +125,8 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     const { network, client, sent } = setup({ fallback: { fetch: async () => 0, intervalMs: 500 } });
     await client.start();
     await vi.advanceTimersByTimeAsync(3_000); // heartbeat rounds, past the stale threshold
-    for (const name of client.pendingTimerNames()) expect(['heartbeat.check', 'heartbeat.timeout']).toContain(name);
-    expect(client.pendingTimerNames().filter((n) => n.startsWith('heartbeat.'))).toHaveLength(1);
+    for (const name of pendingTimers(client)) expect(['heartbeat.check', 'heartbeat.timeout']).toContain(name);
+    expect(pendingTimers(client).filter((n) => n.startsWith('heartbeat.'))).toHaveLength(1);
     const got: unknown[] = [];
     const stale = vi.fn();
     client.subscribe('A', (d) => got.push(d), { onStale: stale });
@@ -140,7 +141,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(got.slice(1).length).toBeGreaterThan(0);
     expect(got.slice(1).every((d) => d === 0)).toBe(true); // polled values only
     await client.close();
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -152,7 +153,7 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     await vi.advanceTimersByTimeAsync(0);
     await client.stop();
     expect(client.state).toBe('stopped');
-    expect(client.pendingTimerNames()).toEqual([]);
+    expect(pendingTimers(client)).toEqual([]);
     await client.start();
     await vi.advanceTimersByTimeAsync(0);
     const subs = sent(network.last()).filter((m) => m.op === 'subscribe').map((m) => m.topic);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamClient, type StateChange, type StreamClientOptions } from '../../../src/index.js';
 import { createMemoryNetwork } from '../../../src/testing/memory.js';
 import { speakJson } from '../../helpers/memory-json.js';
+import { pendingTimers } from '../../../src/testing/index.js';
 
 /** A browser's global scope, as far as network events go: counts what is registered. */
 function fakeScope(onLine: boolean) {
@@ -56,10 +57,10 @@ describe('browser network events', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(client.state).toBe('open');
     expect(network.peers).toHaveLength(2);
-    expect(client.pendingTimerNames().filter((n) => n.startsWith('reconnect'))).toEqual([]);
+    expect(pendingTimers(client).filter((n) => n.startsWith('reconnect'))).toEqual([]);
     await client.close();
     expect([...scope.listeners]).toEqual([['online', 0], ['offline', 0]]);
-    expect(client.pendingTimers).toBe(0);
+    expect(pendingTimers(client)).toEqual([]);
   });
 
   it('offlineAware: false keeps the socket on offline (the heartbeat decides), online still retries a pending reconnect', async () => {

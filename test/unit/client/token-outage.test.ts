@@ -3,6 +3,7 @@ import { StreamClient, type StateChange, type StreamClientError } from '../../..
 import { createMemoryNetwork } from '../../../src/testing/memory.js';
 import { speakJson } from '../../helpers/memory-json.js';
 import { httpError } from '../../helpers/auth.js';
+import { pendingTimers } from '../../../src/testing/index.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -56,7 +57,7 @@ describe('a token service outage during a reconnect', () => {
     expect(t.client.metrics()).toMatchObject({ connects: 2, authRejections: 1, tokenRefreshes: 2, tokenRefreshFailures: 8, connectAttempts: 6, connectFailures: 4 });
     expect(t.fetchToken).toHaveBeenCalledTimes(10);
     await t.client.close();
-    expect(t.client.pendingTimers).toBe(0);
+    expect(pendingTimers(t.client)).toEqual([]);
   });
 
   it('a token service refusing the credentials (401) during a reconnect ends in failed with AUTH_FAILED', async () => {
