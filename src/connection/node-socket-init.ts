@@ -18,8 +18,8 @@ interface HttpsProxyAgentModule {
  * `envProxy` is false for test doubles, whose connect must stay free of module loading.
  */
 export function nodeSocketInit(net: ResolvedNetwork | undefined, envProxy: boolean): SocketInit | undefined {
-  if (net === undefined && !envProxy) return undefined;
-  const proxies = new ProxyAgents();
+  // The default client shares one function: no closure per client (bench/RESULTS.md (c)).
+  if (net === undefined) return envProxy ? envProxyInit : undefined;
   return (url, token, secrets) => {
     const init: SocketInitOptions = {};
     if (net?.headers !== undefined) init.headers = headersFor(net.headers, token, secrets);
@@ -31,12 +31,24 @@ export function nodeSocketInit(net: ResolvedNetwork | undefined, envProxy: boole
       if (net.agent !== false) init.agent = net.agent;
       return init;
     }
-    if (!envProxy || !PROXY_VARS.some((v) => process.env[v])) return net === undefined ? undefined : init;
-    return proxies.forUrl(url, secrets).then((agent) => {
-      if (agent !== undefined) Object.assign(init, { agent, secureEndpoint: /^wss:/i.test(url) });
-      return init;
-    });
+    if (!envProxy || !proxied()) return init;
+    return withProxy(init, url, secrets);
   };
+}
+
+/** The socket init of a client without network options: the environment's proxy, if it names one. */
+const envProxyInit: SocketInit = (url, _token, secrets) => (proxied() ? withProxy({}, url, secrets) : undefined);
+
+const proxied = (): boolean => PROXY_VARS.some((v) => process.env[v]);
+
+/** The agents of the environment's proxy, shared by the clients of the process (made on the first proxied connect). */
+let envProxies: ProxyAgents | undefined;
+
+function withProxy(init: SocketInitOptions, url: string, secrets: SecretSink): Promise<SocketInitOptions> {
+  return (envProxies ??= new ProxyAgents()).forUrl(url, secrets).then((agent) => {
+    if (agent !== undefined) Object.assign(init, { agent, secureEndpoint: /^wss:/i.test(url) });
+    return init;
+  });
 }
 
 function headersFor(headers: NonNullable<ResolvedNetwork['headers']>, token: string | undefined, secrets: SecretSink): Record<string, string> {
@@ -51,7 +63,7 @@ function pemTexts(m: TlsMaterial): string[] {
   return list.map((x) => (typeof x === 'string' ? x : new TextDecoder().decode(x as Uint8Array)));
 }
 
-/** One agent per proxy URL, kept while the environment names the same proxy. */
+/** One agent per proxy URL, kept while the environment names the same proxy (the environment is the process's). */
 class ProxyAgents {
   #proxy: string | undefined;
   #agent: object | undefined;

@@ -79,6 +79,8 @@ interface NodeWs {
   // biome-ignore lint/suspicious/noExplicitAny: as for `on`
   once(event: string, fn: (...args: any[]) => void): unknown;
   removeAllListeners(): unknown;
+  /** Node's EventEmitter has it ({@link isNodeEmitter}); other ws-shaped emitters may not. */
+  removeListener(event: string, fn: (...args: any[]) => void): unknown;
   ping(): void;
   terminate(): void;
 }
@@ -134,6 +136,7 @@ class NodeWsTransport implements Transport {
   // back at its transport, so a socket costs no closures (idle heap per connection, bench/RESULTS.md).
   static readonly #onOpen = function (this: OwnedWs): void {
     const t = this[OWNER]!;
+    t.#listenOpen();
     t.#h.open(t);
   };
   // Text frames arrive as a Buffer: toString() then JSON.parse is cheaper than parsing the Buffer.
@@ -180,8 +183,23 @@ class NodeWsTransport implements Transport {
     on('message', NodeWsTransport.#onMessage);
     on('close', NodeWsTransport.#onClose);
     on('error', NodeWsTransport.#onError);
-    on('pong', NodeWsTransport.#onPong);
     on('unexpected-response', NodeWsTransport.#onUnexpectedResponse);
+  }
+
+  /**
+   * At open, the upgrade's listeners go and the pong's comes: a Node emitter keeps listeners in
+   * a hash table that never shrinks, and six event names at once took a larger one for the
+   * socket's life (+0.19 KB per idle connection, bench/RESULTS.md (c)). Pongs only answer our pings.
+   */
+  #listenOpen(): void {
+    const ws = this.#ws;
+    if (isNodeEmitter(ws)) {
+      ws.removeListener('open', NodeWsTransport.#onOpen);
+      ws.removeListener('unexpected-response', NodeWsTransport.#onUnexpectedResponse);
+      ws.on('pong', NodeWsTransport.#onPong);
+    } else {
+      ws.on('pong', (...args: unknown[]) => NodeWsTransport.#onPong.apply(ws, args as []));
+    }
   }
 
   send(frame: Frame): void {

@@ -85,34 +85,32 @@ export function isRealTime(clock: Clock): boolean {
  */
 export class SteadyClock implements Clock {
   readonly #base: Clock;
-  readonly #mono: (() => number) | undefined;
-  #wallAnchor = 0;
-  #monoAnchor = 0;
+  /** Steady time minus monotonic time (the anchor: wall at construction minus monotonic then). */
+  #offset = 0;
   #lastMono = 0;
   /** The system clock measured on fake `Date.now` at the last read ({@link datePaced}). */
   #paced = false;
 
+  // Two number fields and the base's own `monotonic` (no bound copy): one per client (bench/RESULTS.md (c)).
   constructor(base: Clock) {
     this.#base = base;
-    const mono = base.monotonic;
-    this.#mono = mono === undefined ? undefined : mono.bind(base);
     this.#paced = base === systemClock && datePaced();
-    if (this.#mono) this.#anchor(base.now(), this.#mono());
+    if (base.monotonic) this.#anchor(base.now(), base.monotonic());
   }
 
   now(): number {
-    const mono = this.#mono;
-    if (mono === undefined) return this.#base.now();
-    const m = mono();
+    const base = this.#base;
+    if (base.monotonic === undefined) return base.now();
+    const m = base.monotonic();
     // A monotonic source never goes back: when it does, or when the system clock changes source
     // (fake timers installed or removed), re-anchor so steady time stays continuous.
-    const paced = this.#base === systemClock && datePaced();
+    const paced = base === systemClock && datePaced();
     if (m < this.#lastMono || paced !== this.#paced) {
       this.#paced = paced;
-      this.#anchor(this.#wallAnchor + (this.#lastMono - this.#monoAnchor), m);
+      this.#anchor(this.#lastMono + this.#offset, m);
     }
     this.#lastMono = m;
-    return this.#wallAnchor + (m - this.#monoAnchor);
+    return m + this.#offset;
   }
 
   monotonic(): number {
@@ -121,7 +119,7 @@ export class SteadyClock implements Clock {
 
   /** Wall time (epoch ms) of a steady time `t` from `now()`. */
   wallOf(t: number): number {
-    return this.#mono === undefined ? t : this.#base.now() - (this.now() - t);
+    return this.#base.monotonic === undefined ? t : this.#base.now() - (this.now() - t);
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
@@ -137,8 +135,7 @@ export class SteadyClock implements Clock {
   }
 
   #anchor(wall: number, mono: number): void {
-    this.#wallAnchor = wall;
-    this.#monoAnchor = mono;
+    this.#offset = wall - mono;
     this.#lastMono = mono;
   }
 }

@@ -88,4 +88,25 @@ describe('ws-shaped transport', () => {
     sb.emit('message', Buffer.from('late'), false);
     expect(b.seen).toHaveLength(1);
   });
+
+  it.each([
+    ['an emitter that calls listeners without `this`', PlainEmitterWs],
+    ["Node's EventEmitter (like ws)", NodeEmitterWs],
+  ] as const)('reports pongs once open, from %s', (_what, Ctor) => {
+    const a = record();
+    const ta = openTransport(Ctor as unknown as WebSocketConstructor, 'ws://x/', undefined, a.handlers);
+    const sa = Ctor.last;
+    sa.emit('open');
+    sa.emit('pong');
+    expect(a.seen).toEqual([['open', ta], ['pong', ta]]);
+  });
+
+  it("holds four events' listeners on an open Node socket: the upgrade's go at open (a smaller listener table per idle connection)", () => {
+    openTransport(NodeEmitterWs as unknown as WebSocketConstructor, 'ws://x/', undefined, record().handlers);
+    const s = NodeEmitterWs.last;
+    expect(s.eventNames().sort()).toEqual(['close', 'error', 'message', 'open', 'unexpected-response']);
+    s.emit('open');
+    expect(s.eventNames().sort()).toEqual(['close', 'error', 'message', 'pong']);
+    expect(s.eventNames().map((e) => s.listenerCount(e))).toEqual([1, 1, 1, 1]);
+  });
 });
