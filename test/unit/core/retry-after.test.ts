@@ -16,6 +16,15 @@ describe('parseRetryAfter (an HTTP Retry-After header, RFC 9110 §10.2.3)', () =
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:45 GMT', NOW)).toBe(45_000);
   });
 
+  it('reads the two obsolete HTTP date formats too (RFC 850, asctime)', () => {
+    expect(parseRetryAfter('Thursday, 01-Jan-26 00:00:20 GMT', NOW)).toBe(20_000);
+    expect(parseRetryAfter('Thu Jan  1 00:00:20 2026', NOW + new Date(NOW).getTimezoneOffset() * 60_000)).toBe(20_000);
+  });
+
+  it('a number that is not whole seconds (a sign, a fraction) is unreadable, not a date', () => {
+    for (const v of ['1.5', '-5', '+5', '5e3', '0x10']) expect(parseRetryAfter(v, NOW)).toBeUndefined();
+  });
+
   it('a date in the past asks for no wait, never a negative one', () => {
     expect(parseRetryAfter('Wed, 31 Dec 2025 23:59:00 GMT', NOW)).toBe(0);
   });
