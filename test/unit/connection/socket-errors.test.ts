@@ -109,6 +109,14 @@ describe('classifySocketError', () => {
     expect(proxy.error.message).toBe('the proxy refused the credentials (407 Proxy Authentication Required)');
   });
 
+  it('a library error without details is classified by its message: a plain retry, or the upgrade status ws reported', () => {
+    const timeout = new ConnectionError('CONNECT_TIMEOUT', 'no answer');
+    expect(classifySocketError(timeout)).toMatchObject({ kind: 'retry', reason: 'error' });
+    const refused = new ConnectionError('CONNECTION_FAILED', 'Unexpected server response: 502');
+    const loss = classifySocketError(refused);
+    expect(loss).toStrictEqual({ kind: 'retry', reason: 'upgrade:502', error: refused });
+  });
+
   it('a message only mentioning a status, or a status that is not a number, is not a refused upgrade', () => {
     for (const err of [new Error('proxy: Unexpected server response: 401'), new Error('Unexpected server response: 4010'), { statusCode: '401' }]) {
       const loss = classifySocketError(err);
