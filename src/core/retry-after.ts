@@ -8,6 +8,7 @@ export const MAX_RETRY_AFTER_MS = 600_000;
 export function parseRetryAfter(value: string | readonly string[] | null | undefined, now: number): number | undefined {
   const v = (Array.isArray(value) ? value[0] : (value as string | null | undefined))?.trim();
   if (!v) return undefined;
-  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
+  // Every HTTP-date format opens with a day name: `1.5` or `-5` is unreadable, not a date to Date.parse.
+  const ms = /^\d+$/.test(v) ? Number(v) * 1000 : /^[a-z]{3}/i.test(v) ? Date.parse(v) - now : NaN;
   return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined;
 }

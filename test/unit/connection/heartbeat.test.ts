@@ -103,4 +103,69 @@ describe('Heartbeat', () => {
     expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2, 1]);
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('shows one timer named for what it waits for: the check, the probe timeout, the verdict turn', () => {
+    const { hb, tasks } = setup();
+    hb.start();
+    expect(tasks.names()).toEqual(['heartbeat.check']);
+    vi.advanceTimersByTime(1_000);
+    expect(tasks.names()).toEqual(['heartbeat.timeout']);
+    vi.advanceTimersByTime(500);
+    expect(tasks.names()).toEqual(['heartbeat.verdict']);
+    hb.stop();
+    expect(tasks.names()).toEqual([]);
+  });
+
+  it('an answer read in the same millisecond as the probe counts', () => {
+    const { tasks } = setup();
+    let last = Date.now();
+    const dead = vi.fn();
+    const probe = vi.fn(() => (last = Date.now())); // the pong is already read when the probe returns
+    const hb = new Heartbeat({ intervalMs: 1_000, timeoutMs: 500 }, tasks, { lastInboundAt: () => last, probe, dead });
+    hb.start();
+    vi.advanceTimersByTime(1_000);
+    expect(probe).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1_000);
+    expect(dead).not.toHaveBeenCalled();
+    expect(probe).toHaveBeenCalledTimes(2); // the next probe one interval after that answer
+    hb.stop();
+  });
+
+  it('a deadline firing up to 1 s late is on time (death); more than 1 s late gets the grace probe', () => {
+    for (const [lateMs, graced] of [[1_000, false], [1_001, true]] as const) {
+      const { hb, probe, dead } = setup(1_000, 500, wallClock);
+      hb.start();
+      vi.advanceTimersByTime(1_000);
+      vi.setSystemTime(Date.now() + lateMs);
+      vi.advanceTimersByTime(501);
+      expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual(graced ? [2, 0] : [1, 1]);
+      hb.stop();
+    }
+  });
+
+  it('every probe gets its own grace: an answered grace probe does not use up the next one', () => {
+    const { hb, probe, dead, inbound } = setup(1_000, 500, wallClock);
+    hb.start();
+    vi.advanceTimersByTime(1_000); // quiet interval: the first probe
+    for (let round = 1; round <= 3; round++) {
+      vi.setSystemTime(Date.now() + 60_000); // the tab sleeps through the deadline
+      vi.advanceTimersByTime(500); // late: the grace probe
+      expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2 * round, 0]);
+      inbound(); // the queued answer arrives
+      vi.advanceTimersByTime(1_000); // quiet again: the next probe, one interval after the answer
+      expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([2 * round + 1, 0]);
+    }
+    hb.stop();
+  });
+
+  it('stop() while the verdict waits, or before any start, declares nothing and leaves no timer', () => {
+    const { hb, probe, dead } = setup();
+    hb.stop();
+    hb.start();
+    vi.advanceTimersByTime(1_500);
+    hb.stop();
+    vi.advanceTimersByTime(10_000);
+    expect([probe.mock.calls.length, dead.mock.calls.length]).toEqual([1, 0]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

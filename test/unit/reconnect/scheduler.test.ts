@@ -277,6 +277,52 @@ describe('ReconnectScheduler', () => {
     );
     expect(() => setup(reconnectOptions({ jitter: 'equal' }))).not.toThrow();
   });
+
+  it('a quick retry is spent by the drop it follows: a counter reset by uptime alone, with no new open, draws from the strategy', () => {
+    const { scheduler } = setup({ quickRetryMs: 500 }, () => 0.5);
+    scheduler.opened();
+    const quick = scheduler.schedule(() => {});
+    expect(quick).toEqual({ attempt: 1, delayMs: 250 });
+    vi.advanceTimersByTime(5_000); // resetAfterMs since opened(): the counter resets
+    expect(scheduler.schedule(() => {})).toEqual({ attempt: 1, delayMs: 100 });
+  });
+});
+
+describe('ReconnectScheduler while the server is down (downMaxDelayMs)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => {
+    vi.clearAllTimers();
+    vi.useRealTimers();
+  });
+
+  const delays = (scheduler: ReconnectScheduler, downs: boolean[]) =>
+    downs.map((down) => {
+      const plan = scheduler.schedule(() => {}, undefined, down)!;
+      vi.advanceTimersByTime(plan.delayMs);
+      return plan.delayMs;
+    });
+
+  it('refused attempts grow from a quarter of downMaxDelayMs up to it; a failure that is not a refusal, or schedule() without `down`, gets the full backoff', () => {
+    const { scheduler } = setup({ initialDelayMs: 1_000, maxDelayMs: 8_000, downMaxDelayMs: 2_000 });
+    expect(delays(scheduler, [true, true, true, true])).toEqual([500, 1_000, 2_000, 2_000]);
+    expect(scheduler.schedule(() => {})?.delayMs).toBe(8_000); // attempt 5, not a refusal by default
+  });
+
+  it('downMaxDelayMs equal to maxDelayMs changes nothing: refusals back off like any failure', () => {
+    const { scheduler } = setup({ initialDelayMs: 4_000, maxDelayMs: 8_000, downMaxDelayMs: 8_000 });
+    expect(delays(scheduler, [true, true, false])).toEqual([4_000, 8_000, 8_000]);
+  });
+
+  it('without downMaxDelayMs, decorrelated jitter remembers a refused draw like any other', () => {
+    const { scheduler } = setup({ jitter: 'decorrelated', maxDelayMs: 10_000 }, () => 0.5);
+    // uniform in [100, min(10 000, 3 * previous)] at 0.5: 200, 350, 575
+    expect(delays(scheduler, [true, false, true])).toEqual([200, 350, 575]);
+  });
+
+  it('probes of a down server keep their own decorrelated memory: they grow, and the backoff after them starts afresh', () => {
+    const { scheduler } = setup({ jitter: 'decorrelated', maxDelayMs: 10_000, downMaxDelayMs: 2_000 }, () => 0.5);
+    expect(delays(scheduler, [true, true, true, false])).toEqual([200, 350, 575, 200]);
+  });
 });
 
 describe('ReconnectScheduler under random operation sequences', () => {

@@ -58,4 +58,55 @@ describe('positions', () => {
     expect(gaps).toEqual([{ kind: 'reset', expected: 7, received: 2 }]);
     expect([counters.resets, counters.gaps, counters.duplicatesDropped]).toEqual([1, 0, 0]);
   });
+
+  it('a gap is delivered and reported once with exact values: onGap, a subscription.gap warning, the gaps counter', () => {
+    const { server, seqs, gaps, counters, records } = subscribed();
+    server({ op: 'subscribed', topic: 'A', seq: 0 });
+    server({ op: 'data', topic: 'A', seq: 1, data: 1 });
+    server({ op: 'data', topic: 'A', seq: 4, data: 4 });
+    server({ op: 'data', topic: 'A', seq: 5, data: 5 });
+    expect(seqs).toEqual([1, 4, 5]);
+    expect(gaps).toEqual([{ kind: 'gap', expected: 2, received: 4 }]);
+    expect([counters.gaps, counters.resets, counters.duplicatesDropped]).toEqual([1, 0, 0]);
+    expect(records.filter((r) => r['event'] === 'subscription.gap')).toEqual([{ level: 'warn', event: 'subscription.gap', topic: 'A', key: expect.any(String), expected: 2, received: 4 }]);
+  });
+
+  it('a reset by ack is logged with its cause and nothing dropped', () => {
+    const { registry, server, records, attach } = subscribed();
+    server({ op: 'subscribed', topic: 'A', seq: 0 });
+    for (let seq = 1; seq <= 6; seq++) server({ op: 'data', topic: 'A', seq, data: seq });
+    registry.detach();
+    attach();
+    server({ op: 'subscribed', topic: 'A', seq: 2 });
+    expect(records.filter((r) => r['event'] === 'subscription.reset')).toEqual([
+      expect.objectContaining({ level: 'warn', topic: 'A', expected: 7, received: 2, cause: 'ack', dropped: 0 }),
+    ]);
+  });
+
+  it('a delivered frame (in order, or after a gap) breaks a run of renumbered frames: the run counts again from 1', () => {
+    for (const between of [21, 30]) {
+      const { server, seqs, gaps, counters } = subscribed();
+      server({ op: 'subscribed', topic: 'A', seq: 0 });
+      for (let seq = 1; seq <= 20; seq++) server({ op: 'data', topic: 'A', seq, data: seq });
+      for (let seq = 1; seq <= RESET_AFTER_DUPLICATES - 1; seq++) server({ op: 'data', topic: 'A', seq, data: seq });
+      server({ op: 'data', topic: 'A', seq: between, data: between });
+      server({ op: 'data', topic: 'A', seq: RESET_AFTER_DUPLICATES, data: RESET_AFTER_DUPLICATES });
+      expect(seqs.slice(20)).toEqual([between]);
+      expect(gaps.filter((g) => g.kind === 'reset')).toEqual([]);
+      expect([counters.resets, counters.duplicatesDropped]).toEqual([0, RESET_AFTER_DUPLICATES]);
+    }
+  });
+
+  it('an ack after a reconnect breaks a run of renumbered frames too', () => {
+    const { registry, server, seqs, counters, attach } = subscribed();
+    server({ op: 'subscribed', topic: 'A', seq: 0 });
+    for (let seq = 1; seq <= 20; seq++) server({ op: 'data', topic: 'A', seq, data: seq });
+    for (let seq = 1; seq <= RESET_AFTER_DUPLICATES - 1; seq++) server({ op: 'data', topic: 'A', seq, data: seq });
+    registry.detach();
+    attach();
+    server({ op: 'subscribed', topic: 'A', seq: 20 });
+    server({ op: 'data', topic: 'A', seq: RESET_AFTER_DUPLICATES, data: RESET_AFTER_DUPLICATES });
+    expect(seqs).toHaveLength(20);
+    expect([counters.resets, counters.duplicatesDropped]).toEqual([0, RESET_AFTER_DUPLICATES]);
+  });
 });
