@@ -25,6 +25,10 @@ describe('parseRetryAfter (an HTTP Retry-After header, RFC 9110 §10.2.3)', () =
     for (const v of ['1.5', '-5', '+5', '5e3', '0x10']) expect(parseRetryAfter(v, NOW)).toBeUndefined();
   });
 
+  it('a date without its day name (or with a one- or two-letter one) is not an HTTP date: unreadable', () => {
+    for (const v of ['01 Jan 2026 00:00:30 GMT', 'W 01 Jan 2026 00:00:30 GMT', 'Th 01 Jan 2026 00:00:30 GMT']) expect(parseRetryAfter(v, NOW)).toBeUndefined();
+  });
+
   it('a date in the past asks for no wait, never a negative one', () => {
     expect(parseRetryAfter('Wed, 31 Dec 2025 23:59:00 GMT', NOW)).toBe(0);
   });
