@@ -3,7 +3,6 @@ export { SubscriptionRegistry } from './registry.js';
 export type { RegistryDeps } from './options.js';
 export { REGISTRY_DEFAULTS } from './options.js';
 export type { RegistryOptions, SubscribeRetryOptions } from './options.js';
-export { canonicalJson, subscriptionKey } from './canonical-key.js';
 export { FALLBACK_DEFAULTS } from './fallback.js';
 export type { FallbackConfig } from './fallback.js';
 export type { StaleConfig } from './stale.js';

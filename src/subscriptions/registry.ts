@@ -1,10 +1,10 @@
-import { ClosedError, SubscriptionError, type StreamClientError } from '../core/errors.js';
+import { ClosedError, StreamClientError, SubscriptionError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Inbound, Protocol, StreamSink } from '../protocol/types.js';
-import { identify } from './canonical-key.js';
+import { paramsOfKey, subscriptionKey } from '../core/params-key.js';
 import { FallbackPoller } from './fallback.js';
 import { SubscriptionHandle, createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './handle.js';
 import { callbackFailed, dispatch, notify } from './notify.js';
@@ -107,7 +107,7 @@ export class SubscriptionRegistry implements StreamSink {
   add<T>(topic: string, onData: (data: T, meta: DataMeta) => void, options: SubscribeOptions<T> = {}): Subscription {
     if (this.#disposed) throw new ClosedError('subscriptions are closed');
     validateSubscribe(topic, onData, options);
-    const { key, params } = identify(topic, options.params);
+    const key = keyOf(topic, options.params);
     if (this.#entries === NO_ENTRIES) {
       this.#entries = new Map();
       this.#byTopic = new Map();
@@ -119,7 +119,7 @@ export class SubscriptionRegistry implements StreamSink {
     let e = this.#entries.get(key);
     const isNew = e === undefined;
     if (!e) {
-      e = createEntry(key, topic, params, this.#clock.now());
+      e = createEntry(key, topic, paramsOfKey(topic, key), this.#clock.now());
       if (options.from !== undefined && this.#resumable) e.lastSeq = options.from;
       this.#entries.set(key, e);
       this.#byTopic.set(topic, [...(this.#byTopic.get(topic) ?? []), e]);
@@ -349,5 +349,14 @@ export class SubscriptionRegistry implements StreamSink {
     this.#counters.staleResubscribes++;
     this.#log.info('stale.resubscribe', { topic: e.topic, key: e.key });
     this.#link.send(e);
+  }
+}
+
+/** The subscription's key; params the key cannot hold (cycles, BigInt, deep nesting) are `INVALID_OPTIONS`. */
+function keyOf(topic: string, params: unknown): string {
+  try {
+    return subscriptionKey(topic, params);
+  } catch (err) {
+    throw new StreamClientError('INVALID_OPTIONS', `subscribe: ${(err as Error).message}`, { details: { option: 'params' }, cause: err });
   }
 }
