@@ -246,7 +246,7 @@ export class Connection {
     // What came in with the ack (a snapshot in the same read) and the handshake did not read.
     for (const m of channel.drain()) {
       if (gen !== this.#gen) return;
-      this.#inbound(m);
+      this.#inbound(m, this.#inboundAt.last);
     }
   }
 
@@ -263,14 +263,12 @@ export class Connection {
     // `ws` refuses such a frame itself; other WebSocket implementations are checked on receipt.
     if ((typeof frame === 'string' ? frame.length : frame.byteLength) > this.#o.maxFrameBytes) return this.#tooLarge();
     const p = this.#o.protocol;
-    const sink = this.#sink;
-    sink.receivedAt = now;
     let decoded;
     try {
       // The fast path hands data to the sink as it decodes; what comes back is the rest. During
       // the handshake every message, data too, is the handshake's: plain `decode`, see #inbound.
       const handshaking = this.#control !== undefined && this.#state === 'authenticating';
-      decoded = p.decodeInto !== undefined && !handshaking ? p.decodeInto(frame, sink) : p.decode(frame);
+      decoded = p.decodeInto !== undefined && !handshaking ? p.decodeInto(frame, this.#sink, now) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = decodeFailure(err);
@@ -279,11 +277,12 @@ export class Connection {
       return;
     }
     if (decoded === undefined) return;
-    if ('type' in decoded) this.#inbound(decoded as Inbound);
-    else for (const m of decoded as readonly Inbound[]) this.#inbound(m);
+    if ('type' in decoded) this.#inbound(decoded as Inbound, now);
+    else for (const m of decoded as readonly Inbound[]) this.#inbound(m, now);
   }
 
-  #inbound(m: Inbound): void {
+  /** One decoded message; `receivedAt`: its frame's receive time. */
+  #inbound(m: Inbound, receivedAt: number): void {
     switch (m.type) {
       case 'ping':
         if (m.reply !== undefined) this.#write(this.#gen, m.reply); // counted in messagesOut like every frame we send
@@ -301,7 +300,7 @@ export class Connection {
         return;
       default:
         if (this.#state === 'authenticating' && this.#control) return this.#toControl(this.#control, m);
-        if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq);
+        if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq, receivedAt);
         if (this.#unproven && m.type === 'subscribed') {
           this.#unproven = false;
           this.#hooks.accepted();

@@ -154,16 +154,13 @@ export class SubscriptionRegistry implements StreamSink {
     for (const e of this.#entries.values()) if (e.state === 'active') this.#setState(e, 'pending');
   }
 
-  /** The receive time of the frame being delivered: set by the connection before each decode. */
-  receivedAt = 0;
-
   /**
    * Stream data, as a protocol's `decodeInto` hands it over (the connection's `StreamSink`):
    * by `key` to one entry, else by `topic` (one Map lookup); then a seq check, a timestamp,
-   * the handles. No allocation but the `meta` each callback receives.
+   * the handles. No allocation but the `meta` each callback receives. `now`: the frame's
+   * receive time; a protocol written before `decodeInto` passed it leaves it out.
    */
-  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void {
-    const now = this.receivedAt;
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, now: number = this.#clock.now()): void {
     if (key !== undefined) {
       const e = this.#entries.get(key);
       if (e !== undefined) this.#deliver(e, data, seq, true, now);
@@ -175,13 +172,9 @@ export class SubscriptionRegistry implements StreamSink {
     else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, data, seq, false, now);
   }
 
-
-  /** Route one inbound message: data (see `data`), acks, errors and completes. */
-  handle(msg: Inbound, now: number = this.#clock.now()): void {
+  /** A control message of the server: acks, errors and completes (data comes through `data`). */
+  handle(msg: Inbound): void {
     switch (msg.type) {
-      case 'data':
-        this.receivedAt = now;
-        return this.data(msg.topic, msg.key, msg.data, msg.seq);
       case 'subscribed':
       case 'error':
       case 'complete':
