@@ -1,3 +1,5 @@
+import { StreamClientError } from './errors.js';
+
 /**
  * Subscription identity: topic plus params compared as the JSON the server receives. The one
  * definition, used by the registry (which subscriptions share a server subscription) and by
@@ -61,10 +63,15 @@ function encode(value: unknown, stack: object[], inArray: boolean): string | und
  * JSON are the same subscription: `{ x: 1, y: undefined }` is `{ x: 1 }`, a `Date` is its ISO
  * string, `NaN` is `null`, key order is ignored. (A topic that itself contains `?` followed by
  * JSON could alias a topic-with-params; topics are names, not URLs, so this is documented
- * rather than escaped.) Throws `TypeError` for params `canonicalJson` refuses.
+ * rather than escaped.) Params `canonicalJson` refuses are `INVALID_OPTIONS` naming `params`.
  */
 export function subscriptionKey(topic: string, params: unknown): string {
-  return params === undefined ? topic : `${topic}?${canonicalJson(params)}`;
+  if (params === undefined) return topic;
+  try {
+    return `${topic}?${canonicalJson(params)}`;
+  } catch (err) {
+    throw new StreamClientError('INVALID_OPTIONS', `subscribe: ${(err as Error).message}`, { details: { option: 'params' }, cause: err });
+  }
 }
 
 /**

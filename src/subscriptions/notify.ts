@@ -1,4 +1,4 @@
-import { describeError } from '../core/errors.js';
+import { describeError, type StreamClientError } from '../core/errors.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Entry, SubscriptionHandle } from './handle.js';
@@ -72,5 +72,15 @@ export function notify<K extends Hook>(log: Log, counters: Counters, entry: Entr
     } catch (err) {
       callbackFailed(log, counters, entry, hook, err);
     }
+  }
+}
+
+/** A subscription failed: its handles' `onError`, then the client's; a throw in either is isolated. */
+export function reportFailure(log: Log, counters: Counters, entry: Entry, err: StreamClientError, onError: ((err: StreamClientError) => void) | undefined): void {
+  notify(log, counters, entry, 'onError', err);
+  try {
+    onError?.(err);
+  } catch (thrown) {
+    callbackFailed(log, counters, entry, 'error', thrown);
   }
 }
