@@ -1,7 +1,7 @@
 import { describeError, type StreamClientError } from '../core/errors.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { Entry, SubscriptionHandle } from './handle.js';
+import type { Entry, EntryHandle } from './entry.js';
 import type { DataMeta } from './types.js';
 
 /**
@@ -59,7 +59,7 @@ export function dispatch(log: Log, counters: Counters, entry: Entry, data: unkno
 }
 
 type Hook = 'onStale' | 'onRecover' | 'onError' | 'onGap';
-type HookArg<K extends Hook> = Parameters<NonNullable<SubscriptionHandle['options'][K]>>[0];
+type HookArg<K extends Hook> = Parameters<NonNullable<EntryHandle['options'][K]>>[0];
 
 /** Call an optional per-handle hook on every open handle, isolated like `dispatch`. */
 export function notify<K extends Hook>(log: Log, counters: Counters, entry: Entry, hook: K, arg: HookArg<K>): void {

@@ -1,6 +1,6 @@
 import { isRealTime } from '../core/clock.js';
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { quietSince, type Entry } from './handle.js';
+import { quietSince, type Entry } from './entry.js';
 
 /** Staleness settings (the client's `stale` option). */
 export interface StaleConfig {
