@@ -197,7 +197,7 @@ export class Connection implements SocketOwner {
     // What came in with the ack (a snapshot in the same read) and the handshake did not read.
     for (const m of a.control.drain()) {
       if (gen !== this.#gen) return;
-      this.#side.inbound(m);
+      this.#side.inbound(m, this.#inboundAt.last);
     }
   }
 

@@ -160,8 +160,8 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
     this.#owner.lose({ kind: 'retry', reason: 'heartbeat-timeout', error: new ConnectionError('HEARTBEAT_TIMEOUT', 'no frame within the heartbeat timeout') });
   }
 
-  /** A message of the current socket: the handshake's leftovers come through here too. */
-  inbound(m: Inbound): void {
+  /** A message of the current socket (`receivedAt`: its frame's receive time); the handshake's leftovers come through here too. */
+  inbound(m: Inbound, receivedAt: number): void {
     switch (m.type) {
       case 'ping':
         if (m.reply !== undefined) this.write(this.#owner.gen, m.reply); // counted in messagesOut like every frame we send
@@ -182,7 +182,7 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
       default: {
         const p = this.#owner.phase;
         if (p.kind === 'authenticating') return this.#toControl(p.control, m);
-        if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq);
+        if (m.type === 'data') return this.#sink.data(m.topic, m.key, m.data, m.seq, receivedAt);
         if (p.kind === 'open' && p.unproven && m.type === 'subscribed') {
           p.unproven = false;
           this.#hooks.accepted();
@@ -199,12 +199,11 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
     if ((typeof frame === 'string' ? frame.length : frame.byteLength) > this.#o.maxFrameBytes) return this.#tooLarge();
     const p = this.#o.protocol;
     const sink = this.#sink;
-    sink.receivedAt = now;
     let decoded;
     try {
       // The fast path hands data to the sink as it decodes; what comes back is the rest. During
       // the handshake every message, data too, is the handshake's: plain `decode`, see `inbound`.
-      decoded = p.decodeInto !== undefined && this.#owner.phase.kind !== 'authenticating' ? p.decodeInto(frame, sink) : p.decode(frame);
+      decoded = p.decodeInto !== undefined && this.#owner.phase.kind !== 'authenticating' ? p.decodeInto(frame, sink, now) : p.decode(frame);
     } catch (err) {
       this.#counters.decodeErrors++;
       const error = decodeFailure(err);
@@ -213,8 +212,8 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
       return;
     }
     if (decoded === undefined) return;
-    if ('type' in decoded) this.inbound(decoded as Inbound);
-    else for (const m of decoded as readonly Inbound[]) this.inbound(m);
+    if ('type' in decoded) this.inbound(decoded as Inbound, now);
+    else for (const m of decoded as readonly Inbound[]) this.inbound(m, now);
   }
 
   #toControl(channel: ControlChannel, m: Inbound): void {

@@ -80,6 +80,7 @@ interface NodeWs {
   once(event: string, fn: (...args: any[]) => void): unknown;
   removeAllListeners(): unknown;
   /** Node's EventEmitter has it ({@link isNodeEmitter}); other ws-shaped emitters may not. */
+  // biome-ignore lint/suspicious/noExplicitAny: as for `on`
   removeListener(event: string, fn: (...args: any[]) => void): unknown;
   ping(): void;
   terminate(): void;

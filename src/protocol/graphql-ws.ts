@@ -147,7 +147,7 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
     },
 
     decode: (frame: Frame): DecodeResult => decode(frame, undefined),
-    decodeInto: (frame: Frame, sink: DataSink): DecodeResult => decode(frame, sink),
+    decodeInto: (frame: Frame, sink: DataSink, receivedAt: number): DecodeResult => decode(frame, sink, receivedAt),
 
     closeKind: graphqlWsCloseKind,
     retryAfterMs: retryAfterFromReason,
@@ -156,7 +156,7 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
   };
 
   /** One decoder for both paths: with a sink, `next` data goes straight to it. */
-  function decode(frame: Frame, sink: DataSink | undefined): DecodeResult {
+  function decode(frame: Frame, sink: DataSink | undefined, receivedAt = 0): DecodeResult {
     const m = parse(frame);
     switch (m.type) {
       case 'next': {
@@ -166,7 +166,7 @@ export function graphqlWsProtocol(options: GraphqlWsProtocolOptions): Protocol {
         // Unknown id: a late frame of an operation we completed; dropped, never misrouted.
         if (op === undefined) return IGNORE;
         if (sink === undefined) return { type: 'data', topic: op.topic, key: op.key, data: payload['data'] };
-        sink.data(op.topic, op.key, payload['data'], undefined);
+        sink.data(op.topic, op.key, payload['data'], undefined, receivedAt);
         return undefined;
       }
       case 'error': {

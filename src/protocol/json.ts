@@ -60,7 +60,7 @@ export function jsonProtocol(options: JsonProtocolOptions = {}): Protocol {
     unsubscribe(req: SubscribeRequest): Frame {
       return JSON.stringify({ op: 'unsubscribe', topic: req.topic });
     },
-    decode: (frame: Frame): DecodeResult => decodeJson(frame, undefined),
+    decode: (frame: Frame): DecodeResult => decodeJson(frame, undefined, 0),
     decodeInto: decodeJson,
     closeKind: defaultCloseKind,
     retryAfterMs: retryAfterFromReason,
@@ -69,7 +69,7 @@ export function jsonProtocol(options: JsonProtocolOptions = {}): Protocol {
 }
 
 /** One decoder for both paths: with a sink, data goes straight to it (nothing allocated). */
-function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
+function decodeJson(frame: Frame, sink: DataSink | undefined, receivedAt: number): DecodeResult {
   const m = JSON.parse(typeof frame === 'string' ? frame : textDecoder.decode(frame)) as Record<string, unknown>;
   if (m === null || typeof m !== 'object') throw new ProtocolError('DECODE_ERROR', 'frame is not a JSON object');
   switch (m['op']) {
@@ -78,7 +78,7 @@ function decodeJson(frame: Frame, sink: DataSink | undefined): DecodeResult {
       if (!str(topic)) break;
       const seq = seqOf(m, 'data');
       if (sink !== undefined) {
-        sink.data(topic, undefined, m['data'], seq);
+        sink.data(topic, undefined, m['data'], seq, receivedAt);
         return undefined;
       }
       return seq === undefined ? { type: 'data', topic, data: m['data'] } : { type: 'data', topic, data: m['data'], seq };

@@ -124,17 +124,17 @@ export type DecodeResult = Inbound | readonly Inbound[] | undefined;
  * fields as a `data` Inbound, without allocating one per message.
  */
 export interface DataSink {
-  /** One `data` message: the fields of a `data` {@link Inbound}, in frame order. */
-  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined): void;
+  /**
+   * One `data` message: the fields of a `data` {@link Inbound}, in frame order, and the
+   * `receivedAt` that `decodeInto` was given, passed through unchanged. Left out (a protocol
+   * written before it existed), the client reads its clock at this call instead.
+   */
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt?: number): void;
 }
 
-/**
- * Where the client's stream data goes (its subscription registry). The connection sets
- * `receivedAt` (the frame's receive time) before each frame is decoded, so `decodeInto` can
- * hand data straight to `data` with nothing in between.
- */
+/** Where the client's stream data goes (its subscription registry): every call carries `receivedAt`. */
 export interface StreamSink extends DataSink {
-  receivedAt: number;
+  data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, receivedAt: number): void;
 }
 
 /** The socket as a protocol sees it during the handshake or an in-band re-auth. */
@@ -196,11 +196,12 @@ export interface Protocol {
   decode(frame: Frame): DecodeResult;
   /**
    * Optional fast path of `decode`, used by the client when present: hand every `data`
-   * message to `sink.data` (synchronously, in frame order) and return the frame's other
-   * messages exactly as `decode` would (`undefined` when it held only data). While a
-   * handshake reads messages, the client calls `decode`.
+   * message to `sink.data` (synchronously, in frame order) with `receivedAt`, the frame's
+   * receive time (clock ms), as its last argument, and return the frame's other messages
+   * exactly as `decode` would (`undefined` when it held only data). While a handshake reads
+   * messages, the client calls `decode`.
    */
-  decodeInto?(frame: Frame, sink: DataSink): DecodeResult;
+  decodeInto?(frame: Frame, sink: DataSink, receivedAt: number): DecodeResult;
   /** Classify a close code. Default: see `defaultCloseKind`. */
   closeKind?(code: number, reason: string): CloseKind;
   /** A retry hint carried by a close (e.g. 1013 with "retry-after=5000"). */

@@ -4,7 +4,7 @@ import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { RenderCache, SizeOf } from './cache.js';
 import { MAX_TIMER_MS } from '../core/clock.js';
-import { canonical, identityTag } from './key.js';
+import { identityTag } from './key.js';
 import type { Normalized, PrecisionMap } from './precision.js';
 
 /** Where data came from: the socket, or `fallback.fetch` while the topic was stale. */
@@ -127,15 +127,8 @@ export function boundSizeOf<D, S, O>(o: ViewOptions<D, S, O>): SizeOf<O> | undef
   return sizeOf === undefined ? undefined : (output) => sizeOf.call(o, output);
 }
 
-/** Params equal by value (canonical form), so a fresh but equal literal does not move a view. */
-export function sameParams(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  try {
-    return canonical(a) === canonical(b);
-  } catch {
-    return false;
-  }
-}
+/** Params equal as the registry keys them, so a fresh but equal literal does not move a view. */
+export { sameParams } from '../core/params-key.js';
 
 /** True for the cache's error about an output only a `sizeOf` can measure. */
 export function needsSizeOf(err: unknown): err is StreamClientError {

@@ -3,7 +3,7 @@ import type { Task, TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import { equalJitter, type RandomSource } from '../core/backoff.js';
-import type { Entry } from './handle.js';
+import type { Entry } from './entry.js';
 
 /** A polling source used while a topic is stale: the client's `fallback` option, resolved (complete, validated). */
 export interface FallbackConfig {

@@ -1,7 +1,6 @@
 // The subscriptions part: what the facade (and the package index) may import.
 export { SubscriptionRegistry } from './registry.js';
 export type { RegistryDeps, ResolvedRegistryOptions } from './options.js';
-export { canonicalJson, subscriptionKey } from './canonical-key.js';
 export type { FallbackConfig } from './fallback.js';
 export type { StaleConfig } from './stale.js';
 export type {

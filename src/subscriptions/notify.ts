@@ -1,7 +1,7 @@
-import { describeError } from '../core/errors.js';
+import { describeError, type StreamClientError } from '../core/errors.js';
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { Entry, SubscriptionHandle } from './handle.js';
+import type { Entry, EntryHandle } from './entry.js';
 import type { DataMeta } from './types.js';
 
 /**
@@ -59,7 +59,7 @@ export function dispatch(log: Log, counters: Counters, entry: Entry, data: unkno
 }
 
 type Hook = 'onStale' | 'onRecover' | 'onError' | 'onGap';
-type HookArg<K extends Hook> = Parameters<NonNullable<SubscriptionHandle['options'][K]>>[0];
+type HookArg<K extends Hook> = Parameters<NonNullable<EntryHandle['options'][K]>>[0];
 
 /** Call an optional per-handle hook on every open handle, isolated like `dispatch`. */
 export function notify<K extends Hook>(log: Log, counters: Counters, entry: Entry, hook: K, arg: HookArg<K>): void {
@@ -72,5 +72,15 @@ export function notify<K extends Hook>(log: Log, counters: Counters, entry: Entr
     } catch (err) {
       callbackFailed(log, counters, entry, hook, err);
     }
+  }
+}
+
+/** A subscription failed: its handles' `onError`, then the client's; a throw in either is isolated. */
+export function reportFailure(log: Log, counters: Counters, entry: Entry, err: StreamClientError, onError: ((err: StreamClientError) => void) | undefined): void {
+  notify(log, counters, entry, 'onError', err);
+  try {
+    onError?.(err);
+  } catch (thrown) {
+    callbackFailed(log, counters, entry, 'error', thrown);
   }
 }

@@ -3,6 +3,14 @@ import type { Task, TaskRegistry } from '../core/tasks.js';
 /** While the output is blocked, look again this often (ms). */
 export const BLOCKED_RETRY_MS = 50;
 
+/** Where the pacer sends: its owner, seen through two methods. */
+export interface PacerOutput<T> {
+  /** Send one item now. */
+  transmit(item: T): void;
+  /** The output holds too much unsent: wait. */
+  blocked(): boolean;
+}
+
 /**
  * Sends queued items at most one per `intervalMs` (servers that punish bursts); with
  * `intervalMs` 0 everything goes out synchronously, in order. While `blocked()` (the socket
@@ -13,19 +21,16 @@ export const BLOCKED_RETRY_MS = 50;
 export class Pacer<T> {
   readonly #intervalMs: number;
   readonly #tasks: TaskRegistry;
-  readonly #send: (item: T) => void;
+  readonly #out: PacerOutput<T>;
   readonly #queue = new Set<T>();
   #task: Task | undefined;
   #lastAt = -Infinity;
   #pumping = false;
 
-  readonly #blocked: () => boolean;
-
-  constructor(intervalMs: number, tasks: TaskRegistry, send: (item: T) => void, blocked: () => boolean = () => false) {
+  constructor(intervalMs: number, tasks: TaskRegistry, out: PacerOutput<T>) {
     this.#intervalMs = intervalMs;
     this.#tasks = tasks;
-    this.#send = send;
-    this.#blocked = blocked;
+    this.#out = out;
   }
 
   get size(): number {
@@ -71,7 +76,7 @@ export class Pacer<T> {
     this.#pumping = true;
     try {
       for (const item of this.#queue) {
-        if (this.#blocked()) return this.#wait(BLOCKED_RETRY_MS);
+        if (this.#out.blocked()) return this.#wait(BLOCKED_RETRY_MS);
         if (this.#intervalMs > 0) {
           const now = this.#tasks.clock.now();
           const wait = this.#lastAt + this.#intervalMs - now;
@@ -79,7 +84,7 @@ export class Pacer<T> {
           this.#lastAt = now;
         }
         this.#queue.delete(item);
-        this.#send(item);
+        this.#out.transmit(item);
       }
     } finally {
       this.#pumping = false;

@@ -1,6 +1,6 @@
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
-import type { Entry } from './handle.js';
+import type { Entry } from './entry.js';
 import { notify } from './notify.js';
 
 /**

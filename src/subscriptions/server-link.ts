@@ -4,9 +4,9 @@ import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Frame, Inbound, Protocol, SubscribeRequest } from '../protocol/types.js';
 import { equalJitter } from '../core/backoff.js';
-import { cancelTimers, type Entry } from './handle.js';
+import { cancelTimers, type Entry } from './entry.js';
 import type { ResolvedRegistryOptions } from './options.js';
-import { Pacer } from './pacer.js';
+import { Pacer, type PacerOutput } from './pacer.js';
 import type { Positions } from './positions.js';
 import type { EntryState, Session } from './types.js';
 
@@ -42,7 +42,7 @@ const MAX_ORPHAN_TOPICS = 1_024;
  * timers and retries. An entry's `wire` says what the server holds; a re-send always
  * unsubscribes first, so a server that counts subscriptions never holds one twice.
  */
-export class ServerLink {
+export class ServerLink implements PacerOutput<Entry> {
   readonly #d: LinkDeps;
   /** Made on the first send: a client that never subscribes holds no queue. */
   #pacer: Pacer<Entry> | undefined;
@@ -221,7 +221,7 @@ export class ServerLink {
   }
 
   /** The pacer's send: (replace and) subscribe on the current session, arm the ack timer. */
-  #transmit(e: Entry): void {
+  transmit(e: Entry): void {
     const s = this.#session;
     const { protocol, counters, tasks, options, host } = this.#d;
     if (!s || e.closed || e.state === 'error') return;
@@ -248,9 +248,13 @@ export class ServerLink {
     if (ms !== undefined) e.ackTask = tasks.timeout('subscribe.ack', ms, () => this.attemptFailed(e, 'timeout'));
   }
 
+  /** The socket holds more than `MAX_QUEUED_BYTES` unsent: subscribes wait. */
+  blocked(): boolean {
+    return (this.#session?.bufferedAmount ?? 0) > MAX_QUEUED_BYTES;
+  }
+
   #makePacer(): Pacer<Entry> {
-    const blocked = (): boolean => (this.#session?.bufferedAmount ?? 0) > MAX_QUEUED_BYTES;
-    return new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, (x) => this.#transmit(x), blocked);
+    return new Pacer(this.#d.options.subscribeIntervalMs, this.#d.tasks, this);
   }
 
   #sendUnsubscribe(e: Entry, s: Session): void {

@@ -1,7 +1,7 @@
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { FallbackPoller } from './fallback.js';
-import { lastDataAt, quietSince, type Entry } from './handle.js';
+import { lastDataAt, quietSince, type Entry } from './entry.js';
 import { notify } from './notify.js';
 import type { EntryState } from './types.js';
 

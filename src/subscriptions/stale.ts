@@ -1,6 +1,6 @@
 import { isRealTime } from '../core/clock.js';
 import type { Task, TaskRegistry } from '../core/tasks.js';
-import { quietSince, type Entry } from './handle.js';
+import { quietSince, type Entry } from './entry.js';
 
 /** Staleness settings (the client's `stale` option). */
 export interface StaleConfig {
@@ -12,7 +12,8 @@ export interface StaleConfig {
 
 /** What the monitor asks of the registry. */
 export interface StaleHost {
-  readonly entries: ReadonlyMap<string, Entry>;
+  /** Every entry; (un)subscribing while this is iterated is allowed. */
+  allEntries(): Iterable<Entry>;
   /** The entry crossed its threshold: mark it stale (callbacks, log, fallback). */
   enterStale(entry: Entry, now: number): void;
   /** The entry has been stale for another `resubscribeAfterMs`: re-send it. */
@@ -103,7 +104,7 @@ export class StaleMonitor {
     if (!this.#paused) return;
     this.#paused = false;
     this.#countFrom = now;
-    for (const entry of this.#host.entries.values()) this.watch(entry);
+    for (const entry of this.#host.allEntries()) this.watch(entry);
   }
 
   #armAt(at: number, now: number): void {
@@ -135,7 +136,7 @@ export class StaleMonitor {
     }
     let next = Infinity;
     // Callbacks may (un)subscribe during the sweep: Map iteration tolerates both.
-    for (const entry of this.#host.entries.values()) {
+    for (const entry of this.#host.allEntries()) {
       let at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       if (at === undefined) continue;
       if (at <= judgeAt) {
@@ -151,7 +152,7 @@ export class StaleMonitor {
 
   /** Whether some pending or active entry has been silent past its threshold. */
   #anyDue(now: number): boolean {
-    for (const entry of this.#host.entries.values()) {
+    for (const entry of this.#host.allEntries()) {
       if (entry.state !== 'pending' && entry.state !== 'active') continue;
       const at = deadline(entry, undefined, this.#countFrom);
       if (at !== undefined && at <= now) return true;

@@ -97,8 +97,12 @@ export interface DataMeta {
 // biome-ignore lint/correctness/noUnusedVariables: public type parameter, kept so `SubscribeOptions<Row>` in users' code compiles
 export interface SubscribeOptions<T = unknown> {
   /**
-   * Sent with the subscribe frame. Part of the subscription's identity: handles with equal
-   * params (compared as canonical JSON, key order ignored) share one server subscription.
+   * Sent with the subscribe frame. Part of the subscription's identity: handles whose params
+   * are equal as the JSON the server receives share one server subscription (and a view whose
+   * params change to equal ones stays put). So key order is ignored, `{ x: 1, y: undefined }` is
+   * `{ x: 1 }`, a `Date` is its ISO string, `NaN` and `±Infinity` are `null`, and `-0` is `0`.
+   * The subscription keeps a snapshot: mutating the object later changes nothing. Params that
+   * are not JSON (a cycle, a BigInt, nesting deeper than 32) are `INVALID_OPTIONS`.
    * @default undefined
    */
   params?: unknown;

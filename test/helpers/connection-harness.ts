@@ -51,11 +51,10 @@ export function connectionHarness(h: HarnessOptions = {}) {
     transition: (c) => changes.push(c),
     error: (e) => errors.push(e),
   };
-  /** Stream data as the registry would receive it, with the receive time the connection set. */
+  /** Stream data as the registry would receive it, with the receive time the connection passed. */
   const sink: StreamSink & { onData?: () => void } = {
-    receivedAt: 0,
-    data(topic, key, data, seq) {
-      messages.push({ type: 'data', topic, key, data, seq, receivedAt: this.receivedAt });
+    data(topic, key, data, seq, receivedAt) {
+      messages.push({ type: 'data', topic, key, data, seq, receivedAt });
       this.onData?.();
     },
   };

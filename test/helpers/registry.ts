@@ -4,7 +4,7 @@ import { TaskRegistry } from '../../src/core/tasks.js';
 import { createCounters } from '../../src/observe/counters.js';
 import { Log, type Logger } from '../../src/observe/log.js';
 import { jsonProtocol } from '../../src/protocol/json.js';
-import type { Frame, Protocol } from '../../src/protocol/types.js';
+import type { DecodeResult, Frame, Inbound, Protocol } from '../../src/protocol/types.js';
 import { SubscriptionRegistry, type Session } from '../../src/subscriptions/index.js';
 import { registryOptions, type RegistryOptions } from './config.js';
 
@@ -37,10 +37,11 @@ export function registryHarness(options: RegistryOptions = {}, protocol: Protoco
     options: registryOptions({ random: () => 0.5, ...options }, protocol),
     onError: (e) => errors.push(e),
   });
-  /** Feed server frames through jsonProtocol's decoder, as the connection does. */
+  /** Feed a server frame through the protocol's decoder, as the connection does, received now. */
   const server = (frame: Json): void => {
-    const decoded = protocol.decode(JSON.stringify(frame));
-    for (const m of Array.isArray(decoded) ? decoded : decoded ? [decoded] : []) registry.handle(m);
+    const now = tasks.clock.now();
+    const text = JSON.stringify(frame);
+    deliver(registry, protocol.decodeInto ? protocol.decodeInto(text, registry, now) : protocol.decode(text), now);
   };
   const attach = (): FakeSession => {
     const s = new FakeSession();
@@ -48,4 +49,15 @@ export function registryHarness(options: RegistryOptions = {}, protocol: Protoco
     return s;
   };
   return { tasks, counters, records, registry, errors, server, attach };
+}
+
+/**
+ * Decoded messages to the registry the way the connection routes them: data to the sink
+ * (`data`, with the frame's receive time), everything else to `handle`.
+ */
+export function deliver(registry: SubscriptionRegistry, decoded: DecodeResult, receivedAt: number): void {
+  for (const m of Array.isArray(decoded) ? (decoded as readonly Inbound[]) : decoded ? [decoded as Inbound] : []) {
+    if (m.type === 'data') registry.data(m.topic, m.key, m.data, m.seq, receivedAt);
+    else registry.handle(m);
+  }
 }

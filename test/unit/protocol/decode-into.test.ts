@@ -24,7 +24,7 @@ function viaSink(p: Protocol, frame: Frame): Outcome {
       void messages.push({ type: 'data', topic, ...(key === undefined ? {} : { key }), data, ...(seq === undefined ? {} : { seq }) }),
   };
   try {
-    const r = p.decodeInto!(frame, sink);
+    const r = p.decodeInto!(frame, sink, 0);
     if (r !== undefined) messages.push(...('type' in r ? [r] : (r as readonly Inbound[])));
     return { messages };
   } catch (err) {

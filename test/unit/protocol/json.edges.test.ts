@@ -73,13 +73,13 @@ describe('jsonProtocol: what an application sees of each frame', () => {
     expect(decodeError('{"op":"data","topic":"A","seq":"7","data":1}')).toBe('"data" frame with an invalid seq (string): expected a safe non-negative integer');
   });
 
-  it('decodeInto hands data straight to the sink (topic, no key, data, seq) and returns other messages as decode does', () => {
+  it('decodeInto hands data straight to the sink (topic, no key, data, seq, the receive time it was given) and returns other messages as decode does', () => {
     const calls: unknown[][] = [];
     const sink = { data: (...args: unknown[]) => void calls.push(args) };
-    expect(p.decodeInto!('{"op":"data","topic":"A","seq":4,"data":{"p":1}}', sink)).toBeUndefined();
-    expect(p.decodeInto!('{"op":"data","topic":"B","data":2}', sink)).toBeUndefined();
-    expect(calls).toEqual([['A', undefined, { p: 1 }, 4], ['B', undefined, 2, undefined]]);
-    expect(p.decodeInto!('{"op":"subscribed","topic":"A","seq":3}', sink)).toEqual({ type: 'subscribed', topic: 'A', seq: 3 });
+    expect(p.decodeInto!('{"op":"data","topic":"A","seq":4,"data":{"p":1}}', sink, 1_000)).toBeUndefined();
+    expect(p.decodeInto!('{"op":"data","topic":"B","data":2}', sink, 1_005)).toBeUndefined();
+    expect(calls).toEqual([['A', undefined, { p: 1 }, 4, 1_000], ['B', undefined, 2, undefined, 1_005]]);
+    expect(p.decodeInto!('{"op":"subscribed","topic":"A","seq":3}', sink, 1_010)).toEqual({ type: 'subscribed', topic: 'A', seq: 3 });
   });
 
   it('pings with the current time and answers a ping with its t', () => {

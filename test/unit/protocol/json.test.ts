@@ -32,7 +32,7 @@ describe('jsonProtocol', () => {
     let calls = 0;
     for (const seq of ['1e999', '-1e999', '9007199254740992', '-1', '2.5', '"7"', 'null', 'true', '{}']) {
       for (const frame of [`{"op":"data","topic":"A","seq":${seq},"data":1}`, `{"op":"subscribed","topic":"A","seq":${seq}}`]) {
-        for (const decode of [() => p.decode(frame), () => p.decodeInto!(frame, sink)]) {
+        for (const decode of [() => p.decode(frame), () => p.decodeInto!(frame, sink, 0)]) {
           let thrown: unknown;
           try {
             decode();

@@ -137,6 +137,14 @@ describe('View', () => {
     v.close();
   });
 
+  it('params the registry keys alike do not move the view (undefined field, Date vs ISO string, NaN vs null)', () => {
+    const t = setup();
+    const v = t.view('k', { params: { depth: 5, at: new Date(0), px: Number.NaN } });
+    v.update({ params: { depth: 5, at: '1970-01-01T00:00:00.000Z', px: null, extra: undefined } });
+    expect(t.host.events).toEqual(['sub AAPL']);
+    v.close();
+  });
+
   it('skips ticks that differ only below the precision', () => {
     const t = setup();
     const v = t.view('k');

@@ -53,7 +53,9 @@ function setup(fallback: Omit<FallbackOptions, 'fetch'> & { fetch?: FallbackConf
     options: registryOptions({ stale: { afterMs: 1_000 }, fallback: { fetch: manual.fetch, intervalMs: 500, ...fallback }, random: () => 0.5, ackTimeoutMs: Infinity }),
   });
   const session: Session = { token: undefined, send: () => {} };
-  return { ...manual, tasks, counters, records, registry, session };
+  /** A stream frame as the connection hands it over, received now. */
+  const stream = (topic: string, data: unknown): void => registry.data(topic, undefined, data, undefined, tasks.clock.now());
+  return { ...manual, tasks, counters, records, registry, session, stream };
 }
 
 const events = (records: Json[], event: string) => records.filter((r) => r['event'] === event);
@@ -124,13 +126,13 @@ describe('fallback poller', () => {
   });
 
   it('ends on the first stream frame: fallback.stop, onRecover, no further calls or deliveries', async () => {
-    const { registry, session, calls, records } = setup();
+    const { registry, session, calls, records, stream } = setup();
     const got: string[] = [];
     const recovered: unknown[] = [];
     registry.add('A', (_d, m) => got.push(m.source), { onRecover: (i) => recovered.push(i) });
     registry.attach(session);
     await vi.advanceTimersByTimeAsync(1_000);
-    registry.handle({ type: 'data', topic: 'A', data: 1 });
+    stream('A', 1);
     expect(calls[0]!.signal.aborted).toBe(true);
     calls[0]!.resolve('too late');
     await vi.advanceTimersByTimeAsync(900);
@@ -170,12 +172,12 @@ describe('fallback poller', () => {
   });
 
   it('keeps a dashboard alive through an outage and hands back to the stream after reconnect', async () => {
-    const { registry, session, calls } = setup({ fetch: async (topic) => `${topic}@poll` });
+    const { registry, session, calls, stream } = setup({ fetch: async (topic) => `${topic}@poll` });
     const got: string[] = [];
     for (const t of ['A', 'B']) registry.add(t, (d) => got.push(String(d)));
     registry.attach(session);
-    registry.handle({ type: 'data', topic: 'A', data: 'A@stream' });
-    registry.handle({ type: 'data', topic: 'B', data: 'B@stream' });
+    stream('A', 'A@stream');
+    stream('B', 'B@stream');
     registry.detach();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(got.slice(2)).toEqual(['A@poll', 'B@poll']);
@@ -183,8 +185,8 @@ describe('fallback poller', () => {
     expect(got).toHaveLength(6);
     registry.attach(session);
     registry.handle({ type: 'subscribed', topic: 'A' });
-    registry.handle({ type: 'data', topic: 'A', data: 'A@back' });
-    registry.handle({ type: 'data', topic: 'B', data: 'B@back' });
+    stream('A', 'A@back');
+    stream('B', 'B@back');
     const count = got.length;
     await vi.advanceTimersByTimeAsync(900);
     expect(got.slice(count - 2)).toEqual(['A@back', 'B@back']);

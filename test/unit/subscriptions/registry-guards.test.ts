@@ -48,8 +48,8 @@ describe('registry behaviour a user notices (guards found by mutation testing)',
     const b = registry.add('A', (d) => void two.push(d), { params: { v: 2 } });
     registry.handle({ type: 'subscribed', topic: 'A', key: a.key });
     registry.handle({ type: 'subscribed', topic: 'A', key: b.key });
-    registry.handle({ type: 'data', topic: 'A', key: a.key, data: 'for one' });
-    registry.handle({ type: 'data', topic: 'A', key: 'A?gone', data: 'for nobody' });
+    registry.data('A', a.key, 'for one', undefined, Date.now());
+    registry.data('A', 'A?gone', 'for nobody', undefined, Date.now());
     expect([one, two]).toEqual([['for one'], []]);
     expect(counters.lateFramesDropped).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isStreamClientError, type StreamClientError } from '../../../src/core/errors.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
-import type { Protocol } from '../../../src/protocol/types.js';
+import type { Frame, Protocol } from '../../../src/protocol/types.js';
 import { type DataMeta, } from '../../../src/subscriptions/index.js';
 import { registryHarness, } from '../../helpers/registry.js';
 
@@ -172,5 +172,29 @@ describe('data path', () => {
     expect(b.state).toBe('pending');
     server({ op: 'subscribed', topic: 'A' });
     expect(b.state).toBe('active');
+  });
+});
+
+describe('receive time', () => {
+  it('data carries the receive time decodeInto was given, not the time it is routed', () => {
+    vi.setSystemTime(50_000);
+    const { registry, attach } = registryHarness();
+    attach();
+    const metas: DataMeta[] = [];
+    registry.add('A', (_d, m) => void metas.push(m));
+    jsonProtocol().decodeInto!('{"op":"data","topic":"A","seq":1,"data":1}', registry, 49_990);
+    expect(metas.map((m) => m.receivedAt)).toEqual([49_990]);
+    expect([...registry.entries()][0]!.lastDataAt).toBe(49_990);
+  });
+
+  it('a protocol written before decodeInto passed the receive time (sink.data with four arguments) gets the clock time', () => {
+    vi.setSystemTime(50_000);
+    const legacy: Protocol = { ...jsonProtocol(), decodeInto: (_frame: Frame, sink) => void sink.data('A', undefined, 'old', 1) };
+    const { registry, attach, server } = registryHarness({}, legacy);
+    attach();
+    const metas: DataMeta[] = [];
+    registry.add('A', (_d, m) => void metas.push(m));
+    server({ op: 'anything' });
+    expect(metas.map((m) => [m.receivedAt, m.seq])).toEqual([[50_000, 1]]);
   });
 });

@@ -8,6 +8,7 @@ import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Inbound, Protocol } from '../../../src/protocol/types.js';
 import { SubscriptionRegistry, type Session, type Subscription } from '../../../src/subscriptions/index.js';
 import { registryOptions } from '../../helpers/config.js';
+import { deliver as route } from '../../helpers/registry.js';
 
 type Json = Record<string, unknown>;
 
@@ -151,7 +152,7 @@ function commands(paramsCount: number): fc.Arbitrary<Cmd>[] {
     command(`deliver(${n})`, (m) => m.attached, (_m, r) => {
       for (let i = 0; i < n; i++) {
         const msg = r.server.next();
-        if (msg) r.registry.handle(msg);
+        if (msg) route(r.registry, msg, r.tasks.clock.now());
       }
     }),
   );

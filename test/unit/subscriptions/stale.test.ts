@@ -28,7 +28,7 @@ function setup(options: RegistryOptions = {}) {
   const registry = new SubscriptionRegistry(protocol, { tasks, log: new Log(logger), counters, options: registryOptions({ random: () => 0.5, ...options }, protocol) });
   const frames: Json[] = [];
   const session: Session = { token: undefined, send: (f: Frame) => void frames.push(JSON.parse(String(f)) as Json) };
-  const data = (topic: string, d: unknown = 0) => registry.handle({ type: 'data', topic, data: d });
+  const data = (topic: string, d: unknown = 0, seq?: number) => registry.data(topic, undefined, d, seq, tasks.clock.now());
   return { clock, tasks, counters, records, registry, session, frames, data };
 }
 
@@ -166,7 +166,7 @@ describe('stale monitor', () => {
   });
 
   it('a burst of 100k messages arms no timer per message', () => {
-    const { registry, session, clock, tasks } = setup({ stale: { afterMs: 1_000 }, ackTimeoutMs: 1_000 });
+    const { registry, session, clock, tasks, data } = setup({ stale: { afterMs: 1_000 }, ackTimeoutMs: 1_000 });
     registry.add('A', noop);
     registry.add('B', noop);
     registry.attach(session);
@@ -175,7 +175,7 @@ describe('stale monitor', () => {
     const timersBefore = clock.timers;
     const pendingBefore = tasks.size;
     for (let i = 1; i <= 100_000; i++) {
-      registry.handle({ type: 'data', topic: i % 2 ? 'A' : 'B', data: i, seq: i });
+      data(i % 2 ? 'A' : 'B', i, i);
       if (i % 10_000 === 0) vi.advanceTimersByTime(10); // time passes during the burst
     }
     expect(clock.timers - timersBefore).toBe(0);
@@ -183,7 +183,7 @@ describe('stale monitor', () => {
   });
 
   it('re-sends the subscription every resubscribeAfterMs while stale, counted', () => {
-    const { registry, session, frames, counters } = setup({ stale: { afterMs: 1_000, resubscribeAfterMs: 3_000 }, ackTimeoutMs: Infinity });
+    const { registry, session, frames, counters, data } = setup({ stale: { afterMs: 1_000, resubscribeAfterMs: 3_000 }, ackTimeoutMs: Infinity });
     registry.add('A', noop);
     registry.attach(session);
     registry.handle({ type: 'subscribed', topic: 'A' });
@@ -196,7 +196,7 @@ describe('stale monitor', () => {
     ]);
     vi.advanceTimersByTime(3_000);
     expect(counters.staleResubscribes).toBe(2);
-    registry.handle({ type: 'data', topic: 'A', data: 1 }); // recovered: the cycle restarts
+    data('A', 1); // recovered: the cycle restarts
     vi.advanceTimersByTime(1_000 + 2_999);
     expect(counters.staleResubscribes).toBe(2);
     vi.advanceTimersByTime(1);

@@ -1,5 +1,9 @@
+import { StreamClientError } from './errors.js';
+
 /**
- * Subscription identity: topic plus canonicalized params. Pure functions, property-tested.
+ * Subscription identity: topic plus params compared as the JSON the server receives. The one
+ * definition, used by the registry (which subscriptions share a server subscription) and by
+ * views (whether new params move a view). Pure functions, property-tested.
  */
 
 /** Bound on params nesting: deeper values are refused rather than walked. */
@@ -55,20 +59,35 @@ function encode(value: unknown, stack: object[], inArray: boolean): string | und
 
 /**
  * The registry key of a subscription: the topic itself when there are no params, otherwise
- * `topic?canonicalJson(params)`. Equal keys share one server subscription. (A topic that
- * itself contains `?` followed by JSON could alias a topic-with-params; topics are names, not
- * URLs, so this is documented rather than escaped.)
+ * `topic?canonicalJson(params)`. Equal keys share one server subscription, so params equal as
+ * JSON are the same subscription: `{ x: 1, y: undefined }` is `{ x: 1 }`, a `Date` is its ISO
+ * string, `NaN` is `null`, key order is ignored. (A topic that itself contains `?` followed by
+ * JSON could alias a topic-with-params; topics are names, not URLs, so this is documented
+ * rather than escaped.) Params `canonicalJson` refuses are `INVALID_OPTIONS` naming `params`.
  */
 export function subscriptionKey(topic: string, params: unknown): string {
-  return params === undefined ? topic : `${topic}?${canonicalJson(params)}`;
+  if (params === undefined) return topic;
+  try {
+    return `${topic}?${canonicalJson(params)}`;
+  } catch (err) {
+    throw new StreamClientError('INVALID_OPTIONS', `subscribe: ${(err as Error).message}`, { details: { option: 'params' }, cause: err });
+  }
 }
 
 /**
- * Key plus a snapshot of the params: the canonical JSON parsed back, so a caller mutating
+ * The params a subscription sends, read back from its key: a snapshot, so a caller mutating
  * its params object later does not change what a resubscribe sends.
  */
-export function identify(topic: string, params: unknown): { key: string; params: unknown } {
-  if (params === undefined) return { key: topic, params: undefined };
-  const canonical = canonicalJson(params);
-  return { key: `${topic}?${canonical}`, params: JSON.parse(canonical) as unknown };
+export function paramsOfKey(topic: string, key: string): unknown {
+  return key.length === topic.length ? undefined : (JSON.parse(key.slice(topic.length + 1)) as unknown);
+}
+
+/** Whether two params are the same subscription (see `subscriptionKey`); unkeyable params are never the same. */
+export function sameParams(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  try {
+    return subscriptionKey('', a) === subscriptionKey('', b);
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, subscriptionKey } from '../../../src/subscriptions/canonical-key.js';
+import { canonicalJson, paramsOfKey, sameParams, subscriptionKey } from '../../../src/core/params-key.js';
 
 /** Rebuild an object with its keys in a different (reversed or rotated) insertion order. */
 function reorder(value: unknown, rotate: number): unknown {
@@ -77,6 +77,43 @@ describe('subscriptionKey', () => {
         expect(subscriptionKey(t1, reorder(p1, rotate))).toBe(subscriptionKey(t1, p1));
         const same = t1 === t2 && canonicalJson(p1) === canonicalJson(p2);
         expect(subscriptionKey(t1, p1) === subscriptionKey(t2, p2)).toBe(same);
+      }),
+    );
+  });
+});
+
+describe('sameParams', () => {
+  it('is equality of subscription keys: JSON semantics, key order ignored', () => {
+    expect(sameParams({ x: 1, y: undefined }, { x: 1 })).toBe(true);
+    expect(sameParams({ at: new Date(0) }, { at: '1970-01-01T00:00:00.000Z' })).toBe(true);
+    expect(sameParams({ px: Number.NaN }, { px: null })).toBe(true);
+    expect(sameParams({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(true);
+    expect(sameParams(undefined, null)).toBe(false);
+    expect(sameParams({ x: 1 }, { x: 2 })).toBe(false);
+  });
+
+  it('agrees with subscriptionKey on every pair of JSON values', () => {
+    fc.assert(
+      fc.property(json, json, (a, b) => {
+        expect(sameParams(a, b)).toBe(subscriptionKey('t', a) === subscriptionKey('t', b));
+      }),
+    );
+  });
+
+  it('never calls unkeyable params the same, except the very same object', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(sameParams(cyclic, { self: {} })).toBe(false);
+    expect(sameParams(cyclic, cyclic)).toBe(true);
+  });
+});
+
+describe('paramsOfKey', () => {
+  it('reads back the JSON value of the params, or undefined without params', () => {
+    expect(paramsOfKey('A', 'A')).toBeUndefined();
+    fc.assert(
+      fc.property(fc.string(), json, (topic, p) => {
+        expect(paramsOfKey(topic, subscriptionKey(topic, p))).toEqual(JSON.parse(JSON.stringify(p) ?? 'null'));
       }),
     );
   });
