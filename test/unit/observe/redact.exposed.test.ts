@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { StreamClientError } from '../../../src/core/errors.js';
+import { REDACTED, Redactor } from '../../../src/observe/redact.js';
+
+/** `top -> c1 -> ... -> cN`, the last one's message given. */
+function chain(n: number, lastMessage: string): Error[] {
+  const errors: Error[] = [new Error(lastMessage)];
+  for (let i = n - 1; i >= 1; i--) errors.unshift(new Error(`c${i}`, { cause: errors[0] }));
+  return errors;
+}
+
+describe('exposed(): the cause chain an application receives', () => {
+  it('cuts a cause that causes itself: a copy keeps its message, its cause becomes "[circular]"', () => {
+    const r = new Redactor();
+    const loop = new Error('loop');
+    (loop as { cause?: unknown }).cause = loop;
+    const copy = r.exposed(new StreamClientError('CONNECTION_FAILED', 'x', { cause: loop })).cause as Error;
+    expect(copy).not.toBe(loop);
+    expect(copy.message).toBe('loop');
+    expect(copy.cause).toBe('[circular]');
+  });
+
+  it('cuts a two-error cycle where it closes: a -> b -> "[circular]"', () => {
+    const r = new Redactor();
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    const copy = r.exposed(new StreamClientError('CONNECTION_FAILED', 'x', { cause: a })).cause as Error;
+    expect(copy.message).toBe('a');
+    expect((copy.cause as Error).message).toBe('b');
+    expect((copy.cause as Error).cause).toBe('[circular]');
+  });
+
+  it('walks 8 causes deep: a secret in the 8th is scrubbed in a copy, a clean chain of 8 is kept as is', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const leaky = chain(8, 'root k3y');
+    let at = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: leaky[0] })).cause as Error;
+    for (let i = 1; i < 8; i++) at = at.cause as Error;
+    expect(at.message).toBe(`root ${REDACTED}`);
+    expect(leaky[7]!.message).toBe('root k3y');
+    const clean = chain(8, 'root');
+    expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: clean[0] })).cause).toBe(clean[0]);
+  });
+
+  it('a 9th cause is beyond the bound: it becomes "[circular]", secret or not', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const long = chain(9, 'root k3y');
+    let at = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: long[0] })).cause as Error;
+    for (let i = 1; i < 8; i++) at = at.cause as Error;
+    expect(at.message).toBe('c8');
+    expect(at.cause).toBe('[circular]');
+  });
+
+  it('a copied cause without a stack gets "name: message" scrubbed, and no cause when it had none', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const cause = new TypeError('bad k3y');
+    cause.stack = undefined;
+    const copy = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error;
+    expect(copy.stack).toBe(`TypeError: bad ${REDACTED}`);
+    expect('cause' in copy).toBe(false);
+  });
+
+  it('a copied cause keeps its stack, scrubbed, line for line', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const cause = new Error('bad k3y');
+    cause.stack = 'Error: bad k3y\n    at f (file:///a.js:1:1)';
+    const copy = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error;
+    expect(copy.stack).toBe(`Error: bad ${REDACTED}\n    at f (file:///a.js:1:1)`);
+  });
+
+  it('an error of ours in the chain without a cause does not grow one; one without a stack keeps none', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const ours = new StreamClientError('AUTH_FAILED', 'ours k3y');
+    const top = new StreamClientError('CONNECTION_FAILED', 'top k3y', { cause: ours });
+    top.stack = undefined;
+    r.exposed(top);
+    expect(top.message).toBe(`top ${REDACTED}`);
+    expect(top.stack).toBeUndefined();
+    expect(ours.message).toBe(`ours ${REDACTED}`);
+    expect('cause' in ours).toBe(false);
+  });
+
+  it('finds a secret-named field four levels down a cause\'s fields and replaces the cause', () => {
+    const r = new Redactor();
+    const cause = Object.assign(new Error('request failed'), { a: { b: { c: { d: { apiKey: 'k' } } } } });
+    const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error & { a?: unknown };
+    expect(out).not.toBe(cause);
+    expect(out.message).toBe('request failed');
+    expect(out.a).toBeUndefined();
+  });
+
+  it('finds a registered secret in a string field of a plain-object cause nested in an array', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const cause = { errors: [{ detail: 'bad k3y' }], n: 1 };
+    expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause).toEqual({ errors: [{ detail: `bad ${REDACTED}` }], n: 1 });
+  });
+});
