@@ -57,7 +57,7 @@ describe('exposed(): the cause chain an application receives', () => {
     const r = new Redactor();
     r.add('k3y');
     const cause = new TypeError('bad k3y');
-    cause.stack = undefined;
+    (cause as { stack?: string | undefined }).stack = undefined;
     const copy = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error;
     expect(copy.stack).toBe(`TypeError: bad ${REDACTED}`);
     expect('cause' in copy).toBe(false);
@@ -77,7 +77,7 @@ describe('exposed(): the cause chain an application receives', () => {
     r.add('k3y');
     const ours = new StreamClientError('AUTH_FAILED', 'ours k3y');
     const top = new StreamClientError('CONNECTION_FAILED', 'top k3y', { cause: ours });
-    top.stack = undefined;
+    (top as { stack?: string | undefined }).stack = undefined;
     r.exposed(top);
     expect(top.message).toBe(`top ${REDACTED}`);
     expect(top.stack).toBeUndefined();
