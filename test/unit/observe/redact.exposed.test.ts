@@ -100,4 +100,32 @@ describe('exposed(): the cause chain an application receives', () => {
     const cause = { errors: [{ detail: 'bad k3y' }], n: 1 };
     expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause).toEqual({ errors: [{ detail: `bad ${REDACTED}` }], n: 1 });
   });
+
+  it('an error without a cause or details (a plain Error) gets neither field added', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const plain = r.exposed(new Error('plain k3y'));
+    expect(plain.message).toBe(`plain ${REDACTED}`);
+    expect(Object.keys(plain)).toEqual([]);
+    expect('cause' in plain).toBe(false);
+  });
+});
+
+describe('Redactor edges an application would notice', () => {
+  it('without any secret, the word "undefined" in a text is left alone', () => {
+    expect(new Redactor().scrub('value undefined here')).toBe('value undefined here');
+  });
+
+  it('a secret-named field holding null is logged as null, not "[redacted]"', () => {
+    expect(new Redactor().record({ token: null, apiKey: 'k' })).toEqual({ token: null, apiKey: REDACTED });
+  });
+
+  it('adding a secret again does not push an older one out of the 8 remembered', () => {
+    const r = new Redactor();
+    const tokens = Array.from({ length: 9 }, (_, i) => `tok-${i}-xyz`);
+    for (const t of tokens.slice(0, 8)) r.add(t);
+    r.add(tokens[7]);
+    r.add(tokens[8]);
+    expect(r.scrub(`${tokens[0]} ${tokens[1]} ${tokens[8]}`)).toBe(`${tokens[0]} ${REDACTED} ${REDACTED}`);
+  });
 });
