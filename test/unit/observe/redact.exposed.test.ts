@@ -129,3 +129,63 @@ describe('Redactor edges an application would notice', () => {
     expect(r.scrub(`${tokens[0]} ${tokens[1]} ${tokens[8]}`)).toBe(`${tokens[0]} ${REDACTED} ${REDACTED}`);
   });
 });
+
+describe('exposed(): fields of a cause', () => {
+  it('a secret-named field nested deeper than the examined bound still gets the cause replaced', () => {
+    const r = new Redactor();
+    const cause = Object.assign(new Error('request failed'), { a: { b: { c: { d: { e: { apiKey: 'k' } } } } }, status: 500 });
+    const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error & { a?: unknown; status?: number };
+    expect(out).not.toBe(cause);
+    expect({ message: out.message, status: out.status, a: out.a }).toEqual({ message: 'request failed', status: 500, a: undefined });
+  });
+
+  it('a clean cause whose fields form a cycle is kept as is, without a stack overflow', () => {
+    const r = new Redactor();
+    const req: Record<string, unknown> = { url: '/token' };
+    req['self'] = req;
+    const cause = Object.assign(new Error('request failed'), { req });
+    expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause).toBe(cause);
+  });
+
+  it('a secret-named field holding undefined does not make a cause tainted', () => {
+    const r = new Redactor();
+    const cause = Object.assign(new Error('clean'), { token: undefined, headers: { authorization: undefined } });
+    expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause).toBe(cause);
+  });
+
+  it('a null cause stays null', () => {
+    const err = new StreamClientError('AUTH_FAILED', 'x', { cause: null });
+    expect(new Redactor().exposed(err).cause).toBe(null);
+  });
+
+  it('a cause whose chain points back to the error handed out is cut there', () => {
+    const r = new Redactor();
+    const inner = new Error('inner');
+    const top = new StreamClientError('CONNECTION_FAILED', 'top', { cause: inner });
+    (inner as { cause?: unknown }).cause = top;
+    r.exposed(top);
+    const copy = top.cause as Error;
+    expect(copy).not.toBe(inner);
+    expect(copy.message).toBe('inner');
+    expect(copy.cause).toBe('[circular]');
+  });
+
+  it('scrubs a stack that was already formatted (read before, e.g. by a logger) with the secret in it', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const err = new StreamClientError('AUTH_FAILED', 'failed: k3y');
+    expect(err.stack).toContain('k3y');
+    r.exposed(err);
+    expect(err.stack!.split('\n')[0]).toBe(`${err.name}: failed: ${REDACTED}`);
+  });
+});
+
+describe('record(): a log record', () => {
+  it('bounds nested arrays like nested objects', () => {
+    expect(new Redactor().record([[[[[[1]]]]]])).toEqual([[[[['[depth]']]]]]);
+  });
+
+  it('an error without a code has no code key at all', () => {
+    expect(Object.keys(new Redactor().record(new Error('plain')) as object)).toEqual(['type', 'message']);
+  });
+});
