@@ -123,10 +123,11 @@ export class Redactor {
    * deeper than the bound are not examined, so they count as tainted: the cause is then replaced.
    */
   #tainted(value: object, depth = 0, seen: object[] = []): boolean {
-    if (value instanceof Error) {
-      const text = `${String(value.message)}\n${String(value.stack ?? '')}`;
-      if (this.scrub(text) !== text) return true;
-    }
+    // Read on any object: an Error of another realm (vm, iframe) is no `instanceof Error`, and its
+    // message and stack are not enumerable fields.
+    const { message, stack } = value as { message?: unknown; stack?: unknown };
+    const text = `${String(message ?? '')}\n${String(stack ?? '')}`;
+    if (this.scrub(text) !== text) return true;
     if (seen.includes(value)) return false;
     if (depth > MAX_DEPTH) return true;
     seen.push(value);

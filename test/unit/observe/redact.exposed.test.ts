@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runInNewContext } from 'node:vm';
 import { StreamClientError } from '../../../src/core/errors.js';
 import { REDACTED, Redactor } from '../../../src/observe/redact.js';
 
@@ -187,5 +188,45 @@ describe('record(): a log record', () => {
 
   it('an error without a code has no code key at all', () => {
     expect(Object.keys(new Redactor().record(new Error('plain')) as object)).toEqual(['type', 'message']);
+  });
+});
+
+describe('exposed(): causes that are not plain errors of this realm', () => {
+  it('an Error from another realm (vm) carrying the secret in its message is replaced', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    const foreign = runInNewContext('new Error("refused k3y")') as Error;
+    expect(foreign instanceof Error).toBe(false);
+    const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: foreign })).cause as Record<string, unknown>;
+    expect(out).not.toBe(foreign);
+    expect(JSON.stringify([out, String(out['message']), String(out['stack'])])).not.toContain('k3y');
+  });
+
+  it('an object whose inherited message getter carries the secret is replaced', () => {
+    const r = new Redactor();
+    r.add('k3y');
+    class Failure {
+      get message(): string {
+        return 'refused k3y';
+      }
+    }
+    const cause = new Failure();
+    const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause;
+    expect(out).not.toBe(cause);
+    expect(out).toEqual({});
+  });
+});
+
+describe('exposed(): how deep a cause\'s fields are examined', () => {
+  const nested = (levels: number, leaf: object): object => (levels === 0 ? leaf : { next: nested(levels - 1, leaf) });
+
+  it('a clean cause with fields nested 4 levels is examined and kept; 5 levels is beyond the bound and replaced', () => {
+    const r = new Redactor();
+    const four = Object.assign(new Error('clean'), { a: nested(3, { n: 1 }) });
+    expect(r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: four })).cause).toBe(four);
+    const five = Object.assign(new Error('clean'), { a: nested(4, { n: 1 }) });
+    const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause: five })).cause as Error;
+    expect(out).not.toBe(five);
+    expect(out.message).toBe('clean');
   });
 });
