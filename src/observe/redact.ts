@@ -118,13 +118,18 @@ export class Redactor {
     return copy;
   }
 
-  /** Whether the object's text or fields (own, enumerable, bounded depth, cycles cut) hold a secret. */
+  /**
+   * Whether the object's text or fields (own, enumerable, cycles cut) hold a secret. Fields nested
+   * deeper than the bound are not examined, so they count as tainted: the cause is then replaced.
+   */
   #tainted(value: object, depth = 0, seen: object[] = []): boolean {
-    if (value instanceof Error) {
-      const text = `${String(value.message)}\n${String(value.stack ?? '')}`;
-      if (this.scrub(text) !== text) return true;
-    }
-    if (depth > MAX_DEPTH || seen.includes(value)) return false;
+    // Read on any object: an Error of another realm (vm, iframe) is no `instanceof Error`, and its
+    // message and stack are not enumerable fields.
+    const { message, stack } = value as { message?: unknown; stack?: unknown };
+    const text = `${String(message ?? '')}\n${String(stack ?? '')}`;
+    if (this.scrub(text) !== text) return true;
+    if (seen.includes(value)) return false;
+    if (depth > MAX_DEPTH) return true;
     seen.push(value);
     for (const [k, v] of Object.entries(value)) {
       if (SECRET_KEY.test(k) && v !== undefined && v !== null) return true;

@@ -3,8 +3,9 @@
  * `equivalent.json` (no test can tell them apart from the original) left out of the score.
  *
  * Usage: `npm run mutate:report [report.json ...]`. Without arguments it reads every `*.json`
- * under `reports/mutation/`; when several reports cover one file, the newest wins, so
- * `npm run mutate -- --mutate src/x.ts` runs one file at a time add up.
+ * under `reports/mutation/`; runs of one file at a time (`npm run mutate -- --mutate src/x.ts`,
+ * each report copied to its own name) add up, and a later run narrowed to lines of an unchanged
+ * source (`--mutate src/x.ts:90-130`) overrides only the mutants it ran.
  * Exits 1 when an equivalent entry matches no mutant (a stale list hides nothing silently).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -51,14 +52,24 @@ if (paths.length === 0) {
   process.exit(1);
 }
 
-// file -> [results, report mtime]: the newest report of a file wins.
-const files = new Map<string, [FileResult, number]>();
-for (const p of paths) {
-  const mtime = statSync(p).mtimeMs;
-  const report = JSON.parse(readFileSync(p, 'utf8')) as { files?: Record<string, FileResult> };
+// Oldest report first, so a newer verdict on a mutant replaces an older one. Reports of one file
+// with the same source merge mutant by mutant (a run narrowed to lines, `--mutate src/x.ts:90-130`,
+// refines a whole-file run); a report of a changed source replaces the file's results.
+const reports = paths
+  .map((p) => ({ mtime: statSync(p).mtimeMs, report: JSON.parse(readFileSync(p, 'utf8')) as { files?: Record<string, FileResult> } }))
+  .sort((a, b) => a.mtime - b.mtime);
+const mutantKey = (m: Mutant) => `${m.location.start.line}:${m.location.start.column}:${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+const files = new Map<string, [FileResult]>();
+for (const { report } of reports) {
   for (const [file, result] of Object.entries(report.files ?? {})) {
-    const prev = files.get(file);
-    if (!prev || prev[1] < mtime) files.set(file, [result, mtime]);
+    const prev = files.get(file)?.[0];
+    if (!prev || prev.source !== result.source) {
+      files.set(file, [result]);
+      continue;
+    }
+    const merged = new Map(prev.mutants.map((m) => [mutantKey(m), m]));
+    for (const m of result.mutants) merged.set(mutantKey(m), m);
+    files.set(file, [{ source: result.source, mutants: [...merged.values()] }]);
   }
 }
 

@@ -28,9 +28,17 @@ function handshakeIO(token: string | undefined, inbound: Inbound[]) {
 
 describe('jsonProtocol: what an application sees of each frame', () => {
   it('is named json (or as configured) and resumable', () => {
-    expect(p.name).toBe('json');
+    // Made inside the test, so a mutation run counts it (a module-level protocol is static coverage).
+    const fresh = jsonProtocol();
+    expect(fresh.name).toBe('json');
     expect(jsonProtocol({ name: 'feed' }).name).toBe('feed');
-    expect(p.resumable).toBe(true);
+    expect(fresh.resumable).toBe(true);
+  });
+
+  it('data and acks without a seq carry no seq key at all', () => {
+    const fresh = jsonProtocol();
+    expect(fresh.decode('{"op":"data","topic":"A","data":1}')).toStrictEqual({ type: 'data', topic: 'A', data: 1 });
+    expect(fresh.decode('{"op":"subscribed","topic":"A"}')).toStrictEqual({ type: 'subscribed', topic: 'A' });
   });
 
   it('decodes refusals exactly: limit vs rejected, defaults for a missing code or message, no kind without a topic', () => {
@@ -86,7 +94,7 @@ describe('jsonProtocol: what an application sees of each frame', () => {
     vi.useFakeTimers();
     vi.setSystemTime(1_234_567);
     try {
-      expect(p.ping!()).toBe('{"op":"ping","t":1234567}');
+      expect(jsonProtocol().ping!()).toBe('{"op":"ping","t":1234567}');
     } finally {
       vi.useRealTimers();
     }
