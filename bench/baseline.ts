@@ -49,7 +49,11 @@ function git(args: string[]): string {
 }
 
 export function gitState(): { commit: string; srcCommit: string; srcDirty: boolean } {
-  return { commit: git(['rev-parse', 'HEAD']), srcCommit: git(['log', '-1', '--format=%H', '--', 'src']), srcDirty: git(['status', '--porcelain', '--', 'src']) !== '' };
+  return {
+    commit: git(['rev-parse', 'HEAD']),
+    srcCommit: git(['log', '-1', '--format=%H', '--', 'src']),
+    srcDirty: git(['status', '--porcelain', '--', 'src']) !== '',
+  };
 }
 
 export function saveBaseline(b: Baseline): string {
@@ -89,7 +93,13 @@ export function budgetSection(figures: readonly Figure[], budgets: Record<string
     const f = by.get(id);
     return [b.goal, `\`${id}\``, showFigure(f), budgetText(b), mark(checkBudget(f, b))];
   });
-  return ['## Budgets (bench/budgets.json)', '', 'The reported value (median) against the goal; figures a section did not measure in this run show "not measured".', '', table(['goal', 'figure', 'this run (min–max)', 'budget', 'status'], rows)].join('\n');
+  return [
+    '## Budgets (bench/budgets.json)',
+    '',
+    'The reported value (median) against the goal; figures a section did not measure in this run show "not measured".',
+    '',
+    table(['goal', 'figure', 'this run (min–max)', 'budget', 'status'], rows),
+  ].join('\n');
 }
 
 function loadNote(m: { start: MachineInfo; end: MachineInfo }): string {
@@ -97,12 +107,16 @@ function loadNote(m: { start: MachineInfo; end: MachineInfo }): string {
 }
 
 /** The comparison of this run with a baseline, as markdown (also printed to the console). */
-export function comparisonSection(base: Baseline, now: { figures: Figure[]; machine: { start: MachineInfo; end: MachineInfo }; commit: string; srcCommit?: string }, budgets: Record<string, Budget>): { md: string; comparisons: Comparison[] } {
+export function comparisonSection(
+  base: Baseline,
+  now: { figures: Figure[]; machine: { start: MachineInfo; end: MachineInfo }; commit: string; srcCommit?: string },
+  budgets: Record<string, Budget>,
+): { md: string; comparisons: Comparison[] } {
   const comparisons = compareRuns(base.figures, now.figures);
   const byNow = new Map(now.figures.map((f) => [f.id, f]));
   const rows = comparisons.map((c) => [
     c.label,
-    c.kind === 'ratio' ? 'in-run ratio' : c.now?.deterministic ?? c.before?.deterministic ? 'deterministic' : 'absolute',
+    c.kind === 'ratio' ? 'in-run ratio' : (c.now?.deterministic ?? c.before?.deterministic) ? 'deterministic' : 'absolute',
     showFigure(c.before),
     showFigure(c.now),
     showChange(c.change),

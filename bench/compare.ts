@@ -110,7 +110,8 @@ export function checkBudget(figure: Figure | undefined, budget: Budget | undefin
 /** A figure's spread as text: `5.1 (4.9–5.3)`, or just the value when deterministic. */
 export function showFigure(f: Figure | undefined, digits = 2): string {
   if (!f) return '—';
-  const n = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 || Number.isInteger(x) ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits)) : 'n/a');
+  const n = (x: number) =>
+    Number.isFinite(x) ? (Math.abs(x) >= 100 || Number.isInteger(x) ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits)) : 'n/a';
   return f.deterministic || f.min === f.max ? `${n(f.value)} ${f.unit}` : `${n(f.value)} ${f.unit} (${n(f.min)}–${n(f.max)})`;
 }
 

@@ -161,7 +161,6 @@ export const STALE_ON_MS = 1_000;
 /** "Off": a threshold no run reaches (below 2^31-1, the largest timer delay). */
 export const STALE_OFF_MS = 2_000_000_000;
 
-
 interface EventTargetSocket {
   readyState: number;
   send(data: string): void;
@@ -198,13 +197,17 @@ function eventTargetKind(id: string, label: string, make: (url: string) => Event
 }
 
 /** (3) reconnecting-websocket 4.4 over `ws`. */
-const rws = eventTargetKind('reconnecting-websocket', 'reconnecting-websocket + JSON.parse + Map', (url) =>
-  new (RWS as unknown as new (u: string, p: string[], o: object) => EventTargetSocket)(url, [], { WebSocket, maxRetries: 0 }),
+const rws = eventTargetKind(
+  'reconnecting-websocket',
+  'reconnecting-websocket + JSON.parse + Map',
+  (url) => new (RWS as unknown as new (u: string, p: string[], o: object) => EventTargetSocket)(url, [], { WebSocket, maxRetries: 0 }),
 );
 
 /** (4) partysocket's ReconnectingWebSocket (`partysocket/ws`) over `ws`. */
-const party = eventTargetKind('partysocket', 'partysocket + JSON.parse + Map', (url) =>
-  new (PartySocketWs as unknown as new (u: string, p: undefined, o: object) => EventTargetSocket)(url, undefined, { WebSocket, maxRetries: 0 }),
+const party = eventTargetKind(
+  'partysocket',
+  'partysocket + JSON.parse + Map',
+  (url) => new (PartySocketWs as unknown as new (u: string, p: undefined, o: object) => EventTargetSocket)(url, undefined, { WebSocket, maxRetries: 0 }),
 );
 
 const GQL_QUERY = 'subscription Tick($topic: String!) { tick(topic: $topic) { topic seq data } }';

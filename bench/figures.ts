@@ -22,17 +22,46 @@ export function dispatchFigures(stats: readonly KindStats[], refOf: (s: KindStat
   const out: Figure[] = [];
   for (const s of stats) {
     const cpu = s.runs.map((r) => r.cpuUsPerMsg);
-    out.push(figureOf({ id: `dispatch.cpu-us-per-msg.${s.kind.id}`, label: `dispatch over sockets, CPU per message, ${s.kind.id}`, unit: 'µs/msg', kind: 'absolute', better: 'lower' }, cpu));
+    out.push(
+      figureOf(
+        {
+          id: `dispatch.cpu-us-per-msg.${s.kind.id}`,
+          label: `dispatch over sockets, CPU per message, ${s.kind.id}`,
+          unit: 'µs/msg',
+          kind: 'absolute',
+          better: 'lower',
+        },
+        cpu,
+      ),
+    );
     const ref = refOf(s);
     if (!ref || ref === s) continue;
     out.push(
       figureOf(
-        { id: `dispatch.cpu-ratio.${s.kind.id}`, label: `dispatch over sockets, CPU ratio ${s.kind.id} vs ${ref.kind.id} (ref CPU / kind CPU)`, unit: 'x', kind: 'ratio', better: 'higher' },
-        pairedRatios(ref.runs.map((r) => r.cpuUsPerMsg), cpu),
+        {
+          id: `dispatch.cpu-ratio.${s.kind.id}`,
+          label: `dispatch over sockets, CPU ratio ${s.kind.id} vs ${ref.kind.id} (ref CPU / kind CPU)`,
+          unit: 'x',
+          kind: 'ratio',
+          better: 'higher',
+        },
+        pairedRatios(
+          ref.runs.map((r) => r.cpuUsPerMsg),
+          cpu,
+        ),
       ),
       figureOf(
-        { id: `dispatch.throughput-ratio.${s.kind.id}`, label: `dispatch over sockets, throughput ratio ${s.kind.id} vs ${ref.kind.id}`, unit: 'x', kind: 'ratio', better: 'higher' },
-        pairedRatios(s.runs.map((r) => r.msgsPerSec), ref.runs.map((r) => r.msgsPerSec)),
+        {
+          id: `dispatch.throughput-ratio.${s.kind.id}`,
+          label: `dispatch over sockets, throughput ratio ${s.kind.id} vs ${ref.kind.id}`,
+          unit: 'x',
+          kind: 'ratio',
+          better: 'higher',
+        },
+        pairedRatios(
+          s.runs.map((r) => r.msgsPerSec),
+          ref.runs.map((r) => r.msgsPerSec),
+        ),
       ),
     );
   }
@@ -44,9 +73,35 @@ export function inprocFigures(stats: readonly InprocStats[], refOf: (s: InprocSt
   const out: Figure[] = [];
   for (const s of stats) {
     const ns = s.runs.map((r) => r.nsPerMsg);
-    out.push(figureOf({ id: `inproc.ns-per-msg.${s.kind.id}`, label: `dispatch in process, CPU per message, ${s.kind.id}`, unit: 'ns/msg', kind: 'absolute', better: 'lower' }, ns));
+    out.push(
+      figureOf(
+        {
+          id: `inproc.ns-per-msg.${s.kind.id}`,
+          label: `dispatch in process, CPU per message, ${s.kind.id}`,
+          unit: 'ns/msg',
+          kind: 'absolute',
+          better: 'lower',
+        },
+        ns,
+      ),
+    );
     const ref = refOf(s);
-    if (ref) out.push(figureOf({ id: `inproc.ratio.${s.kind.id}`, label: `dispatch in process, ${s.kind.id} vs ${ref.kind.id} (floor CPU / kind CPU)`, unit: 'x', kind: 'ratio', better: 'higher' }, pairedRatios(ref.runs.map((r) => r.nsPerMsg), ns)));
+    if (ref)
+      out.push(
+        figureOf(
+          {
+            id: `inproc.ratio.${s.kind.id}`,
+            label: `dispatch in process, ${s.kind.id} vs ${ref.kind.id} (floor CPU / kind CPU)`,
+            unit: 'x',
+            kind: 'ratio',
+            better: 'higher',
+          },
+          pairedRatios(
+            ref.runs.map((r) => r.nsPerMsg),
+            ns,
+          ),
+        ),
+      );
   }
   return out;
 }
@@ -54,7 +109,16 @@ export function inprocFigures(stats: readonly InprocStats[], refOf: (s: InprocSt
 /** Idle (heap + external) per connection, one figure per kind, in KB. */
 export function idleFigures(results: readonly IdleResult[], suffix = ''): Figure[] {
   return results.map((r) =>
-    figureOf({ id: `idle.kb.${r.kind.id}${suffix}`, label: `idle heap+external per connection, ${r.kind.label}${suffix ? ` (${suffix.slice(1)})` : ''}`, unit: 'KB', kind: 'absolute', better: 'lower' }, r.bytesPerConn.map((b) => b / 1024)),
+    figureOf(
+      {
+        id: `idle.kb.${r.kind.id}${suffix}`,
+        label: `idle heap+external per connection, ${r.kind.label}${suffix ? ` (${suffix.slice(1)})` : ''}`,
+        unit: 'KB',
+        kind: 'absolute',
+        better: 'lower',
+      },
+      r.bytesPerConn.map((b) => b / 1024),
+    ),
   );
 }
 
@@ -63,8 +127,22 @@ const det = (f: Omit<Figure, 'min' | 'max' | 'samples' | 'deterministic'>): Figu
 /** The storm simulation (deterministic: seeded): attempts and all-back time per strategy, medians over seeds. */
 export function simFigures(rows: readonly { strategy: Strategy; results: readonly SimResult[] }[], median: (xs: number[]) => number): Figure[] {
   return rows.flatMap((r) => [
-    det({ id: `sim.attempts.${r.strategy.id}`, label: `storm (base), total attempts, ${r.strategy.id}`, unit: 'attempts', kind: 'absolute', better: 'lower', value: median(r.results.map((x) => x.attempts)) }),
-    det({ id: `sim.all-back-s.${r.strategy.id}`, label: `storm (base), all back, ${r.strategy.id}`, unit: 's', kind: 'absolute', better: 'lower', value: median(r.results.map((x) => x.allBackMs)) / 1000 }),
+    det({
+      id: `sim.attempts.${r.strategy.id}`,
+      label: `storm (base), total attempts, ${r.strategy.id}`,
+      unit: 'attempts',
+      kind: 'absolute',
+      better: 'lower',
+      value: median(r.results.map((x) => x.attempts)),
+    }),
+    det({
+      id: `sim.all-back-s.${r.strategy.id}`,
+      label: `storm (base), all back, ${r.strategy.id}`,
+      unit: 's',
+      kind: 'absolute',
+      better: 'lower',
+      value: median(r.results.map((x) => x.allBackMs)) / 1000,
+    }),
   ]);
 }
 
@@ -73,18 +151,61 @@ export function stormFigures(perStorm: readonly { name: string; ours: number; fe
   const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   return [
     ...perStorm.map((s) =>
-      det({ id: `storm.attempts-vs-fewest-peer.${slug(s.name)}`, label: `storm "${s.name}": our attempts / fewest attempts of any peer formula`, unit: 'x', kind: 'ratio', better: 'lower', value: s.ours / s.fewestPeer }),
+      det({
+        id: `storm.attempts-vs-fewest-peer.${slug(s.name)}`,
+        label: `storm "${s.name}": our attempts / fewest attempts of any peer formula`,
+        unit: 'x',
+        kind: 'ratio',
+        better: 'lower',
+        value: s.ours / s.fewestPeer,
+      }),
     ),
-    det({ id: 'storm.won', label: 'storms won (fewer attempts at <= time than every peer)', unit: 'storms', kind: 'absolute', better: 'higher', value: perStorm.filter((s) => s.won).length }),
+    det({
+      id: 'storm.won',
+      label: 'storms won (fewer attempts at <= time than every peer)',
+      unit: 'storms',
+      kind: 'absolute',
+      better: 'higher',
+      value: perStorm.filter((s) => s.won).length,
+    }),
   ];
 }
 
 /** Render bench (seeded, virtual time): render counts are deterministic, ns per tick is not. */
 export function renderFigures(rows: readonly RenderBenchResult[]): Figure[] {
-  const slug = (s: string) => s.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase();
+  const slug = (s: string) =>
+    s
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/-+$/, '')
+      .toLowerCase();
   return rows.flatMap((r) => [
-    det({ id: `render.renders.${slug(r.label)}`, label: `render bench "${r.label}": renders for ${r.ticks} ticks (${r.visibleChanges} visible changes)`, unit: 'renders', kind: 'absolute', better: 'lower', value: r.renders }),
-    det({ id: `render.renders-per-visible-change.${slug(r.label)}`, label: `render bench "${r.label}": renders / visible changes`, unit: 'x', kind: 'ratio', better: 'lower', value: r.visibleChanges ? r.renders / r.visibleChanges : NaN }),
-    { ...figureOf({ id: `render.ns-per-tick.${slug(r.label)}`, label: `render bench "${r.label}": whole View path per tick`, unit: 'ns/tick', kind: 'absolute', better: 'lower' }, [r.nsPerTickView]) },
+    det({
+      id: `render.renders.${slug(r.label)}`,
+      label: `render bench "${r.label}": renders for ${r.ticks} ticks (${r.visibleChanges} visible changes)`,
+      unit: 'renders',
+      kind: 'absolute',
+      better: 'lower',
+      value: r.renders,
+    }),
+    det({
+      id: `render.renders-per-visible-change.${slug(r.label)}`,
+      label: `render bench "${r.label}": renders / visible changes`,
+      unit: 'x',
+      kind: 'ratio',
+      better: 'lower',
+      value: r.visibleChanges ? r.renders / r.visibleChanges : NaN,
+    }),
+    {
+      ...figureOf(
+        {
+          id: `render.ns-per-tick.${slug(r.label)}`,
+          label: `render bench "${r.label}": whole View path per tick`,
+          unit: 'ns/tick',
+          kind: 'absolute',
+          better: 'lower',
+        },
+        [r.nsPerTickView],
+      ),
+    },
   ]);
 }

@@ -64,111 +64,111 @@ export function idleKinds(ours: Ours, server: BenchServer): IdleKind[] {
   // A jsonProtocol server path that acks every subscribe and never streams (it waits for 10^9 topics).
   const ackOnly = server.url('/json?topics=1000000000&n=1');
   return [
-  {
-    id: 'raw-ws',
-    label: 'raw ws',
-    open: (url) => {
-      const ws = new WebSocket(url);
-      ws.on('error', () => {});
-      return {
-        ready: new Promise((resolve, reject) => {
-          ws.once('open', () => resolve());
-          ws.once('error', reject);
-        }),
-        close: () =>
-          new Promise((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.close();
+    {
+      id: 'raw-ws',
+      label: 'raw ws',
+      open: (url) => {
+        const ws = new WebSocket(url);
+        ws.on('error', () => {});
+        return {
+          ready: new Promise((resolve, reject) => {
+            ws.once('open', () => resolve());
+            ws.once('error', reject);
           }),
-      };
+          close: () =>
+            new Promise((resolve) => {
+              if (ws.readyState === WebSocket.CLOSED) return resolve();
+              ws.once('close', () => resolve());
+              ws.close();
+            }),
+        };
+      },
     },
-  },
-  {
-    id: 'steadystream',
-    label: 'steadystream (defaults, no subscription)',
-    open: (url) => {
-      const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor });
-      client.on('error', () => {});
-      return { ready: client.start(), close: () => client.close() };
+    {
+      id: 'steadystream',
+      label: 'steadystream (defaults, no subscription)',
+      open: (url) => {
+        const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor });
+        client.on('error', () => {});
+        return { ready: client.start(), close: () => client.close() };
+      },
     },
-  },
-  {
-    id: 'steadystream-sub',
-    label: 'steadystream (defaults, one acknowledged subscription)',
-    open: () => {
-      const client = new StreamClient({ url: ackOnly, WebSocket: WebSocket as unknown as WebSocketConstructor });
-      client.on('error', () => {});
-      const sub = client.subscribe('SYM00', () => {});
-      return { ready: client.start().then(() => until(() => sub.state === 'active', 10_000, 'subscription ack')), close: () => client.close() };
+    {
+      id: 'steadystream-sub',
+      label: 'steadystream (defaults, one acknowledged subscription)',
+      open: () => {
+        const client = new StreamClient({ url: ackOnly, WebSocket: WebSocket as unknown as WebSocketConstructor });
+        client.on('error', () => {});
+        const sub = client.subscribe('SYM00', () => {});
+        return { ready: client.start().then(() => until(() => sub.state === 'active', 10_000, 'subscription ack')), close: () => client.close() };
+      },
     },
-  },
-  {
-    id: 'steadystream-no-heartbeat',
-    label: 'diagnostic: steadystream with heartbeat: false',
-    diagnostic: true,
-    open: (url) => {
-      const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, heartbeat: false });
-      client.on('error', () => {});
-      return { ready: client.start(), close: () => client.close() };
+    {
+      id: 'steadystream-no-heartbeat',
+      label: 'diagnostic: steadystream with heartbeat: false',
+      diagnostic: true,
+      open: (url) => {
+        const client = new StreamClient({ url, WebSocket: WebSocket as unknown as WebSocketConstructor, heartbeat: false });
+        client.on('error', () => {});
+        return { ready: client.start(), close: () => client.close() };
+      },
     },
-  },
-  {
-    id: 'reconnecting-websocket',
-    label: 'reconnecting-websocket',
-    open: (url) => {
-      const s = new (RWS as unknown as new (u: string, p: string[], o: object) => EtSocket)(url, [], { WebSocket });
-      return { ready: onceOpen(s), close: () => etClose(s) };
+    {
+      id: 'reconnecting-websocket',
+      label: 'reconnecting-websocket',
+      open: (url) => {
+        const s = new (RWS as unknown as new (u: string, p: string[], o: object) => EtSocket)(url, [], { WebSocket });
+        return { ready: onceOpen(s), close: () => etClose(s) };
+      },
     },
-  },
-  {
-    id: 'partysocket',
-    label: 'partysocket (partysocket/ws)',
-    open: (url) => {
-      const s = new (PartySocketWs as unknown as new (u: string, p: undefined, o: object) => EtSocket)(url, undefined, { WebSocket });
-      return { ready: onceOpen(s), close: () => etClose(s) };
+    {
+      id: 'partysocket',
+      label: 'partysocket (partysocket/ws)',
+      open: (url) => {
+        const s = new (PartySocketWs as unknown as new (u: string, p: undefined, o: object) => EtSocket)(url, undefined, { WebSocket });
+        return { ready: onceOpen(s), close: () => etClose(s) };
+      },
     },
-  },
-  {
-    id: 'socket.io-client',
-    label: 'socket.io-client (defaults, connected)',
-    open: () => {
-      const s = ioClient(`http://127.0.0.1:${server.ioPort}`);
-      return {
-        ready: new Promise<void>((resolve, reject) => {
-          s.once('connect', () => resolve());
-          s.once('connect_error', reject);
-        }),
-        close: () =>
-          new Promise<void>((resolve) => {
-            if (!s.connected) {
+    {
+      id: 'socket.io-client',
+      label: 'socket.io-client (defaults, connected)',
+      open: () => {
+        const s = ioClient(`http://127.0.0.1:${server.ioPort}`);
+        return {
+          ready: new Promise<void>((resolve, reject) => {
+            s.once('connect', () => resolve());
+            s.once('connect_error', reject);
+          }),
+          close: () =>
+            new Promise<void>((resolve) => {
+              if (!s.connected) {
+                s.close();
+                return resolve();
+              }
+              s.once('disconnect', () => resolve());
               s.close();
-              return resolve();
-            }
-            s.once('disconnect', () => resolve());
-            s.close();
-          }),
-      };
+            }),
+        };
+      },
     },
-  },
-  {
-    id: 'graphql-ws',
-    label: 'graphql-ws client (lazy: false)',
-    open: (url) => {
-      let client!: Client;
-      const ready = new Promise<void>((resolve, reject) => {
-        client = createClient({
-          url,
-          webSocketImpl: WebSocket,
-          lazy: false,
-          retryAttempts: 0,
-          onNonLazyError: reject,
-          on: { connected: () => resolve() },
+    {
+      id: 'graphql-ws',
+      label: 'graphql-ws client (lazy: false)',
+      open: (url) => {
+        let client!: Client;
+        const ready = new Promise<void>((resolve, reject) => {
+          client = createClient({
+            url,
+            webSocketImpl: WebSocket,
+            lazy: false,
+            retryAttempts: 0,
+            onNonLazyError: reject,
+            on: { connected: () => resolve() },
+          });
         });
-      });
-      return { ready, close: () => Promise.resolve(client.dispose()) };
+        return { ready, close: () => Promise.resolve(client.dispose()) };
+      },
     },
-  },
   ];
 }
 
@@ -202,7 +202,11 @@ async function measureOnce(kind: IdleKind, url: string, count: number): Promise<
 }
 
 /** Rounds interleave the kinds (rotating order); each value is one round's (heap + external) / N. */
-export async function runIdle(server: BenchServer, ours: Ours, opts: { connections: number; rounds: number; log: (s: string) => void; only?: readonly string[] }): Promise<IdleResult[]> {
+export async function runIdle(
+  server: BenchServer,
+  ours: Ours,
+  opts: { connections: number; rounds: number; log: (s: string) => void; only?: readonly string[] },
+): Promise<IdleResult[]> {
   const url = server.url('/idle');
   const kinds = idleKinds(ours, server).filter((k) => !opts.only || opts.only.includes(k.id));
   const results = kinds.map((kind): IdleResult => ({ kind, bytesPerConn: [], heapPerConn: [], failures: [] }));

@@ -45,7 +45,10 @@ class FakeNodeWs {
 
   once(ev: string, fn: Listener): this {
     const w: Listener = (...a) => {
-      this.#l.set(ev, (this.#l.get(ev) ?? []).filter((x) => x !== w));
+      this.#l.set(
+        ev,
+        (this.#l.get(ev) ?? []).filter((x) => x !== w),
+      );
       fn(...a);
     };
     return this.on(ev, w);
@@ -313,7 +316,12 @@ const gqlClient: InprocKind = {
     );
     await until(() => (FakeWhatwg.last?.subscribes.length ?? 0) >= topics, 'graphql-ws subscribes');
     const sock = FakeWhatwg.last!;
-    assertIds('graphql-ws', sock.subscribes.map((s) => s.id), sock.subscribes.map((s) => s.topic), topics);
+    assertIds(
+      'graphql-ws',
+      sock.subscribes.map((s) => s.id),
+      sock.subscribes.map((s) => s.topic),
+      topics,
+    );
     return {
       // ws's WHATWG adapter hands a text frame over as a string inside an event object.
       push: (b) => sock.onmessage!({ data: b.toString() }),
@@ -346,10 +354,17 @@ function oursGql(ours: Ours, make: GqlFactory): InprocKind {
       for (const t of topicsList(topics)) client.subscribe<{ tick: { data: { price: number } } }>(t, (d) => void (count++, (sink += d.tick.data.price)));
       await within(client.start(), 10_000, 'steadystream-gql start');
       const sock = FakeNodeWs.last!;
-      const subs = sock.sent.map((s) => JSON.parse(s) as { type: string; id: string; payload?: { variables?: { topic?: string } } }).filter((m) => m.type === 'subscribe');
+      const subs = sock.sent
+        .map((s) => JSON.parse(s) as { type: string; id: string; payload?: { variables?: { topic?: string } } })
+        .filter((m) => m.type === 'subscribe');
       if (subs.length < topics) throw new Error(`steadystream-gql sent ${subs.length}/${topics} subscribes`);
       const listener = sock.listener('message');
-      assertIds('steadystream-gql', subs.map((s) => s.id), subs.map((s) => s.payload?.variables?.topic ?? ''), topics);
+      assertIds(
+        'steadystream-gql',
+        subs.map((s) => s.id),
+        subs.map((s) => s.payload?.variables?.topic ?? ''),
+        topics,
+      );
       return { push: (b) => listener(b, false), received: () => count + (sink < 0 ? 1 : 0), close: () => client.close() };
     },
   };
@@ -361,7 +376,13 @@ export function inprocKinds(ours: Ours): { kinds: InprocKind[]; notes: string[] 
     semantics,
     oursJson(ours, 'steadystream', 'steadystream jsonProtocol (stale on)', STALE_ON_MS),
     oursJson(ours, 'steadystream-stale-off', 'steadystream jsonProtocol (stale off)', STALE_OFF_MS),
-    oursJson(ours, 'steadystream-clock-per-frame', 'steadystream jsonProtocol (stale on, a custom clock: one clock read per frame)', STALE_ON_MS, perFrameClock),
+    oursJson(
+      ours,
+      'steadystream-clock-per-frame',
+      'steadystream jsonProtocol (stale on, a custom clock: one clock read per frame)',
+      STALE_ON_MS,
+      perFrameClock,
+    ),
     floorGql,
     gqlClient,
   ];

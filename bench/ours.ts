@@ -65,7 +65,9 @@ async function fromBuild(): Promise<Ours> {
     external: ['ws', 'eventemitter3', 'lru-cache', 'pino'],
   });
   const index = (await import(pathToFileURL(`${outDir}index.js`).href)) as typeof Index;
-  const g = hasGql ? await importGql(pathToFileURL(`${outDir}graphql-ws.js`).href) : { graphqlWsProtocol: undefined, gqlNote: 'src/protocol/graphql-ws.ts does not exist' };
+  const g = hasGql
+    ? await importGql(pathToFileURL(`${outDir}graphql-ws.js`).href)
+    : { graphqlWsProtocol: undefined, gqlNote: 'src/protocol/graphql-ws.ts does not exist' };
   return { StreamClient: index.StreamClient, jsonProtocol: index.jsonProtocol, ...g, source: 'src/ built with tsup (esbuild, no keepNames), as shipped' };
 }
 

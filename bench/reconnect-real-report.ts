@@ -32,7 +32,17 @@ export function realFigures(results: readonly RealResult[]): Figure[] {
       // A library that draws its delay once per process gives one independent sample per run: a comparison across runs stays inconclusive.
       // JSON has no Infinity: a median that never came back is stored as NaN (null), "inconclusive" when compared.
       const fin = (x: number) => (Number.isFinite(x) ? x : NaN);
-      out.push({ id: `recovery.${what}.${r.kind.id}`, label: `${label}, ${r.kind.id} (median)`, unit: 'ms', kind: 'absolute', better: 'lower', value: fin(c.value), min: fin(c.min), max: fin(c.max), samples: r.kind.drawsPerProcess ? 1 : c.n });
+      out.push({
+        id: `recovery.${what}.${r.kind.id}`,
+        label: `${label}, ${r.kind.id} (median)`,
+        unit: 'ms',
+        kind: 'absolute',
+        better: 'lower',
+        value: fin(c.value),
+        min: fin(c.min),
+        max: fin(c.max),
+        samples: r.kind.drawsPerProcess ? 1 : c.n,
+      });
     }
   }
   return out;

@@ -21,7 +21,6 @@ import { median, min, max } from './util.js';
 import { seeded as mulberry32 } from '../test/helpers/random.js';
 export { mulberry32 };
 
-
 interface Event {
   at: number;
   seq: number;
@@ -163,7 +162,11 @@ export function oursWith(
     source: 'src/reconnect/scheduler.ts + src/core/backoff.ts',
     make: (clock, random) => (attempt, refused) => {
       const tasks = new TaskRegistry(clock);
-      const scheduler = new ReconnectScheduler({ quickRetryMs: 0, downMaxDelayMs: o.maxDelayMs, ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 }, tasks, random);
+      const scheduler = new ReconnectScheduler(
+        { quickRetryMs: 0, downMaxDelayMs: o.maxDelayMs, ...o, maxHintMs: 300_000, jitter, maxAttempts: Infinity, resetAfterMs: 5_000 },
+        tasks,
+        random,
+      );
       const run = (): void => {
         if (attempt()) scheduler.opened();
         else {
@@ -178,7 +181,14 @@ export function oursWith(
   };
 }
 
-function peer(id: string, label: string, source: string, delay: PeerDelay, init?: (random: () => number) => Record<string, number>, defaultMaxRetries?: number): Strategy {
+function peer(
+  id: string,
+  label: string,
+  source: string,
+  delay: PeerDelay,
+  init?: (random: () => number) => Record<string, number>,
+  defaultMaxRetries?: number,
+): Strategy {
   return {
     id,
     label,
@@ -189,9 +199,12 @@ function peer(id: string, label: string, source: string, delay: PeerDelay, init?
       let n = 0;
       const retry = (): void => {
         n++;
-        clock.setTimeout(() => {
-          if (!attempt()) retry();
-        }, delay(n, random, client));
+        clock.setTimeout(
+          () => {
+            if (!attempt()) retry();
+          },
+          delay(n, random, client),
+        );
       };
       retry();
     },
@@ -204,7 +217,7 @@ export const PEER_SOURCES: Record<string, string> = {
     'socketio/socket.io packages/socket.io-client/lib/contrib/backo2.ts (`Backoff.duration`) with the Manager defaults of lib/manager.ts: reconnectionDelay 1000, reconnectionDelayMax 5000, randomizationFactor 0.5; attempt counter from 0 after a drop',
   'reconnecting-websocket':
     'pladaria/reconnecting-websocket reconnecting-websocket.ts 4.4.0 (`_getNextDelay`): minReconnectionDelay = 1000 + Math.random() * 4000, drawn once per process (module-level DEFAULT), growFactor 1.3, max 10000; the same formula is in cloudflare/partykit packages/partysocket/src/ws.ts',
-  'partysocket':
+  partysocket:
     'partysocket 1.3.0 as installed (node_modules/partysocket/dist/ws.js `_getNextDelay`): DEFAULT.minReconnectionDelay is a fixed 3000 there (no random term), growFactor 1.3, max 10000',
   'graphql-ws':
     'enisdenjo/graphql-ws src/client.ts `randomisedExponentialBackoff`: 1000 * 2^retries + random 300..3000 ms, retries from 0; default retryAttempts 5 (then the client gives up)',

@@ -85,7 +85,13 @@ try {
   const times: number[] = [];
   for (let run = 0; run < FAILOVERS; run++) {
     const feed = `fo${run}`;
-    const child = await RelayProcess.start({ nats: nats.url, feed, leaderTtlMs: LEADER_TTL_MS, interestTtlMs: 3_000, upstream: { kind: 'json', url: server.url } });
+    const child = await RelayProcess.start({
+      nats: nats.url,
+      feed,
+      leaderTtlMs: LEADER_TTL_MS,
+      interestTtlMs: 3_000,
+      upstream: { kind: 'json', url: server.url },
+    });
     await until(() => child.leading, 10_000, 'child leads');
     const sc = new StreamClient({ url: server.url });
     const standby = await createRelay({ client: sc, nats: nc, feed, leaderTtlMs: LEADER_TTL_MS });
@@ -104,7 +110,9 @@ try {
     await standby.close();
     await sc.close();
   }
-  console.log(`failover (leaderTtlMs ${LEADER_TTL_MS}): median ${pct(times, 0.5).toFixed(0)} ms over ${times.length} (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`);
+  console.log(
+    `failover (leaderTtlMs ${LEADER_TTL_MS}): median ${pct(times, 0.5).toFixed(0)} ms over ${times.length} (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)})`,
+  );
   await nc.close();
 } finally {
   await server.close();

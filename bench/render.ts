@@ -61,7 +61,6 @@ export interface RenderBenchResult {
   maxBytes: number;
 }
 
-
 /** A manual clock: time moves only when the bench says so; due timers fire in time order. */
 class VirtualClock implements Clock {
   #now = 0;

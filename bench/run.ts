@@ -73,7 +73,8 @@ function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[
   const floor = by.get('raw-ws');
   const gqlFloor = by.get('graphql-ws');
   const rawGql = by.get('raw-ws-gql');
-  const refOf = (s: KindStats) => (s.kind.id === 'graphql-ws' ? rawGql ?? floor : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor);
+  const refOf = (s: KindStats) =>
+    s.kind.id === 'graphql-ws' ? (rawGql ?? floor) : s.kind.id === 'raw-ws-gql' ? rawGql : s.kind.group === 'gql' ? gqlFloor : floor;
   rep.figures.push(...dispatchFigures(stats, refOf));
   const rows = stats.map((s) => {
     const thr = s.runs.map((r) => r.msgsPerSec);
@@ -87,7 +88,7 @@ function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[
       s.kind.label,
       fmtInt(median(thr)),
       range(thr, fmtInt),
-      `${ratioStr(rThr)} vs ${ref === s ? 'itself' : ref?.kind.id ?? '?'}`,
+      `${ratioStr(rThr)} vs ${ref === s ? 'itself' : (ref?.kind.id ?? '?')}`,
       fmt(median(cpu)),
       range(cpu, (x) => fmt(x)),
       ratioStr(rCpu),
@@ -105,28 +106,105 @@ function dispatchSection(stats: KindStats[], server: BenchServer, notes: string[
         'Ratios are medians of per-round paired ratios; throughput ratio = kind / reference msgs/s, CPU ratio = reference CPU / kind CPU (both > 1 = faster). ' +
         `steadystream runs with routing, per-topic seq checks and stale bookkeeping on (stale.afterMs ${STALE_ON_MS}); "stale off" = stale.afterMs ${STALE_OFF_MS}.`,
       '',
-      table(['client', 'msgs/s (median)', 'msgs/s min–max', 'throughput ratio', 'CPU µs/msg (median)', 'CPU µs/msg min–max', 'CPU ratio vs same reference', 'heap after GC (process)', 'failures'], rows),
+      table(
+        [
+          'client',
+          'msgs/s (median)',
+          'msgs/s min–max',
+          'throughput ratio',
+          'CPU µs/msg (median)',
+          'CPU µs/msg min–max',
+          'CPU ratio vs same reference',
+          'heap after GC (process)',
+          'failures',
+        ],
+        rows,
+      ),
       ...(notes.length ? ['', ...notes.map((n) => `- ${n}`)] : []),
     ].join('\n'),
   );
   const ours = by.get('steadystream');
   const gqlOurs = by.get('steadystream-gql');
   if (ours && floor) {
-    const thr = median(paired(ours.runs.map((r) => r.msgsPerSec), floor.runs.map((r) => r.msgsPerSec)));
-    const cpu = median(paired(floor.runs.map((r) => r.cpuUsPerMsg), ours.runs.map((r) => r.cpuUsPerMsg)));
-    rep.summary.push(`dispatch (sockets), steadystream jsonProtocol vs raw-ws floor: throughput ${ratioStr(thr)}, CPU ${ratioStr(cpu)} (target >= ${TARGET.dispatchVsFloor}x: ${verdict(Math.max(thr, cpu) >= TARGET.dispatchVsFloor)})`);
+    const thr = median(
+      paired(
+        ours.runs.map((r) => r.msgsPerSec),
+        floor.runs.map((r) => r.msgsPerSec),
+      ),
+    );
+    const cpu = median(
+      paired(
+        floor.runs.map((r) => r.cpuUsPerMsg),
+        ours.runs.map((r) => r.cpuUsPerMsg),
+      ),
+    );
+    rep.summary.push(
+      `dispatch (sockets), steadystream jsonProtocol vs raw-ws floor: throughput ${ratioStr(thr)}, CPU ${ratioStr(cpu)} (target >= ${TARGET.dispatchVsFloor}x: ${verdict(Math.max(thr, cpu) >= TARGET.dispatchVsFloor)})`,
+    );
   }
   if (gqlOurs && gqlFloor) {
-    const thr = median(paired(gqlOurs.runs.map((r) => r.msgsPerSec), gqlFloor.runs.map((r) => r.msgsPerSec)));
-    const cpu = median(paired(gqlFloor.runs.map((r) => r.cpuUsPerMsg), gqlOurs.runs.map((r) => r.cpuUsPerMsg)));
-    rep.summary.push(`dispatch (sockets), steadystream graphqlWsProtocol vs graphql-ws client: throughput ${ratioStr(thr)}, CPU ${ratioStr(cpu)} (target >= ${TARGET.gqlVsGraphqlWs}x: ${verdict(Math.max(thr, cpu) >= TARGET.gqlVsGraphqlWs)})`);
+    const thr = median(
+      paired(
+        gqlOurs.runs.map((r) => r.msgsPerSec),
+        gqlFloor.runs.map((r) => r.msgsPerSec),
+      ),
+    );
+    const cpu = median(
+      paired(
+        gqlFloor.runs.map((r) => r.cpuUsPerMsg),
+        gqlOurs.runs.map((r) => r.cpuUsPerMsg),
+      ),
+    );
+    rep.summary.push(
+      `dispatch (sockets), steadystream graphqlWsProtocol vs graphql-ws client: throughput ${ratioStr(thr)}, CPU ${ratioStr(cpu)} (target >= ${TARGET.gqlVsGraphqlWs}x: ${verdict(Math.max(thr, cpu) >= TARGET.gqlVsGraphqlWs)})`,
+    );
   }
   if (gqlOurs && rawGql) {
-    rep.summary.push(`dispatch (sockets), gql frames vs their raw-ws floor: steadystream graphqlWsProtocol CPU ${ratioStr(median(paired(rawGql.runs.map((r) => r.cpuUsPerMsg), gqlOurs.runs.map((r) => r.cpuUsPerMsg))))}, graphql-ws client CPU ${ratioStr(median(paired(rawGql.runs.map((r) => r.cpuUsPerMsg), (gqlFloor?.runs ?? []).map((r) => r.cpuUsPerMsg))))} (a client exactly at that floor would be ${ratioStr(median(paired((gqlFloor?.runs ?? []).map((r) => r.cpuUsPerMsg), rawGql.runs.map((r) => r.cpuUsPerMsg))))} graphql-ws's client in CPU per message)`);
+    rep.summary.push(
+      `dispatch (sockets), gql frames vs their raw-ws floor: steadystream graphqlWsProtocol CPU ${ratioStr(
+        median(
+          paired(
+            rawGql.runs.map((r) => r.cpuUsPerMsg),
+            gqlOurs.runs.map((r) => r.cpuUsPerMsg),
+          ),
+        ),
+      )}, graphql-ws client CPU ${ratioStr(
+        median(
+          paired(
+            rawGql.runs.map((r) => r.cpuUsPerMsg),
+            (gqlFloor?.runs ?? []).map((r) => r.cpuUsPerMsg),
+          ),
+        ),
+      )} (a client exactly at that floor would be ${ratioStr(
+        median(
+          paired(
+            (gqlFloor?.runs ?? []).map((r) => r.cpuUsPerMsg),
+            rawGql.runs.map((r) => r.cpuUsPerMsg),
+          ),
+        ),
+      )} graphql-ws's client in CPU per message)`,
+    );
   }
   for (const id of ['reconnecting-websocket', 'partysocket', 'graphql-ws']) {
     const s = by.get(id);
-    if (s && floor) rep.summary.push(`dispatch (sockets), ${id} vs raw-ws floor: throughput ${ratioStr(median(paired(s.runs.map((r) => r.msgsPerSec), floor.runs.map((r) => r.msgsPerSec))))}, CPU ${ratioStr(median(paired(floor.runs.map((r) => r.cpuUsPerMsg), s.runs.map((r) => r.cpuUsPerMsg))))}`);
+    if (s && floor)
+      rep.summary.push(
+        `dispatch (sockets), ${id} vs raw-ws floor: throughput ${ratioStr(
+          median(
+            paired(
+              s.runs.map((r) => r.msgsPerSec),
+              floor.runs.map((r) => r.msgsPerSec),
+            ),
+          ),
+        )}, CPU ${ratioStr(
+          median(
+            paired(
+              floor.runs.map((r) => r.cpuUsPerMsg),
+              s.runs.map((r) => r.cpuUsPerMsg),
+            ),
+          ),
+        )}`,
+      );
   }
 }
 
@@ -138,15 +216,47 @@ function diffs(a: readonly number[], b: readonly number[]): number[] {
 
 function inprocSection(stats: InprocStats[], notes: string[], rep: Report): void {
   const by = new Map(stats.map((s) => [s.kind.id, s]));
-  const ref = (s: InprocStats) => (s.kind.group === 'gql' ? (s.kind.id === 'raw-floor-gql' ? undefined : by.get('raw-floor-gql')) : s.kind.id === 'raw-floor' ? undefined : by.get('raw-floor'));
+  const ref = (s: InprocStats) =>
+    s.kind.group === 'gql'
+      ? s.kind.id === 'raw-floor-gql'
+        ? undefined
+        : by.get('raw-floor-gql')
+      : s.kind.id === 'raw-floor'
+        ? undefined
+        : by.get('raw-floor');
   const gqlClient = by.get('graphql-ws');
   rep.figures.push(...inprocFigures(stats, ref));
   const rows = stats.map((s) => {
     const ns = s.runs.map((r) => r.nsPerMsg);
     const r = ref(s);
-    const vsFloor = r ? median(paired(r.runs.map((x) => x.nsPerMsg), ns)) : 1;
-    const vsGql = s.kind.group === 'gql' && gqlClient && s !== gqlClient ? ratioStr(median(paired(gqlClient.runs.map((x) => x.nsPerMsg), ns))) : '';
-    return [s.kind.label, fmtInt(median(ns)), range(ns, fmtInt), fmtInt(median(s.runs.map((x) => x.wallNsPerMsg))), ratioStr(vsFloor), vsGql, s.failures.join('; ')];
+    const vsFloor = r
+      ? median(
+          paired(
+            r.runs.map((x) => x.nsPerMsg),
+            ns,
+          ),
+        )
+      : 1;
+    const vsGql =
+      s.kind.group === 'gql' && gqlClient && s !== gqlClient
+        ? ratioStr(
+            median(
+              paired(
+                gqlClient.runs.map((x) => x.nsPerMsg),
+                ns,
+              ),
+            ),
+          )
+        : '';
+    return [
+      s.kind.label,
+      fmtInt(median(ns)),
+      range(ns, fmtInt),
+      fmtInt(median(s.runs.map((x) => x.wallNsPerMsg))),
+      ratioStr(vsFloor),
+      vsGql,
+      s.failures.join('; '),
+    ];
   });
   rep.sections.push(
     [
@@ -163,13 +273,39 @@ function inprocSection(stats: InprocStats[], notes: string[], rep: Report): void
   );
   const ours = by.get('steadystream');
   const floor = by.get('raw-floor');
-  if (ours && floor) rep.summary.push(`dispatch (in process), steadystream jsonProtocol vs floor: ${ratioStr(median(paired(floor.runs.map((r) => r.nsPerMsg), ours.runs.map((r) => r.nsPerMsg))))} (target >= ${TARGET.dispatchVsFloor}x)`);
+  if (ours && floor)
+    rep.summary.push(
+      `dispatch (in process), steadystream jsonProtocol vs floor: ${ratioStr(
+        median(
+          paired(
+            floor.runs.map((r) => r.nsPerMsg),
+            ours.runs.map((r) => r.nsPerMsg),
+          ),
+        ),
+      )} (target >= ${TARGET.dispatchVsFloor}x)`,
+    );
   const og = by.get('steadystream-gql');
   if (og && gqlClient) {
     const fg = by.get('raw-floor-gql');
     rep.summary.push(
-      `dispatch (in process), steadystream graphqlWsProtocol vs graphql-ws client: ${ratioStr(median(paired(gqlClient.runs.map((r) => r.nsPerMsg), og.runs.map((r) => r.nsPerMsg))))}` +
-        (fg ? `; graphql-ws client vs the JSON.parse floor of the same frames: ${ratioStr(median(paired(fg.runs.map((r) => r.nsPerMsg), gqlClient.runs.map((r) => r.nsPerMsg))))}` : ''),
+      `dispatch (in process), steadystream graphqlWsProtocol vs graphql-ws client: ${ratioStr(
+        median(
+          paired(
+            gqlClient.runs.map((r) => r.nsPerMsg),
+            og.runs.map((r) => r.nsPerMsg),
+          ),
+        ),
+      )}` +
+        (fg
+          ? `; graphql-ws client vs the JSON.parse floor of the same frames: ${ratioStr(
+              median(
+                paired(
+                  fg.runs.map((r) => r.nsPerMsg),
+                  gqlClient.runs.map((r) => r.nsPerMsg),
+                ),
+              ),
+            )}`
+          : ''),
     );
   }
 }
@@ -185,31 +321,71 @@ function staleSection(sock: KindStats[] | undefined, inproc: InprocStats[] | und
   const i = new Map((inproc ?? []).map((k) => [k.kind.id, k]));
   const sOn = s.get('steadystream');
   const sOff = s.get('steadystream-stale-off');
-  if (sOn && sOff) add('over sockets: stale on − stale off', sOn.runs.map((r) => r.cpuUsPerMsg * 1000), sOff.runs.map((r) => r.cpuUsPerMsg * 1000));
+  if (sOn && sOff)
+    add(
+      'over sockets: stale on − stale off',
+      sOn.runs.map((r) => r.cpuUsPerMsg * 1000),
+      sOff.runs.map((r) => r.cpuUsPerMsg * 1000),
+    );
   const iOn = i.get('steadystream');
   const iOff = i.get('steadystream-stale-off');
   const iPerFrame = i.get('steadystream-clock-per-frame');
-  if (iOn && iOff) add('in process: stale on − stale off', iOn.runs.map((r) => r.nsPerMsg), iOff.runs.map((r) => r.nsPerMsg));
-  if (iOn && iPerFrame) add('in process: one clock read per frame (custom clock) − one per job (system clock)', iPerFrame.runs.map((r) => r.nsPerMsg), iOn.runs.map((r) => r.nsPerMsg));
+  if (iOn && iOff)
+    add(
+      'in process: stale on − stale off',
+      iOn.runs.map((r) => r.nsPerMsg),
+      iOff.runs.map((r) => r.nsPerMsg),
+    );
+  if (iOn && iPerFrame)
+    add(
+      'in process: one clock read per frame (custom clock) − one per job (system clock)',
+      iPerFrame.runs.map((r) => r.nsPerMsg),
+      iOn.runs.map((r) => r.nsPerMsg),
+    );
   if (rows.length === 0) return;
   rep.sections.push(
     [
       '## (e) Stale bookkeeping cost per message',
       '',
       `"on" = stale.afterMs ${STALE_ON_MS}, "off" = stale.afterMs ${STALE_OFF_MS} (no lower limit exists; a threshold no run reaches). Per-round paired differences of CPU ns/msg, median and range. ` +
-        'On the data path the bookkeeping is one `entry.lastDataAt = now` per delivery (no timer per message; one sweep timer per client), so on and off run the same code per message; the clock read that feeds it (shared with the heartbeat\'s last-inbound time and `meta.receivedAt`) happens once per job in real time: every frame of one socket read shares it. A custom clock is read once per frame (as are fake timers, where a synchronous advance can deliver frames at different times in one job); the difference is what the shared read saves.',
+        "On the data path the bookkeeping is one `entry.lastDataAt = now` per delivery (no timer per message; one sweep timer per client), so on and off run the same code per message; the clock read that feeds it (shared with the heartbeat's last-inbound time and `meta.receivedAt`) happens once per job in real time: every frame of one socket read shares it. A custom clock is read once per frame (as are fake timers, where a synchronous advance can deliver frames at different times in one job); the difference is what the shared read saves.",
       '',
       table(['comparison', 'A ns/msg', 'B ns/msg', 'A − B (median)', 'A − B min–max'], rows),
     ].join('\n'),
   );
-  const d = iOn && iOff ? median(diffs(iOn.runs.map((r) => r.nsPerMsg), iOff.runs.map((r) => r.nsPerMsg))) : NaN;
-  const c = iOn && iPerFrame ? median(diffs(iPerFrame.runs.map((r) => r.nsPerMsg), iOn.runs.map((r) => r.nsPerMsg))) : NaN;
+  const d =
+    iOn && iOff
+      ? median(
+          diffs(
+            iOn.runs.map((r) => r.nsPerMsg),
+            iOff.runs.map((r) => r.nsPerMsg),
+          ),
+        )
+      : NaN;
+  const c =
+    iOn && iPerFrame
+      ? median(
+          diffs(
+            iPerFrame.runs.map((r) => r.nsPerMsg),
+            iOn.runs.map((r) => r.nsPerMsg),
+          ),
+        )
+      : NaN;
   const span = (a?: { runs: { nsPerMsg: number }[] }, b?: { runs: { nsPerMsg: number }[] }) => {
     if (!a || !b) return '';
-    const x = diffs(a.runs.map((r) => r.nsPerMsg), b.runs.map((r) => r.nsPerMsg));
+    const x = diffs(
+      a.runs.map((r) => r.nsPerMsg),
+      b.runs.map((r) => r.nsPerMsg),
+    );
     return `${fmt(median(x), 0)} ns/msg (per-chunk range ${fmt(min(x), 0)}..${fmt(max(x), 0)})`;
   };
-  const sx = sOn && sOff ? diffs(sOn.runs.map((r) => r.cpuUsPerMsg * 1000), sOff.runs.map((r) => r.cpuUsPerMsg * 1000)) : [];
+  const sx =
+    sOn && sOff
+      ? diffs(
+          sOn.runs.map((r) => r.cpuUsPerMsg * 1000),
+          sOff.runs.map((r) => r.cpuUsPerMsg * 1000),
+        )
+      : [];
   const parts = [
     Number.isFinite(d) ? `on − off in process ${span(iOn, iOff)}` : '',
     sx.length ? `over sockets ${fmt(median(sx), 0)} ns/msg (per-round range ${fmt(min(sx), 0)}..${fmt(max(sx), 0)})` : '',
@@ -243,9 +419,15 @@ function idleSection(results: IdleResult[], after: IdleResult | undefined, rep: 
         : []),
     ].join('\n'),
   );
-  if (after) rep.summary.push(`idle heap per connection, steadystream, measured after the dispatch runs in the same process: ${kb(median(after.bytesPerConn))} (see (c))`);
+  if (after)
+    rep.summary.push(
+      `idle heap per connection, steadystream, measured after the dispatch runs in the same process: ${kb(median(after.bytesPerConn))} (see (c))`,
+    );
   const ours = results.find((r) => r.kind.id === 'steadystream');
-  if (ours) rep.summary.push(`idle heap per connection, steadystream: ${kb(median(ours.bytesPerConn))} (target <= ${TARGET.idleKb} KB: ${verdict(median(ours.bytesPerConn) / 1024 <= TARGET.idleKb)})`);
+  if (ours)
+    rep.summary.push(
+      `idle heap per connection, steadystream: ${kb(median(ours.bytesPerConn))} (target <= ${TARGET.idleKb} KB: ${verdict(median(ours.bytesPerConn) / 1024 <= TARGET.idleKb)})`,
+    );
   for (const r of results) if (r.kind.id !== 'steadystream') rep.summary.push(`idle heap per connection, ${r.kind.id}: ${kb(median(r.bytesPerConn))}`);
 }
 
@@ -290,7 +472,15 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
     ...stormFigures(
       scenarios.map(([name]) => {
         const c = cell.get(`${oursDefault.id}|${name}`)!;
-        return { name, ours: c.a, fewestPeer: fewest(name), won: peers.every((p) => { const q = cell.get(`${p.id}|${name}`)!; return c.a < q.a && c.t <= q.t; }) };
+        return {
+          name,
+          ours: c.a,
+          fewestPeer: fewest(name),
+          won: peers.every((p) => {
+            const q = cell.get(`${p.id}|${name}`)!;
+            return c.a < q.a && c.t <= q.t;
+          }),
+        };
       }),
     ),
   );
@@ -299,7 +489,12 @@ function simVariations(strategies: readonly Strategy[], base: SimConfig, seeds: 
     const wins: string[] = [];
     const cells = scenarios.map(([name]) => {
       const c = cell.get(`${s.id}|${name}`)!;
-      const beats = s.ours && peers.every((p) => { const q = cell.get(`${p.id}|${name}`)!; return c.a < q.a && c.t <= q.t; });
+      const beats =
+        s.ours &&
+        peers.every((p) => {
+          const q = cell.get(`${p.id}|${name}`)!;
+          return c.a < q.a && c.t <= q.t;
+        });
       if (beats) wins.push(name);
       return `${fmtInt(c.a)} / ${secs(c.t)}${s.ours ? (beats ? ' ✔' : ' ✘') : ''}`;
     });
@@ -342,10 +537,23 @@ function simSection(rows: SimRow[], whatIf: SimRow[], seeds: readonly number[], 
     if (!r.strategy.ours) return '';
     const a = stat(r.results, (x) => x.attempts).median;
     const t = stat(r.results, (x) => x.allBackMs).median;
-    const lost = peers.filter((p) => !(a < stat(p.results, (x) => x.attempts).median && t <= stat(p.results, (x) => x.allBackMs).median)).map((p) => p.strategy.id);
+    const lost = peers
+      .filter((p) => !(a < stat(p.results, (x) => x.attempts).median && t <= stat(p.results, (x) => x.allBackMs).median))
+      .map((p) => p.strategy.id);
     return lost.length === 0 ? 'yes: beats every peer' : `no: not vs ${lost.join(', ')}`;
   };
-  const head = ['strategy', 'total attempts (median)', 'min–max', 'attempts during outage', 'all back (s, median)', 'all back min–max', 'half back (s)', 'most attempts by one client', 'clients past the default retry limit', 'fewer attempts at <= time than every peer?'];
+  const head = [
+    'strategy',
+    'total attempts (median)',
+    'min–max',
+    'attempts during outage',
+    'all back (s, median)',
+    'all back min–max',
+    'half back (s)',
+    'most attempts by one client',
+    'clients past the default retry limit',
+    'fewer attempts at <= time than every peer?',
+  ];
   rep.sections.push(
     [
       '## (d) Reconnect storm, simulated',
@@ -354,20 +562,31 @@ function simSection(rows: SimRow[], whatIf: SimRow[], seeds: readonly number[], 
         `refused and over-capacity attempts fail at once and the client backs off by its own rule. Best possible: everyone back at ${((cfg.outageMs + Math.ceil(cfg.clients / cfg.perWindow) * cfg.windowMs) / 1000).toFixed(1)} s with ${fmtInt(cfg.clients)} attempts. ` +
         `Horizon ${cfg.horizonMs / 1000} s ("never" = not all back by then). Ours run through the real ReconnectScheduler on a virtual clock with the library defaults (initial ${fmtInt(DEFAULTS.reconnect.initialDelayMs)}, max ${fmtInt(DEFAULTS.reconnect.maxDelayMs)}, factor ${DEFAULTS.reconnect.factor}, quickRetryMs ${fmtInt(DEFAULTS.reconnect.quickRetryMs)}, downMaxDelayMs ${fmtInt(DEFAULTS.reconnect.downMaxDelayMs)}). Every client was healthy when the server died (its first retry is the quick one); attempts during the outage are refused at once (nothing listens: ours probe under downMaxDelayMs), attempts over capacity are answered (HTTP 503: the full backoff). The "attempts during outage" column counts the refused ones: they cost the server a TCP RST each, no handshake, no token.`,
       '',
-      table(head, rows.map((r) => line(r, beatsPeers(r)))),
+      table(
+        head,
+        rows.map((r) => line(r, beatsPeers(r))),
+      ),
       '',
       'Peer formulas (defaults), from:',
       ...Object.entries(PEER_SOURCES).map(([k, v]) => `- ${k}: ${v}`),
       '',
       '### What-if: our strategies with other options (same code, not the current defaults)',
       '',
-      table(head, whatIf.map((r) => line(r, beatsPeers(r)))),
+      table(
+        head,
+        whatIf.map((r) => line(r, beatsPeers(r))),
+      ),
     ].join('\n'),
   );
   for (const r of rows.filter((x) => x.strategy.ours)) {
-    rep.summary.push(`reconnect sim, ${r.strategy.id}: ${fmtInt(stat(r.results, (x) => x.attempts).median)} attempts, all back ${secs(stat(r.results, (x) => x.allBackMs).median)} s — ${beatsPeers(r)}`);
+    rep.summary.push(
+      `reconnect sim, ${r.strategy.id}: ${fmtInt(stat(r.results, (x) => x.attempts).median)} attempts, all back ${secs(stat(r.results, (x) => x.allBackMs).median)} s — ${beatsPeers(r)}`,
+    );
   }
-  for (const p of peers) rep.summary.push(`reconnect sim, ${p.strategy.id}: ${fmtInt(stat(p.results, (x) => x.attempts).median)} attempts, all back ${secs(stat(p.results, (x) => x.allBackMs).median)} s`);
+  for (const p of peers)
+    rep.summary.push(
+      `reconnect sim, ${p.strategy.id}: ${fmtInt(stat(p.results, (x) => x.attempts).median)} attempts, all back ${secs(stat(p.results, (x) => x.allBackMs).median)} s`,
+    );
 }
 
 async function renderSection(rep: Report): Promise<void> {
@@ -390,7 +609,15 @@ async function renderSection(rep: Report): Promise<void> {
     mod.runRenderBench({ label: 'tight budget 64 KiB', maxBytes: 64 * 1024, ticks }),
   ];
   rep.figures.push(...renderFigures(rows as RenderBenchResult[]));
-  rep.sections.push(['## (f) Render bench (bench/render.ts, `runRenderBench`)', '', `${fmtInt(ticks)} ticks over 100 symbols per run; see bench/render.ts for the columns.`, '', mod.renderBenchTable(rows)].join('\n'));
+  rep.sections.push(
+    [
+      '## (f) Render bench (bench/render.ts, `runRenderBench`)',
+      '',
+      `${fmtInt(ticks)} ticks over 100 symbols per run; see bench/render.ts for the columns.`,
+      '',
+      mod.renderBenchTable(rows),
+    ].join('\n'),
+  );
 }
 
 const PEER_PACKAGES = ['reconnecting-websocket', 'partysocket', 'graphql-ws', 'socket.io-client', 'socket.io', 'centrifuge', 'ws'];
@@ -492,18 +719,24 @@ async function main(): Promise<void> {
   }
   if (wants(args, 'reconnect-real')) {
     const o = { cycles: args.cycles, outageCycles: args.quick ? 1 : 2, outageMs: 10_000, uptimeMs: 5_200, clients: 5, boundMs: 30_000 };
-    log(`(g) recovery over real sockets: ${o.cycles} restarts + ${o.outageCycles} outages of ${o.outageMs / 1000} s, ${o.clients} clients per library, every library at once [${elapsed()}]`);
+    log(
+      `(g) recovery over real sockets: ${o.cycles} restarts + ${o.outageCycles} outages of ${o.outageMs / 1000} s, ${o.clients} clients per library, every library at once [${elapsed()}]`,
+    );
     const results = await runRealRecovery(ours, { ...o, log });
     rep.figures.push(...realFigures(results));
     rep.sections.push(realSection(results, o));
-    for (const f of realFigures(results)) rep.summary.push(`${f.label}: ${Number.isFinite(f.value) ? `${fmtInt(f.value)} ms` : 'not back'} (${fmtInt(f.min)}–${fmtInt(f.max)}, n = ${f.samples})`);
+    for (const f of realFigures(results))
+      rep.summary.push(`${f.label}: ${Number.isFinite(f.value) ? `${fmtInt(f.value)} ms` : 'not back'} (${fmtInt(f.min)}–${fmtInt(f.max)}, n = ${f.samples})`);
   }
   if (wants(args, 'size')) {
     log(`(h) browser bundle sizes [${elapsed()}]`);
     const rows = await runSize();
     rep.figures.push(...sizeFigures(rows));
     rep.sections.push(sizeSection(rows));
-    for (const r of rows) rep.summary.push(`browser bundle, ${r.label}: ${kb(r.minBytes)} minified, ${kb(r.gzipBytes)} gzip${r.externals.length ? ` (external, not counted: ${r.externals.join(', ')})` : ''}`);
+    for (const r of rows)
+      rep.summary.push(
+        `browser bundle, ${r.label}: ${kb(r.minBytes)} minified, ${kb(r.gzipBytes)} gzip${r.externals.length ? ` (external, not counted: ${r.externals.join(', ')})` : ''}`,
+      );
   }
   if (wants(args, 'render')) {
     log(`(f) render bench [${elapsed()}]`);
@@ -514,7 +747,9 @@ async function main(): Promise<void> {
   const budgets = loadBudgets();
   const git = gitState();
   const sectionsRun = ALL_SECTIONS.filter((x) => wants(args, x));
-  const compared = base ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit, srcCommit: git.srcCommit }, budgets) : undefined;
+  const compared = base
+    ? comparisonSection(base, { figures: rep.figures, machine: { start: m0, end: m1 }, commit: git.commit, srcCommit: git.srcCommit }, budgets)
+    : undefined;
   const md = [
     header(m0, m1, ours.source),
     '',
@@ -538,10 +773,21 @@ async function main(): Promise<void> {
     log(compared.md.replace(/\*\*/g, ''));
   }
   if (args.saveBaseline) {
-    const path = saveBaseline({ name: args.saveBaseline, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, ...git, library: ours.source, machine: { start: m0, end: m1 }, sections: sectionsRun, figures: rep.figures });
+    const path = saveBaseline({
+      name: args.saveBaseline,
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      ...git,
+      library: ours.source,
+      machine: { start: m0, end: m1 },
+      sections: sectionsRun,
+      figures: rep.figures,
+    });
     log(`saved baseline ${args.saveBaseline}: ${path} (${rep.figures.length} figures)`);
   }
-  if (args.only.size === 0 && !args.quick) log(`wrote ${writeValidation(rep.figures, `this run of \`npm run bench\` (commit ${git.commit.slice(0, 12)}${git.srcDirty ? ', src/ modified' : ''}, ${m0.date}, load ${m0.load.join(' / ')})`)}`);
+  if (args.only.size === 0 && !args.quick)
+    log(
+      `wrote ${writeValidation(rep.figures, `this run of \`npm run bench\` (commit ${git.commit.slice(0, 12)}${git.srcDirty ? ', src/ modified' : ''}, ${m0.date}, load ${m0.load.join(' / ')})`)}`,
+    );
   log('');
   log(`wrote ${args.out} in ${elapsed()} (load at end ${m1.load.join(' ')})`);
 }

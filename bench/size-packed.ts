@@ -9,10 +9,22 @@ import { browserPlatform } from '../build/platform.js';
 import { LANE_DIR, prepareLane } from '../test/browser/lane.js';
 
 const CASES: [string, string][] = [
-  ['StreamClient + jsonProtocol (steadystream)', "import { StreamClient, jsonProtocol } from 'steadystream'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));"],
-  ['+ createViews (steadystream/render)', "import { StreamClient } from 'steadystream'; import { createViews } from 'steadystream/render'; console.log(createViews(new StreamClient({ url: 'ws://x' })));"],
-  ['+ graphqlWsProtocol (steadystream/graphql-ws)', "import { StreamClient } from 'steadystream'; import { graphqlWsProtocol } from 'steadystream/graphql-ws'; console.log(new StreamClient({ url: 'ws://x', protocol: graphqlWsProtocol() }));"],
-  ['+ kisProtocol, kisApprovalKey (steadystream/kis)', "import { StreamClient } from 'steadystream'; import { kisProtocol, kisApprovalKey } from 'steadystream/kis'; console.log(new StreamClient({ url: 'ws://x', protocol: kisProtocol() }), kisApprovalKey);"],
+  [
+    'StreamClient + jsonProtocol (steadystream)',
+    "import { StreamClient, jsonProtocol } from 'steadystream'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));",
+  ],
+  [
+    '+ createViews (steadystream/render)',
+    "import { StreamClient } from 'steadystream'; import { createViews } from 'steadystream/render'; console.log(createViews(new StreamClient({ url: 'ws://x' })));",
+  ],
+  [
+    '+ graphqlWsProtocol (steadystream/graphql-ws)',
+    "import { StreamClient } from 'steadystream'; import { graphqlWsProtocol } from 'steadystream/graphql-ws'; console.log(new StreamClient({ url: 'ws://x', protocol: graphqlWsProtocol() }));",
+  ],
+  [
+    '+ kisProtocol, kisApprovalKey (steadystream/kis)',
+    "import { StreamClient } from 'steadystream'; import { kisProtocol, kisApprovalKey } from 'steadystream/kis'; console.log(new StreamClient({ url: 'ws://x', protocol: kisProtocol() }), kisApprovalKey);",
+  ],
   ['everything of the root entry (import *)', "import * as s from 'steadystream'; console.log(s);"],
 ];
 
@@ -44,7 +56,11 @@ for (const [name, code] of CASES) {
 }
 
 // Per part: minified bytes each src folder (or package) contributes to StreamClient + jsonProtocol.
-const src = await bundle("import { StreamClient, jsonProtocol } from './src/index.ts'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));", process.cwd(), [browserPlatform]);
+const src = await bundle(
+  "import { StreamClient, jsonProtocol } from './src/index.ts'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));",
+  process.cwd(),
+  [browserPlatform],
+);
 const parts = new Map<string, number>();
 for (const [file, v] of Object.entries(Object.values(src.meta.outputs)[0]!.inputs)) {
   const part = file.includes('node_modules/') ? file.split('node_modules/')[1]!.split('/')[0]! : file.split('/').slice(0, 2).join('/');

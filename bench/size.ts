@@ -49,7 +49,8 @@ async function ourEntries(): Promise<[string, string][]> {
   const mod = (await import(`${root}tsup.config.ts`)) as { default: { entry?: Record<string, string> } | { entry?: Record<string, string> }[] };
   const cfgs = Array.isArray(mod.default) ? mod.default : [mod.default];
   const out = new Map<string, string>(); // one row per entry, however many builds (esm, cjs, browser) list it
-  for (const c of cfgs) for (const [name, file] of Object.entries(c.entry ?? {})) out.set(name === 'index' ? 'steadystream' : `steadystream/${name}`, `${root}${file}`);
+  for (const c of cfgs)
+    for (const [name, file] of Object.entries(c.entry ?? {})) out.set(name === 'index' ? 'steadystream' : `steadystream/${name}`, `${root}${file}`);
   return [...out].filter(([, f]) => existsSync(f));
 }
 
@@ -98,15 +99,42 @@ async function measure(t: Target): Promise<SizeRow> {
           parts.set(partOf(input), (parts.get(partOf(input)) ?? 0) + v.bytesInOutput);
         }
       }
-      return { id: t.id, label: t.label, imports: t.code, minBytes: code.length, gzipBytes: gzipSync(code).length, parts: [...parts].sort((a, b) => b[1] - a[1]), externals };
+      return {
+        id: t.id,
+        label: t.label,
+        imports: t.code,
+        minBytes: code.length,
+        gzipBytes: gzipSync(code).length,
+        parts: [...parts].sort((a, b) => b[1] - a[1]),
+        externals,
+      };
     } catch (err) {
       const errors = (err as { errors?: { text: string }[] }).errors ?? [];
       const unresolved = errors.map((e) => /Could not resolve "([^"]+)"/.exec(e.text)?.[1]).filter((x): x is string => !!x && !externals.includes(x));
-      if (unresolved.length === 0) return { id: t.id, label: t.label, imports: t.code, minBytes: NaN, gzipBytes: NaN, parts: [], externals, error: errors[0]?.text ?? (err as Error).message };
+      if (unresolved.length === 0)
+        return {
+          id: t.id,
+          label: t.label,
+          imports: t.code,
+          minBytes: NaN,
+          gzipBytes: NaN,
+          parts: [],
+          externals,
+          error: errors[0]?.text ?? (err as Error).message,
+        };
       externals.push(...new Set(unresolved));
     }
   }
-  return { id: t.id, label: t.label, imports: t.code, minBytes: NaN, gzipBytes: NaN, parts: [], externals, error: 'still unresolved after 3 rounds of externals' };
+  return {
+    id: t.id,
+    label: t.label,
+    imports: t.code,
+    minBytes: NaN,
+    gzipBytes: NaN,
+    parts: [],
+    externals,
+    error: 'still unresolved after 3 rounds of externals',
+  };
 }
 
 const PEERS: Target[] = [
@@ -121,7 +149,12 @@ export async function runSize(): Promise<SizeRow[]> {
   const entries = await ourEntries();
   const alias = Object.fromEntries(entries);
   const ours: Target[] = [
-    { id: 'steadystream', label: 'steadystream: StreamClient + jsonProtocol', code: "import { StreamClient, jsonProtocol } from 'steadystream'; (globalThis as any).k = [StreamClient, jsonProtocol];", alias },
+    {
+      id: 'steadystream',
+      label: 'steadystream: StreamClient + jsonProtocol',
+      code: "import { StreamClient, jsonProtocol } from 'steadystream'; (globalThis as any).k = [StreamClient, jsonProtocol];",
+      alias,
+    },
     ...entries.map(([spec]): Target => ({ id: `entry:${spec}`, label: `${spec} (everything it exports)`, code: `export * from '${spec}';`, alias })),
   ];
   const rows: SizeRow[] = [];
@@ -131,8 +164,30 @@ export async function runSize(): Promise<SizeRow[]> {
 
 export function sizeFigures(rows: readonly SizeRow[]): Figure[] {
   return rows.flatMap((r) => [
-    { id: `size.gzip-kb.${r.id}`, label: `browser bundle, gzip, ${r.label}`, unit: 'KB', kind: 'absolute' as const, better: 'lower' as const, value: r.gzipBytes / 1024, min: r.gzipBytes / 1024, max: r.gzipBytes / 1024, samples: 1, deterministic: true },
-    { id: `size.min-kb.${r.id}`, label: `browser bundle, minified, ${r.label}`, unit: 'KB', kind: 'absolute' as const, better: 'lower' as const, value: r.minBytes / 1024, min: r.minBytes / 1024, max: r.minBytes / 1024, samples: 1, deterministic: true },
+    {
+      id: `size.gzip-kb.${r.id}`,
+      label: `browser bundle, gzip, ${r.label}`,
+      unit: 'KB',
+      kind: 'absolute' as const,
+      better: 'lower' as const,
+      value: r.gzipBytes / 1024,
+      min: r.gzipBytes / 1024,
+      max: r.gzipBytes / 1024,
+      samples: 1,
+      deterministic: true,
+    },
+    {
+      id: `size.min-kb.${r.id}`,
+      label: `browser bundle, minified, ${r.label}`,
+      unit: 'KB',
+      kind: 'absolute' as const,
+      better: 'lower' as const,
+      value: r.minBytes / 1024,
+      min: r.minBytes / 1024,
+      max: r.minBytes / 1024,
+      samples: 1,
+      deterministic: true,
+    },
   ]);
 }
 
@@ -142,13 +197,20 @@ export function sizeSection(rows: readonly SizeRow[]): string {
   return [
     '## (h) Browser bundle size',
     '',
-    'esbuild `--bundle --platform=browser --format=esm --minify --target=es2022` of an entry module importing what the row says (tree-shaken), gzip by Node\'s zlib at its default level. ' +
+    "esbuild `--bundle --platform=browser --format=esm --minify --target=es2022` of an entry module importing what the row says (tree-shaken), gzip by Node's zlib at its default level. " +
       'Our entries are read from tsup.config.ts and bundled from src/ through an alias of their package specifier; the "steadystream" row imports `StreamClient` and `jsonProtocol` only. ' +
       'Imports that do not resolve for the browser are marked external (not counted) and listed: today `node:events` (src/connection/transport.ts) — a real browser build fails on it (issue 14), so those rows measure what the bundle would weigh once it is gone. `ws` (the default WebSocket) resolves through its `browser` field to `ws/browser.js`, a 0.2 KB stub that throws when used (issue 14), and is counted.',
     '',
     table(
       ['bundle', 'imports', 'minified', 'gzip', 'external (does not bundle for the browser)', 'error'],
-      rows.map((r) => [r.label, `\`${r.imports.replace(/; \(globalThis.*$/, '')}\``, kb(r.minBytes), kb(r.gzipBytes), r.externals.map((e) => `\`${e}\``).join(', '), r.error ?? '']),
+      rows.map((r) => [
+        r.label,
+        `\`${r.imports.replace(/; \(globalThis.*$/, '')}\``,
+        kb(r.minBytes),
+        kb(r.gzipBytes),
+        r.externals.map((e) => `\`${e}\``).join(', '),
+        r.error ?? '',
+      ]),
     ),
     '',
     '### What each part costs (minified bytes in the bundle, by src/ folder and by package)',

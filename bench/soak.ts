@@ -53,10 +53,13 @@ async function main(): Promise<number> {
   const started = performance.now();
   const end = started + options.maxSeconds * 1000;
   // A wait that somehow escapes its own bound must still not keep the lane running.
-  const watchdog = setTimeout(() => {
-    console.error(`soak: still running ${options.maxSeconds + 60} s after start; active: ${process.getActiveResourcesInfo().join(', ')}`);
-    process.exit(1);
-  }, (options.maxSeconds + 60) * 1000);
+  const watchdog = setTimeout(
+    () => {
+      console.error(`soak: still running ${options.maxSeconds + 60} s after start; active: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(1);
+    },
+    (options.maxSeconds + 60) * 1000,
+  );
   watchdog.unref();
 
   const baseline = activeResources();

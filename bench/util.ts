@@ -47,8 +47,20 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     topics: int('topics', 100),
     connections: int('connections', quick ? 200 : 500),
     simClients: int('sim-clients', 1_000),
-    only: new Set(only ? only.split(',').map((s) => s.trim()).filter(Boolean) : []),
-    kinds: new Set((get('kinds') ?? '').split(',').map((s) => s.trim()).filter(Boolean)),
+    only: new Set(
+      only
+        ? only
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : [],
+    ),
+    kinds: new Set(
+      (get('kinds') ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
     out: get('out') ?? (quick ? 'bench/RESULTS.quick.md' : 'bench/RESULTS.md'),
     saveBaseline: get('save-baseline'),
     baseline: get('baseline'),

@@ -137,10 +137,16 @@ export function validationMarkdown(figures: readonly Figure[], budgets: Record<s
         rows.push([`\`${t.file}\``, '(file missing)', results ? 'missing' : '']);
         continue;
       }
-      for (const name of names.filter((x) => !t.match || t.match.test(x))) rows.push([`\`${t.file}\``, name.replace(/\|/g, '\\|'), results ? results.get(`${t.file}|${name}`) ?? 'not matched in the report' : '']);
+      for (const name of names.filter((x) => !t.match || t.match.test(x)))
+        rows.push([`\`${t.file}\``, name.replace(/\|/g, '\\|'), results ? (results.get(`${t.file}|${name}`) ?? 'not matched in the report') : '']);
     }
     const figs = pick(c.figures);
-    const figRows = figs.map((f) => [f.label, showFigure(f), budgets[f.id]?.goal ?? '', budgets[f.id] ? checkBudget(byId.get(f.id), budgets[f.id]) : 'no budget']);
+    const figRows = figs.map((f) => [
+      f.label,
+      showFigure(f),
+      budgets[f.id]?.goal ?? '',
+      budgets[f.id] ? checkBudget(byId.get(f.id), budgets[f.id]) : 'no budget',
+    ]);
     const passed = results ? rows.filter((r) => r[2] === 'passed').length : undefined;
     const over = figRows.filter((r) => r[3] === 'over').length;
     parts.push(
@@ -149,7 +155,10 @@ export function validationMarkdown(figures: readonly Figure[], budgets: Record<s
       '',
       `Tests: ${rows.length}${passed !== undefined ? `, passed ${passed}` : ''}. Budgeted figures: ${figRows.filter((r) => r[3] === 'within' || r[3] === 'over').length}, over budget ${over}.`,
       '',
-      table(['file', 'test', ...(results ? ['status'] : [])], rows.map((r) => (results ? r : r.slice(0, 2)))),
+      table(
+        ['file', 'test', ...(results ? ['status'] : [])],
+        rows.map((r) => (results ? r : r.slice(0, 2))),
+      ),
       '',
       figRows.length ? table(['figure', 'value (min–max)', 'budget', 'status'], figRows) : '_No figure of this criterion in these figures._',
     );

@@ -12,7 +12,10 @@ const t0 = Date.now();
 const ts = () => `${((Date.now() - t0) / 1_000).toFixed(1).padStart(5)}s`;
 const say = (line: string) => console.log(`${ts()}  ${line}`);
 
-interface Tick { price: number; changePct: number }
+interface Tick {
+  price: number;
+  changePct: number;
+}
 const prices: Record<string, number> = { AAPL: 187.42, MSFT: 411.1, NVDA: 121.37 };
 
 /**
@@ -49,7 +52,6 @@ const client = new StreamClient({
   ...(logger ? { logger } : {}),
 });
 createViews(client); // client.view() needs the render part (steadystream/render)
-
 
 client.on('state', (e: StateChange) =>
   say(`state  ${e.from} -> ${e.to}  (${e.reason}${e.delayMs === undefined ? '' : `, retry #${e.attempt} in ${Math.round(e.delayMs)} ms`})`),
@@ -98,7 +100,9 @@ const status = setInterval(() => {
   const lookups = m.cacheHits + m.cacheMisses;
   const left = Math.max(0, Math.round((DURATION_MS - (Date.now() - t0)) / 1_000));
   say(`tiles  ${SYMBOLS.map((s) => tiles.get(s) ?? `  ${s} …`).join(' | ')}   [${client.state}, ${left}s left]`);
-  say(`count  msgs ${m.messagesIn}  renders ${m.renders}  skipped ${m.skipped}  coalesced ${m.coalesced}  hit ${lookups ? ((m.cacheHits / lookups) * 100).toFixed(0) : 0}%  reconnects ${m.reconnectsScheduled}`);
+  say(
+    `count  msgs ${m.messagesIn}  renders ${m.renders}  skipped ${m.skipped}  coalesced ${m.coalesced}  hit ${lookups ? ((m.cacheHits / lookups) * 100).toFixed(0) : 0}%  reconnects ${m.reconnectsScheduled}`,
+  );
 }, 2_000);
 
 let ended = false;
@@ -123,7 +127,9 @@ async function end(why: string): Promise<void> {
 }
 
 process.once('SIGINT', () => void end('interrupted'));
-say(`start  server ${server.url}, demo runs ${DURATION_MS / 1_000} s, ${logger ? `pino logs at ${process.env['LOG_LEVEL'] ?? 'warn'} on stderr` : 'no logger (pino not installed)'}`);
+say(
+  `start  server ${server.url}, demo runs ${DURATION_MS / 1_000} s, ${logger ? `pino logs at ${process.env['LOG_LEVEL'] ?? 'warn'} on stderr` : 'no logger (pino not installed)'}`,
+);
 await client.start();
 await new Promise<void>((resolve) => setTimeout(resolve, DURATION_MS));
 await end('done');

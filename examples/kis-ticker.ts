@@ -29,7 +29,10 @@ client.on('error', (e) => say(`error  ${e.code}: ${e.message}`));
 // Samsung Electronics and SK hynix trades, and Samsung's order book.
 const tiles = new Map<string, string>();
 const arrow = (sign: string) => (sign === '2' || sign === '1' ? '▲' : sign === '5' || sign === '4' ? '▼' : '–');
-for (const [name, symbol] of [['SAMSUNG', '005930'], ['HYNIX', '000660']] as const) {
+for (const [name, symbol] of [
+  ['SAMSUNG', '005930'],
+  ['HYNIX', '000660'],
+] as const) {
   client.view(`trade-${symbol}`, {
     topic: `H0STCNT0:${symbol}`,
     select: (t: KisTrade) => ({ price: t.price, changeRate: t.changeRate, sign: t.changeSign, volume: t.volume }),
@@ -67,10 +70,14 @@ const feed = setInterval(() => {
 const scale = DURATION_MS / 15_000;
 const timeline: Array<[number, string, () => void]> = [
   [5_000, 'simulator drops every socket', () => sim.dropAll()],
-  [9_000, 'approval keys expire (next subscribe gets OPSP0011)', () => {
-    sim.expireKeys();
-    client.subscribe('H0STCNT0:035420', () => {}); // NAVER: its subscribe carries the dead key
-  }],
+  [
+    9_000,
+    'approval keys expire (next subscribe gets OPSP0011)',
+    () => {
+      sim.expireKeys();
+      client.subscribe('H0STCNT0:035420', () => {}); // NAVER: its subscribe carries the dead key
+    },
+  ],
 ];
 const timers = timeline.map(([at, what, act]) => setTimeout(() => (say(`fault  ${what}`), act()), at * scale));
 const status = setInterval(() => say(`tiles  ${['SAMSUNG', 'HYNIX', 'BOOK'].map((k) => tiles.get(k) ?? `${k} …`).join(' | ')}`), 1_000);

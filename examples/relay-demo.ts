@@ -49,9 +49,14 @@ if (process.argv[2] === 'relay') {
 }
 
 async function main(): Promise<void> {
-  const bin = process.env['NATS_SERVER'] ?? (spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim() || (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : ''));
+  const bin =
+    process.env['NATS_SERVER'] ??
+    (spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim() ||
+      (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : ''));
   if (!bin) {
-    console.error('nats-server not found: install it (`apt-get install -y nats-server`, or https://github.com/nats-io/nats-server/releases) or set NATS_SERVER');
+    console.error(
+      'nats-server not found: install it (`apt-get install -y nats-server`, or https://github.com/nats-io/nats-server/releases) or set NATS_SERVER',
+    );
     process.exit(1);
   }
   const port = await new Promise<number>((resolve) => {
@@ -76,7 +81,9 @@ async function main(): Promise<void> {
   sim.on('session', (e) => say(`KIS: session ${e.id} opened`));
   sim.on('disconnect', (e) => say(`KIS: session ${e.id} closed`));
 
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'relay', natsUrl, sim.wsUrl, sim.httpUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'relay', natsUrl, sim.wsUrl, sim.httpUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => {
     child.stdout!.on('data', (b: Buffer) => {
       process.stdout.write(b); // the child's own lines

@@ -53,7 +53,14 @@ if (!tarball) {
 }
 const tgz = join(work, tarball);
 const listing = spawnSync('tar', ['tzf', tgz], { encoding: 'utf8' }).stdout.split('\n');
-for (const needed of ['package/dist/index.js', 'package/dist/index.cjs', 'package/dist/index.d.ts', 'package/dist/testing.d.ts', 'package/LICENSE', 'package/README.md']) {
+for (const needed of [
+  'package/dist/index.js',
+  'package/dist/index.cjs',
+  'package/dist/index.d.ts',
+  'package/dist/testing.d.ts',
+  'package/LICENSE',
+  'package/README.md',
+]) {
   if (!listing.includes(needed)) fail(`the tarball lacks ${needed}`);
 }
 const maps = listing.filter((f) => f.endsWith('.map'));

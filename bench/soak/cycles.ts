@@ -50,7 +50,8 @@ export async function runCycles(planned: number, ctx: PhaseContext): Promise<Pha
         // while stopped (the sweep re-arms or not), but their number must not grow.
         const pending = pendingTimers(client).length;
         stoppedTimers ??= pending;
-        if (pending > stoppedTimers) phase.problem(`cycle ${i}: ${pending} timers pending after stop, ${stoppedTimers} after the first (${pendingTimers(client).join(', ')})`);
+        if (pending > stoppedTimers)
+          phase.problem(`cycle ${i}: ${pending} timers pending after stop, ${stoppedTimers} after the first (${pendingTimers(client).join(', ')})`);
       } catch (err) {
         phase.problem(`cycle ${i}: ${message(err)}`);
       }

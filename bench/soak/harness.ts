@@ -7,7 +7,6 @@ export { prng };
 /** Bound of every single wait in the soak: a wait that takes longer is a finding, not a hang. */
 export const WAIT_MS = 10_000;
 
-
 /**
  * A client with loopback-sized delays: millisecond backoff (full jitter, seeded), heartbeat
  * and stale timers on so that their arming and cancelling is part of what is soaked.

@@ -40,7 +40,9 @@ function row(phase: PhaseResult, cp: Checkpoint, baseline: number): string {
     (cp.elapsedMs / 1000).toFixed(1),
     cp.note,
     '',
-  ].join(' | ').trim();
+  ]
+    .join(' | ')
+    .trim();
 }
 
 function per1000(phase: PhaseResult, bytes: number): string {

@@ -24,7 +24,7 @@ export function isFatalTokenError(err: unknown): boolean {
 /** Classify one failed attempt. Timeouts are transient whatever `isFatal` says; a throwing `isFatal` counts as fatal. */
 export function classifyFailure(err: unknown, isFatal: (err: unknown) => boolean): 'fatal' | 'transient' {
   if (isStreamClientError(err, 'TOKEN_TIMEOUT')) return 'transient';
-  if (isStreamClientError(err, 'AUTH_FAILED') && (err.details?.['reason'] === 'malformed')) return 'fatal';
+  if (isStreamClientError(err, 'AUTH_FAILED') && err.details?.['reason'] === 'malformed') return 'fatal';
   try {
     return isFatal(err) ? 'fatal' : 'transient';
   } catch {

@@ -6,7 +6,10 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined):
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     const done = () => signal.removeEventListener('abort', onAbort);
-    p.then((v) => (done(), resolve(v)), (e: unknown) => (done(), reject(e)));
+    p.then(
+      (v) => (done(), resolve(v)),
+      (e: unknown) => (done(), reject(e)),
+    );
   });
 }
 

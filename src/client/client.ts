@@ -13,7 +13,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { TokenRefresher } from '../auth/index.js';
 import { Connection } from '../connection/connection.js';
-import type { ConnectionState, } from '../connection/states.js';
+import type { ConnectionState } from '../connection/states.js';
 import { ClosedError, StreamClientError } from '../core/errors.js';
 import { TaskRegistry } from '../core/tasks.js';
 import { createCounters, type Counters } from '../observe/counters.js';
@@ -152,9 +152,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements As
   view<D = unknown, S extends object = Record<string, unknown>, O = unknown>(id: string, options: ViewOptions<D, S, O>): View {
     this.#assertOpenForUse();
     if (!this.#views) {
-      throw new StreamClientError('INVALID_OPTIONS', "client.view() needs the render part: import { createViews } from 'steadystream/render' and call createViews(client) once", {
-        details: { option: 'view' },
-      });
+      throw new StreamClientError(
+        'INVALID_OPTIONS',
+        "client.view() needs the render part: import { createViews } from 'steadystream/render' and call createViews(client) once",
+        {
+          details: { option: 'view' },
+        },
+      );
     }
     return this.#views.view(id, options);
   }

@@ -67,12 +67,27 @@ export interface ClientDefaults {
  */
 export const DEFAULTS: ClientDefaults = deepFreeze({
   // Spread for a fleet: a lone drop is back in 1.5–4.5 s; see bench/RESULTS.md (d) for why.
-  reconnect: { initialDelayMs: 1_500, maxDelayMs: 8_000, maxHintMs: 300_000, factor: 2, jitter: 'decorrelated', maxAttempts: Infinity, resetAfterMs: 5_000, quickRetryMs: 500, downMaxDelayMs: 2_000 },
+  reconnect: {
+    initialDelayMs: 1_500,
+    maxDelayMs: 8_000,
+    maxHintMs: 300_000,
+    factor: 2,
+    jitter: 'decorrelated',
+    maxAttempts: Infinity,
+    resetAfterMs: 5_000,
+    quickRetryMs: 500,
+    downMaxDelayMs: 2_000,
+  },
   connectTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
   closeTimeoutMs: 1_000,
   heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
-  subscriptions: { ackTimeoutMs: 10_000, maxSubscriptions: Infinity, subscribeIntervalMs: 0, retry: { initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2, maxAttempts: 4 } },
+  subscriptions: {
+    ackTimeoutMs: 10_000,
+    maxSubscriptions: Infinity,
+    subscribeIntervalMs: 0,
+    retry: { initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2, maxAttempts: 4 },
+  },
   stale: { afterMs: 10_000 },
   fallback: { intervalMs: 5_000, timeoutMs: 5_000, concurrency: 4 },
   render: { maxBytes: 8 * 1024 * 1024, maxEntries: 10_000, minIntervalMs: 50, renderTimeoutMs: 10_000 },

@@ -34,9 +34,12 @@ export function resolveNetworkOptions(o: NetworkOptionsInput): ResolvedNetwork |
     tls = obj('tls', o.tls) as TlsOptions;
     for (const k of Object.keys(tls)) if (!TLS_KEYS.has(k)) invalid(`tls.${k}`, `is not a TLS option (one of ${[...TLS_KEYS].join(', ')})`);
     for (const k of ['ca', 'cert', 'key'] as const) if (tls[k] !== undefined) material(`tls.${k}`, tls[k]);
-    if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername === '')) invalid('tls.servername', 'must be a non-empty string', tls.servername);
-    if (tls.rejectUnauthorized !== undefined && typeof tls.rejectUnauthorized !== 'boolean') invalid('tls.rejectUnauthorized', 'must be a boolean', tls.rejectUnauthorized);
-    if ((tls.cert === undefined) !== (tls.key === undefined)) invalid(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'must be given together with ' + (tls.cert === undefined ? 'tls.key' : 'tls.cert'));
+    if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername === ''))
+      invalid('tls.servername', 'must be a non-empty string', tls.servername);
+    if (tls.rejectUnauthorized !== undefined && typeof tls.rejectUnauthorized !== 'boolean')
+      invalid('tls.rejectUnauthorized', 'must be a boolean', tls.rejectUnauthorized);
+    if ((tls.cert === undefined) !== (tls.key === undefined))
+      invalid(tls.cert === undefined ? 'tls.cert' : 'tls.key', 'must be given together with ' + (tls.cert === undefined ? 'tls.key' : 'tls.cert'));
     // ws ignores TLS settings on a plain ws:// socket: say so instead of connecting unencrypted.
     if (typeof o.url === 'string' && /^ws:/i.test(o.url)) invalid('tls', 'applies to wss:// URLs only (url is ws://)');
     tls = Object.freeze({ ...tls });

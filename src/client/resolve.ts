@@ -11,15 +11,7 @@ import { reportsNetwork } from '../platform/network.js';
 import { defaultWebSocket, platformSocketInit } from '../platform/websocket.node.js';
 import { DEFAULTS, type ClientDefaults } from './defaults.js';
 import { resolveNetworkOptions } from './network-options.js';
-import type {
-  FallbackOptions,
-  HeartbeatOptions,
-  ReconnectOptions,
-  RenderOptions,
-  StaleOptions,
-  StreamClientOptions,
-  SubscriptionOptions,
-} from './options.js';
+import type { FallbackOptions, HeartbeatOptions, ReconnectOptions, RenderOptions, StaleOptions, StreamClientOptions, SubscriptionOptions } from './options.js';
 import { resolveAuth } from './resolve-auth.js';
 import { bool, delayRange, fn, group, invalid, jitterName, ms, num, obj } from './validate.js';
 
@@ -209,7 +201,12 @@ function registryConfig(
   return registryOf(s, stale, fallback, random);
 }
 
-function registryOf(s: ResolvedOptions['subscriptions'], stale: ResolvedOptions['stale'], fallback: ResolvedOptions['fallback'], random: RandomSource): ResolvedRegistryOptions {
+function registryOf(
+  s: ResolvedOptions['subscriptions'],
+  stale: ResolvedOptions['stale'],
+  fallback: ResolvedOptions['fallback'],
+  random: RandomSource,
+): ResolvedRegistryOptions {
   return Object.freeze({
     ackTimeoutMs: Number.isFinite(s.ackTimeoutMs) ? s.ackTimeoutMs : undefined,
     maxSubscriptions: s.maxSubscriptions,

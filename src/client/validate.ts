@@ -7,7 +7,8 @@ import { strategies } from '../core/backoff.js';
 
 /** Throws `INVALID_OPTIONS` naming the option. */
 export function invalid(option: string, rule: string, value?: unknown): never {
-  const shown = value === undefined ? '' : ` (got ${value === null ? 'null' : typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value})`;
+  const shown =
+    value === undefined ? '' : ` (got ${value === null ? 'null' : typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value})`;
   throw new StreamClientError('INVALID_OPTIONS', `${option} ${rule}${shown}`, { details: { option } });
 }
 

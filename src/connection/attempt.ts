@@ -63,7 +63,14 @@ export async function runAttempt(p: Connecting, env: AttemptEnv): Promise<Loss |
  * loss when building or opening threw: a bad URL, a `headers()` that throws or returns no
  * header record fails alike on the next try.
  */
-async function openSocket(o: ConnectionOptions, p: Connecting, secrets: SecretSink, handlers: TransportHandlers, clock: Clock, stale: () => boolean): Promise<Loss | undefined> {
+async function openSocket(
+  o: ConnectionOptions,
+  p: Connecting,
+  secrets: SecretSink,
+  handlers: TransportHandlers,
+  clock: Clock,
+  stale: () => boolean,
+): Promise<Loss | undefined> {
   try {
     const url = typeof o.url === 'function' ? o.url(p.token === undefined ? {} : { token: p.token }) : o.url;
     let init = o.socketInit?.(url, p.token, secrets);

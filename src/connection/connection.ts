@@ -8,7 +8,20 @@ import { refused, runAttempt } from './attempt.js';
 import { authenticating, reauthenticate } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
-import { CLOSED, FAILED, IDLE, RECONNECTING, STOPPED, isLivePhase, release, type Authenticating, type Connecting, type Open, type Phase, type Resting } from './phase.js';
+import {
+  CLOSED,
+  FAILED,
+  IDLE,
+  RECONNECTING,
+  STOPPED,
+  isLivePhase,
+  release,
+  type Authenticating,
+  type Connecting,
+  type Open,
+  type Phase,
+  type Resting,
+} from './phase.js';
 import { LiveSession } from './session.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isResting, type ConnectionState, type StateChange } from './states.js';
@@ -43,7 +56,10 @@ export class Connection implements SocketOwner {
   /** While a `start()` waits; dropped once it settled (an open connection holds none). */
   #gate: StartGate | undefined;
 
-  constructor(o: ConnectionOptions, deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters }) {
+  constructor(
+    o: ConnectionOptions,
+    deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters },
+  ) {
     this.#o = o;
     this.#tasks = deps.tasks;
     this.#scheduler = deps.scheduler;
@@ -55,11 +71,19 @@ export class Connection implements SocketOwner {
     this.#heartbeat = o.heartbeat ? new Heartbeat(o.heartbeat, deps.tasks, this.#side) : undefined;
   }
 
-  get state(): ConnectionState { return this.#phase.kind; }
+  get state(): ConnectionState {
+    return this.#phase.kind;
+  }
   /** Wall time of the last transition (durations run on the steady clock; a person reads wall time). */
-  get since(): number { return this.#tasks.clock.wallOf(this.#since); }
-  get lastMessageAt(): number | undefined { return this.#inboundAt.last ? this.#tasks.clock.wallOf(this.#inboundAt.last) : undefined; }
-  get attempt(): number { return this.#scheduler.attempt; }
+  get since(): number {
+    return this.#tasks.clock.wallOf(this.#since);
+  }
+  get lastMessageAt(): number | undefined {
+    return this.#inboundAt.last ? this.#tasks.clock.wallOf(this.#inboundAt.last) : undefined;
+  }
+  get attempt(): number {
+    return this.#scheduler.attempt;
+  }
 
   /** Connect (or join the connect in progress). Resolves on open; rejects when it gives up. */
   start(): Promise<void> {
@@ -118,7 +142,14 @@ export class Connection implements SocketOwner {
       return false;
     }
     try {
-      await reauthenticate(p, token, (io) => reauth.call(protocol, io), this.#tasks, this.#o.handshakeTimeoutMs, (f) => this.send(f));
+      await reauthenticate(
+        p,
+        token,
+        (io) => reauth.call(protocol, io),
+        this.#tasks,
+        this.#o.handshakeTimeoutMs,
+        (f) => this.send(f),
+      );
       if (p.gen !== this.#gen) return false;
       p.token = token;
       this.#counters.reauths++;
@@ -147,7 +178,15 @@ export class Connection implements SocketOwner {
   }
 
   async #connect(reason: string): Promise<void> {
-    const p: Connecting = { kind: 'connecting', gen: ++this.#gen, abort: new AbortController(), token: undefined, deadline: undefined, transport: undefined, socketAt: 0 };
+    const p: Connecting = {
+      kind: 'connecting',
+      gen: ++this.#gen,
+      abort: new AbortController(),
+      token: undefined,
+      deadline: undefined,
+      transport: undefined,
+      socketAt: 0,
+    };
     this.#enter(p, reason, { attempt: this.#scheduler.attempt });
     this.#counters.connectAttempts++;
     const loss = await runAttempt(p, {
@@ -166,7 +205,14 @@ export class Connection implements SocketOwner {
     p.deadline?.cancel();
     this.#inboundAt.touch(this.#tasks.clock);
     const gen = p.gen;
-    const a = authenticating(p, transport, this.#tasks, this.#o.handshakeTimeoutMs, (f) => this.#side.write(gen, f), (loss) => this.#loseGuarded(loss));
+    const a = authenticating(
+      p,
+      transport,
+      this.#tasks,
+      this.#o.handshakeTimeoutMs,
+      (f) => this.#side.write(gen, f),
+      (loss) => this.#loseGuarded(loss),
+    );
     this.#enter(a, 'socket-open');
     try {
       await this.#o.protocol.handshake?.(a.control);
@@ -244,7 +290,11 @@ export class Connection implements SocketOwner {
     if (kind === 'auth' && this.#hooks.authRejected(p.token) === 'fatal') kind = 'fatal';
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.fault(err)), hint, down);
-    if (!plan) return this.#fail('max-attempts', new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}));
+    if (!plan)
+      return this.#fail(
+        'max-attempts',
+        new ConnectionError('MAX_ATTEMPTS', `gave up after ${this.#scheduler.attempt} attempts`, loss.error ? { cause: loss.error } : {}),
+      );
     this.#counters.reconnectsScheduled++;
     this.#enter(RECONNECTING, loss.reason, plan);
   }

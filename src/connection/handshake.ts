@@ -10,7 +10,14 @@ import type { Transport } from './transport.js';
  * The state of an attempt whose socket opened: the handshake reads its control channel (which
  * writes with `write`) until it completes or, after `timeoutMs`, `lose` is told.
  */
-export function authenticating(p: Connecting, transport: Transport, tasks: TaskRegistry, timeoutMs: number, write: (frame: Frame) => void, lose: (loss: Loss) => void): Authenticating {
+export function authenticating(
+  p: Connecting,
+  transport: Transport,
+  tasks: TaskRegistry,
+  timeoutMs: number,
+  write: (frame: Frame) => void,
+  lose: (loss: Loss) => void,
+): Authenticating {
   const control = new ControlChannel(p.token, p.abort.signal, write);
   const deadline = tasks.timeout('connection.handshake-timeout', timeoutMs, () =>
     lose({ kind: 'retry', reason: 'handshake-timeout', error: new ConnectionError('HANDSHAKE_TIMEOUT', `no handshake within ${timeoutMs} ms`) }),

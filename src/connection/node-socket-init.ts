@@ -94,7 +94,9 @@ function proxyUrl(proxy: string): URL {
     return new URL(proxy);
   } catch {
     // No cause: URL's error carries the input, credentials included.
-    throw new StreamClientError('INVALID_OPTIONS', 'the proxy named by HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is not a valid URL', { details: { option: 'HTTPS_PROXY' } });
+    throw new StreamClientError('INVALID_OPTIONS', 'the proxy named by HTTPS_PROXY/HTTP_PROXY/ALL_PROXY is not a valid URL', {
+      details: { option: 'HTTPS_PROXY' },
+    });
   }
 }
 

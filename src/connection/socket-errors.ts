@@ -50,7 +50,12 @@ export function closeLoss(p: Protocol, code: number, reason: string): Loss {
   const kind = (p.closeKind ?? defaultCloseKind).call(p, code, reason);
   const hintMs = p.retryAfterMs?.call(p, code, reason);
   const details = { details: { code } };
-  const error = kind === 'fatal' ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, details) : kind === 'auth' ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, details) : undefined;
+  const error =
+    kind === 'fatal'
+      ? new ConnectionError('FATAL_CLOSE', `server closed with ${code}`, details)
+      : kind === 'auth'
+        ? new AuthError('AUTH_REJECTED', `server closed with ${code}`, details)
+        : undefined;
   return { kind, reason: `close:${code}`, ...(error ? { error } : {}), ...(hintMs === undefined ? {} : { hintMs }) };
 }
 
@@ -80,14 +85,23 @@ export function classifySocketError(err: unknown): SocketLoss {
   }
   const status = upgradeStatus(err);
   if (status === 407) {
-    const error = new ConnectionError('PROXY_AUTH', 'the proxy refused the credentials (407 Proxy Authentication Required)', { cause: err, details: { status: 407 } });
+    const error = new ConnectionError('PROXY_AUTH', 'the proxy refused the credentials (407 Proxy Authentication Required)', {
+      cause: err,
+      details: { status: 407 },
+    });
     return { kind: 'fatal', reason: 'proxy-auth', error };
   }
   if (status === 401 || status === 403) {
-    return { kind: 'auth', reason: `upgrade:${status}`, error: new AuthError('AUTH_REJECTED', `server refused the token at the WebSocket upgrade (HTTP ${status})`, { details: { status } }) };
+    return {
+      kind: 'auth',
+      reason: `upgrade:${status}`,
+      error: new AuthError('AUTH_REJECTED', `server refused the token at the WebSocket upgrade (HTTP ${status})`, { details: { status } }),
+    };
   }
   if (status !== undefined) {
-    const error = isStreamClientError(err) ? err : new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } });
+    const error = isStreamClientError(err)
+      ? err
+      : new ConnectionError('CONNECTION_FAILED', `server refused the WebSocket upgrade with HTTP ${status}`, { details: { status } });
     const hintMs = error.details?.['retryAfterMs'];
     return { kind: 'retry', reason: `upgrade:${status}`, error, ...(typeof hintMs === 'number' ? { hintMs } : {}) };
   }

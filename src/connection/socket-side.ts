@@ -176,7 +176,8 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
       case 'auth-rejected': {
         const control = controlOf(this.#owner.phase);
         if (control) return this.#toControl(control, m);
-        if (m.type === 'auth-rejected') this.#owner.lose({ kind: 'auth', reason: 'auth-rejected', error: new AuthError('AUTH_REJECTED', `server rejected the token (${m.reason})`) });
+        if (m.type === 'auth-rejected')
+          this.#owner.lose({ kind: 'auth', reason: 'auth-rejected', error: new AuthError('AUTH_REJECTED', `server rejected the token (${m.reason})`) });
         return;
       }
       default: {
@@ -226,7 +227,9 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
 
   /** An inbound frame over `maxFrameBytes`: report it, drop the socket, reconnect. */
   #tooLarge(): void {
-    const error = new ConnectionError('FRAME_TOO_LARGE', `inbound frame larger than maxFrameBytes (${this.#o.maxFrameBytes})`, { details: { maxFrameBytes: this.#o.maxFrameBytes } });
+    const error = new ConnectionError('FRAME_TOO_LARGE', `inbound frame larger than maxFrameBytes (${this.#o.maxFrameBytes})`, {
+      details: { maxFrameBytes: this.#o.maxFrameBytes },
+    });
     this.#log.warn('connection.error', { reason: 'frame-too-large', maxFrameBytes: this.#o.maxFrameBytes });
     this.#hooks.error(error);
     this.#owner.lose({ kind: 'retry', reason: 'frame-too-large', error });

@@ -119,8 +119,7 @@ export function openTransport(
   const options = maxFrameBytes === undefined ? init : { ...init, maxPayload: maxFrameBytes };
   const protocols = subprotocols?.length ? [...subprotocols] : undefined;
   const socket =
-    options !== undefined ? new WebSocketCtor(url, protocols ?? [], options)
-    : protocols ? new WebSocketCtor(url, protocols) : new WebSocketCtor(url);
+    options !== undefined ? new WebSocketCtor(url, protocols ?? [], options) : protocols ? new WebSocketCtor(url, protocols) : new WebSocketCtor(url);
   return isNodeWs(socket) ? new NodeWsTransport(socket, handlers) : new WhatwgTransport(socket, handlers);
 }
 
@@ -160,7 +159,11 @@ class NodeWsTransport implements Transport {
   // An HTTP answer instead of 101: reported with its status (401/403 reject the token), then
   // the request is aborted (listening to this event makes that ours to do).
   // A `Retry-After` on it (503, 429) becomes the loss's retry hint.
-  static readonly #onUnexpectedResponse = function (this: OwnedWs, _req: unknown, res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> }): void {
+  static readonly #onUnexpectedResponse = function (
+    this: OwnedWs,
+    _req: unknown,
+    res: { statusCode?: number; headers?: Record<string, string | string[] | undefined> },
+  ): void {
     const t = this[OWNER]!;
     const status = res.statusCode ?? 0;
     const retryAfterMs = parseRetryAfter(res.headers?.['retry-after'], Date.now());

@@ -24,12 +24,7 @@ export interface BackoffOptions {
 export type RandomSource = () => number;
 
 /** One step: `attempt` is 1 for the first retry; `previousMs` is the last delay (0 at first). */
-export type BackoffStrategy = (
-  attempt: number,
-  previousMs: number,
-  options: BackoffOptions,
-  random: RandomSource,
-) => number;
+export type BackoffStrategy = (attempt: number, previousMs: number, options: BackoffOptions, random: RandomSource) => number;
 
 /** The un-jittered exponential ceiling for an attempt, capped, overflow-safe. */
 export function exponentialCeiling(attempt: number, o: BackoffOptions): number {
@@ -41,8 +36,7 @@ export function exponentialCeiling(attempt: number, o: BackoffOptions): number {
 export const noJitter: BackoffStrategy = (attempt, _prev, o) => exponentialCeiling(attempt, o);
 
 /** Full jitter (AWS): uniform in `[0, ceiling)`. Least total work for a fleet. */
-export const fullJitter: BackoffStrategy = (attempt, _prev, o, random) =>
-  random() * exponentialCeiling(attempt, o);
+export const fullJitter: BackoffStrategy = (attempt, _prev, o, random) => random() * exponentialCeiling(attempt, o);
 
 /** Equal jitter: half the ceiling plus a uniform half. Never retries immediately. */
 export const equalJitter: BackoffStrategy = (attempt, _prev, o, random) => {

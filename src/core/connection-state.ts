@@ -1,15 +1,7 @@
 // The connection's states as data: shared by the state machine (connection/) and health() (observe/).
 
 /** The connection states; see "Lifecycle and states" in the README for the transitions. */
-export type ConnectionState =
-  | 'idle'
-  | 'connecting'
-  | 'authenticating'
-  | 'open'
-  | 'reconnecting'
-  | 'stopped'
-  | 'failed'
-  | 'closed';
+export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'stopped' | 'failed' | 'closed';
 
 /** The payload of the `state` event: one per transition. */
 export interface StateChange {

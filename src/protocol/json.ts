@@ -95,9 +95,7 @@ function decodeJson(frame: Frame, sink: DataSink | undefined, receivedAt: number
       const code = str(m['code']) ? m['code'] : 'error';
       const message = str(m['message']) ? m['message'] : '';
       const kind = code === 'limit' ? 'limit' : 'rejected';
-      return str(m['topic'])
-        ? { type: 'error', topic: m['topic'], code, message, kind }
-        : { type: 'error', code, message };
+      return str(m['topic']) ? { type: 'error', topic: m['topic'], code, message, kind } : { type: 'error', code, message };
     }
     case 'ping':
       return { type: 'ping', reply: JSON.stringify({ op: 'pong', t: m['t'] }) };

@@ -81,7 +81,10 @@ export class ReconnectScheduler {
     this.#backoff = options; // the strategy reads initialDelayMs, maxDelayMs and factor of it: no copy per client
     const downMax = Math.min(options.downMaxDelayMs, options.maxDelayMs);
     // A quarter of the cap as the floor keeps a fleet's probes spread over [cap/4, cap].
-    this.#down = downMax >= options.maxDelayMs ? undefined : { initialDelayMs: Math.min(options.initialDelayMs, Math.max(1, downMax / 4)), maxDelayMs: downMax, factor: options.factor };
+    this.#down =
+      downMax >= options.maxDelayMs
+        ? undefined
+        : { initialDelayMs: Math.min(options.initialDelayMs, Math.max(1, downMax / 4)), maxDelayMs: downMax, factor: options.factor };
     this.#tasks = tasks;
     this.#random = random; // the client's: a user source is already clamped into [0, 1) by resolveOptions
   }

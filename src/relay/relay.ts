@@ -113,7 +113,9 @@ function resolveRelayOptions(o: RelayOptions): Resolved {
   const duplicateWindowMs = num('duplicateWindowMs', 1_000);
   if (duplicateWindowMs <= leaderTtlMs) invalid('duplicateWindowMs', 'must be > leaderTtlMs');
   const topics = o.topics ?? [];
-  for (const t of topics) if (typeof t !== 'string' || !isTopicToken(t)) invalid('topics', `has ${JSON.stringify(t)}: a topic must be a subject token (no '.', '*', '>' or whitespace)`);
+  for (const t of topics)
+    if (typeof t !== 'string' || !isTopicToken(t))
+      invalid('topics', `has ${JSON.stringify(t)}: a topic must be a subject token (no '.', '*', '>' or whitespace)`);
   return {
     client: o.client,
     nats: o.nats,

@@ -45,7 +45,12 @@ export function natsSource(options: NatsSourceOptions): NatsSource {
     nats,
     feed,
     feedReady: () => {
-      ready ??= openFeed(nats, feed, { historyPerTopic: RELAY_DEFAULTS.historyPerTopic, duplicateWindowMs: RELAY_DEFAULTS.duplicateWindowMs, interestTtlMs, timeoutMs: 5_000 });
+      ready ??= openFeed(nats, feed, {
+        historyPerTopic: RELAY_DEFAULTS.historyPerTopic,
+        duplicateWindowMs: RELAY_DEFAULTS.duplicateWindowMs,
+        interestTtlMs,
+        timeoutMs: 5_000,
+      });
       ready.catch(() => (ready = undefined)); // a later socket tries again
       return ready;
     },

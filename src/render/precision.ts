@@ -300,4 +300,3 @@ export function normalize<S>(state: S, precision: PrecisionMap | CompiledPrecisi
 function isCompiled(p: PrecisionMap | CompiledPrecision | undefined): p is CompiledPrecision {
   return p !== undefined && compiledMarker.has(p as object);
 }
-

@@ -110,9 +110,11 @@ export function validateViewOptions(o: ViewOptions<unknown, unknown, unknown>): 
   for (const k of ['sizeOf', 'onError'] as const) if (o[k] !== undefined && typeof o[k] !== 'function') invalid(k, 'must be a function');
   if (o.renderKey !== undefined && typeof o.renderKey !== 'string') invalid('renderKey', 'must be a string');
   const ms = o.minIntervalMs;
-  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_TIMER_MS))) invalid('minIntervalMs', `must be a number of ms in [0, ${MAX_TIMER_MS}]`);
+  if (ms !== undefined && (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_TIMER_MS)))
+    invalid('minIntervalMs', `must be a number of ms in [0, ${MAX_TIMER_MS}]`);
   const t = o.renderTimeoutMs;
-  if (t !== undefined && (typeof t !== 'number' || !(t >= 1 && t <= MAX_TIMER_MS))) invalid('renderTimeoutMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
+  if (t !== undefined && (typeof t !== 'number' || !(t >= 1 && t <= MAX_TIMER_MS)))
+    invalid('renderTimeoutMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
 }
 
 /** The key prefix of a view's template: its renderKey, else its render function's identity. */

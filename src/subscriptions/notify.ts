@@ -76,7 +76,13 @@ export function notify<K extends Hook>(log: Log, counters: Counters, entry: Entr
 }
 
 /** A subscription failed: its handles' `onError`, then the client's; a throw in either is isolated. */
-export function reportFailure(log: Log, counters: Counters, entry: Entry, err: StreamClientError, onError: ((err: StreamClientError) => void) | undefined): void {
+export function reportFailure(
+  log: Log,
+  counters: Counters,
+  entry: Entry,
+  err: StreamClientError,
+  onError: ((err: StreamClientError) => void) | undefined,
+): void {
   notify(log, counters, entry, 'onError', err);
   try {
     onError?.(err);

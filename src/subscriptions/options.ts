@@ -55,7 +55,8 @@ export function validateSubscribe(topic: unknown, onData: unknown, options: unkn
   const o = options as Record<string, unknown>;
   const ms = o['staleAfterMs'];
   // The client's `stale.afterMs` rule: a whole timer's worth of ms, at most what a timer holds.
-  if (ms !== undefined && !(typeof ms === 'number' && ms >= 1 && ms <= MAX_TIMER_MS)) invalidSubscribe('staleAfterMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
+  if (ms !== undefined && !(typeof ms === 'number' && ms >= 1 && ms <= MAX_TIMER_MS))
+    invalidSubscribe('staleAfterMs', `must be a number of ms in [1, ${MAX_TIMER_MS}]`);
   for (const hook of HOOKS) if (o[hook] !== undefined && typeof o[hook] !== 'function') invalidSubscribe(hook, 'must be a function');
   const from = o['from'];
   if (from !== undefined && !(Number.isSafeInteger(from) && (from as number) >= 0)) invalidSubscribe('from', 'must be a safe non-negative integer');

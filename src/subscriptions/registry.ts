@@ -330,7 +330,15 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
   /** The link, made on the first `add()` and given the session if one is attached. */
   #serverLink(): ServerLink {
     if (this.#link) return this.#link;
-    const link = (this.#link = new ServerLink({ protocol: this.#protocol, options: this.#o, tasks: this.#tasks, log: this.log, counters: this.counters, host: this, positions: this.#positions }));
+    const link = (this.#link = new ServerLink({
+      protocol: this.#protocol,
+      options: this.#o,
+      tasks: this.#tasks,
+      log: this.log,
+      counters: this.counters,
+      host: this,
+      positions: this.#positions,
+    }));
     if (this.#session) link.attach(this.#session);
     return link;
   }
@@ -347,4 +355,3 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     this.#link.send(e);
   }
 }
-

@@ -234,10 +234,7 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
    * Resolves with the payload of the next `event` (that passes `filter`); rejects after
    * `timeoutMs` or when the server closes. Call it before the action that causes the event.
    */
-  waitFor<K extends TestServerEventName>(
-    event: K,
-    options: Omit<WaitForOptions<TestServerEvents[K][0]>, 'signal'> = {},
-  ): Promise<TestServerEvents[K][0]> {
+  waitFor<K extends TestServerEventName>(event: K, options: Omit<WaitForOptions<TestServerEvents[K][0]>, 'signal'> = {}): Promise<TestServerEvents[K][0]> {
     return waitFor(this, event, { ...options, signal: this.#closed.signal });
   }
 

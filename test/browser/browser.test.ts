@@ -15,7 +15,12 @@ class StreamServer {
   readonly seen: { op: string; token?: string; from?: number }[] = [];
   readonly sockets = new Set<WebSocket>();
 
-  constructor(port: number, readonly generation: number, readonly tokens: ReadonlySet<string>, firstSeq: number) {
+  constructor(
+    port: number,
+    readonly generation: number,
+    readonly tokens: ReadonlySet<string>,
+    firstSeq: number,
+  ) {
     this.wss = new WebSocketServer({ host: '127.0.0.1', port });
     this.wss.on('connection', (ws) => {
       this.sockets.add(ws);
@@ -85,7 +90,16 @@ beforeAll(async () => {
   await server.listening();
   browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   context = await browser.newContext();
   page = await context.newPage();
@@ -139,7 +153,10 @@ describe('steadystream in Chromium, bundled from the packed package', () => {
     await context.setOffline(false);
     await page.waitForFunction(() => lane.received.length === 9, undefined, BOUND);
     expect(await page.evaluate(() => lane.received.slice(6))).toEqual([7, 8, 9].map((n) => ({ seq: n, data: { gen: 2, n } })));
-    expect(server.seen.filter((m) => m.op === 'subscribe')).toEqual([{ op: 'subscribe', from: 3 }, { op: 'subscribe', from: 6 }]);
+    expect(server.seen.filter((m) => m.op === 'subscribe')).toEqual([
+      { op: 'subscribe', from: 3 },
+      { op: 'subscribe', from: 6 },
+    ]);
     expect(await page.evaluate(() => lane.state)).toBe('open');
   });
 

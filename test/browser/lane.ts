@@ -15,8 +15,7 @@ export function requireChromium(): string {
   return CHROMIUM;
 }
 
-const run = (cmd: string, args: string[], cwd = process.cwd()): string =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd = process.cwd()): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /**
  * Build, `npm pack`, install the tarball's contents as `.browser-lane/node_modules/steadystream`
@@ -45,7 +44,7 @@ export async function prepareLane(): Promise<{ bundle: string; tarball: string }
     tsconfigRaw: {},
   });
   const inputs = Object.keys(out.metafile.inputs);
-  const stray = inputs.filter((i) => !i.startsWith('.browser-lane/') && !i.includes('node_modules/') ? true : i.includes('node_modules/ws/'));
+  const stray = inputs.filter((i) => (!i.startsWith('.browser-lane/') && !i.includes('node_modules/') ? true : i.includes('node_modules/ws/')));
   if (stray.length > 0) throw new Error(`browser lane: the page bundle must come from the packed package only, without ws; it holds ${stray.join(', ')}`);
   return { bundle: out.outputFiles[0]!.text, tarball };
 }

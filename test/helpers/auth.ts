@@ -18,9 +18,7 @@ export interface Call {
 /** A token service whose every call waits for the test to settle it. */
 export function manualService() {
   const calls: Call[] = [];
-  const fetchToken = vi.fn(
-    (signal: AbortSignal) => new Promise<TokenResult>((resolve, reject) => calls.push({ at: Date.now(), signal, resolve, reject })),
-  );
+  const fetchToken = vi.fn((signal: AbortSignal) => new Promise<TokenResult>((resolve, reject) => calls.push({ at: Date.now(), signal, resolve, reject })));
   const inFlight = () => calls.filter((c) => !c.signal.aborted).length;
   return { calls, fetchToken, inFlight };
 }

@@ -20,7 +20,14 @@ export interface RegistryOptions extends SubscriptionOptions {
 /** The registry config a client with these options would build. */
 export function registryOptions(o: RegistryOptions = {}, protocol?: Protocol): ResolvedRegistryOptions {
   const { stale, fallback, random, ...subscriptions } = o;
-  const r = resolveOptions({ url: URL, subscriptions, ...(protocol && { protocol }), ...(stale && { stale }), ...(fallback && { fallback }), ...(random && { random }) });
+  const r = resolveOptions({
+    url: URL,
+    subscriptions,
+    ...(protocol && { protocol }),
+    ...(stale && { stale }),
+    ...(fallback && { fallback }),
+    ...(random && { random }),
+  });
   // A client always watches (stale.afterMs defaults to 10 s); the registry alone also runs without.
   return stale === undefined ? { ...r.registry, stale: undefined, staleAfterMs: undefined } : r.registry;
 }

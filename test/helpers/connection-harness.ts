@@ -59,7 +59,18 @@ export function connectionHarness(h: HarnessOptions = {}) {
     },
   };
   const scheduler = new ReconnectScheduler(
-    { initialDelayMs: 100, maxDelayMs: 1_000, maxHintMs: 300_000, factor: 2, jitter: 'none', maxAttempts: Infinity, resetAfterMs: 5_000, quickRetryMs: 0, downMaxDelayMs: Infinity, ...h.reconnect },
+    {
+      initialDelayMs: 100,
+      maxDelayMs: 1_000,
+      maxHintMs: 300_000,
+      factor: 2,
+      jitter: 'none',
+      maxAttempts: Infinity,
+      resetAfterMs: 5_000,
+      quickRetryMs: 0,
+      downMaxDelayMs: Infinity,
+      ...h.reconnect,
+    },
     tasks,
     h.random ?? (() => 0.5),
   );

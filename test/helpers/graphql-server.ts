@@ -40,7 +40,10 @@ class TickStream implements AsyncIterableIterator<unknown> {
   #waiter: ((r: IteratorResult<unknown>) => void) | undefined;
   #done = false;
 
-  constructor(readonly topic: string, private readonly ended: (s: TickStream) => void) {}
+  constructor(
+    readonly topic: string,
+    private readonly ended: (s: TickStream) => void,
+  ) {}
 
   push(value: unknown): void {
     if (this.#done) return;

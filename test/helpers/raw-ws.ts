@@ -102,7 +102,9 @@ export async function rawWsServer(script: RawWsScript, subprotocol?: string): Pr
     const instead = script.replaceUpgrade?.(request);
     if (instead !== undefined) return void socket.end(instead);
     const key = String(request.headers['sec-websocket-key']);
-    const accept = createHash('sha1').update(key + GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(key + GUID)
+      .digest('base64');
     const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${accept}`];
     if (subprotocol) lines.push(`Sec-WebSocket-Protocol: ${subprotocol}`);
     const peer: RawPeer = { socket, request, received: [], write: (bytes) => void (socket.writable && socket.write(bytes)) };

@@ -246,7 +246,9 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
   #port = 0;
   #refusing: RefuseHow | undefined;
   #blackholed = false;
-  #storm: { remaining: number; resets: number; started: number; count: number; timer: ReturnType<typeof setTimeout>; done: (r: StormResult) => void } | undefined;
+  #storm:
+    | { remaining: number; resets: number; started: number; count: number; timer: ReturnType<typeof setTimeout>; done: (r: StormResult) => void }
+    | undefined;
   /** Listen/unlisten run one at a time. */
   #ops: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
@@ -257,8 +259,10 @@ export class TcpProxy extends EventEmitter<TcpProxyEvents> {
   constructor(options: TcpProxyOptions) {
     super();
     const { target, maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = options;
-    if (!Number.isInteger(target) || target < 1 || target > 65_535) throw new RangeError(`createTcpProxy: target must be a port in 1..65535 (got ${String(target)})`);
-    if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < 1) throw new RangeError(`createTcpProxy: maxBufferedBytes must be a positive integer (got ${String(maxBufferedBytes)})`);
+    if (!Number.isInteger(target) || target < 1 || target > 65_535)
+      throw new RangeError(`createTcpProxy: target must be a port in 1..65535 (got ${String(target)})`);
+    if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < 1)
+      throw new RangeError(`createTcpProxy: maxBufferedBytes must be a positive integer (got ${String(maxBufferedBytes)})`);
     this.target = target;
     this.#settings = { latencyMs: 0, drip: undefined, maxBufferedBytes };
   }

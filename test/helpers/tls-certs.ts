@@ -30,7 +30,10 @@ function leafExtensions(names: { dns?: string[]; ip?: string[] }) {
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-    { name: 'subjectAltName', altNames: [...(names.dns ?? []).map((value) => ({ type: 2 as const, value })), ...(names.ip ?? []).map((ip) => ({ type: 7 as const, ip }))] },
+    {
+      name: 'subjectAltName',
+      altNames: [...(names.dns ?? []).map((value) => ({ type: 2 as const, value })), ...(names.ip ?? []).map((ip) => ({ type: 7 as const, ip }))],
+    },
   ];
 }
 

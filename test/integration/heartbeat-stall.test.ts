@@ -41,7 +41,15 @@ describe('an event-loop stall right after a probe (raw ws server)', () => {
     client.on('state', (c) => changes.push(c));
     await client.start();
     // Bounded by events: the second probe arrives (the socket survived the first) or the client gives it up.
-    await until(() => pings >= 2 || changes.some((c) => c.to === 'reconnecting'), [[bus, ['ping']], [client, ['state']]], 3_000, 'second probe or reconnect');
+    await until(
+      () => pings >= 2 || changes.some((c) => c.to === 'reconnecting'),
+      [
+        [bus, ['ping']],
+        [client, ['state']],
+      ],
+      3_000,
+      'second probe or reconnect',
+    );
     expect(changes.filter((c) => c.to === 'reconnecting')).toEqual([]);
     expect(client.metrics().heartbeatTimeouts).toBe(0);
     expect(connections).toBe(1);

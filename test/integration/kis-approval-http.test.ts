@@ -103,7 +103,9 @@ describe('kisApprovalKey against hostile HTTP endpoints', () => {
   it('keeps credentials an error body echoes out of the error, even where the description is cut', async () => {
     // The description is cut at 120 characters: put the secret across that cut.
     const description = `${'x'.repeat(100)}${SECRET} appkey=${APP_KEY}`;
-    const kis = await origin((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 'EGW00103', error_description: description })));
+    const kis = await origin((_req, res) =>
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 'EGW00103', error_description: description })),
+    );
     const err = await refusal(kisApprovalKey({ baseUrl: kis.url, appKey: APP_KEY, appSecret: SECRET })(signal()));
     expect(err.status).toBe(401);
     expect(err.serviceCode).toBe('EGW00103');

@@ -43,7 +43,8 @@ async function hostileKis(answer: (r: Request, n: number, ws: WebSocket) => stri
 
 const reply = (trId: string, trKey: string, rtCd: string, msgCd: string, msg1: string) =>
   JSON.stringify({ header: { tr_id: trId, tr_key: trKey, encrypt: 'N' }, body: { rt_cd: rtCd, msg_cd: msgCd, msg1 } });
-const ack = (r: Request) => reply(r.trId, r.trKey, '0', r.trType === '1' ? 'OPSP0000' : 'OPSP0001', r.trType === '1' ? 'SUBSCRIBE SUCCESS' : 'UNSUBSCRIBE SUCCESS');
+const ack = (r: Request) =>
+  reply(r.trId, r.trKey, '0', r.trType === '1' ? 'OPSP0000' : 'OPSP0001', r.trType === '1' ? 'SUBSCRIBE SUCCESS' : 'UNSUBSCRIBE SUCCESS');
 /** The shape KIS gives replies it does not tie to a topic (open-trading-api samples). */
 const nullReply = (msgCd: string, msg1: string) => reply('(null)', '', '1', msgCd, msg1);
 

@@ -380,7 +380,7 @@ describe('the KIS simulator, spoken to directly', () => {
     const s = await startSim({ htsIds: ['myhts'] });
     const key = (await approve(s, 'APP')).body['approval_key'] as string;
     const { ws, next } = await socket(s);
-    const header = (text: string) => (JSON.parse(text) as { header: Record<string, string>; body: { rt_cd: string } });
+    const header = (text: string) => JSON.parse(text) as { header: Record<string, string>; body: { rt_cd: string } };
     ws.send(frame(key, '1', '005930', 'H0NOPE00'));
     const unknown = await next();
     expect([code(unknown), header(unknown).header['tr_id']]).toEqual(['OPSP8991', '(null)']);

@@ -88,7 +88,10 @@ describe('TLS against a server whose certificate a private CA signed', () => {
     const text = observed(cap.lines, [err, ...seen.states, ...seen.errors]);
     expect(cap.lines.length).toBeGreaterThan(0);
     expect(text).toContain('TLS_ERROR');
-    const keyBody = pki.client.key.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+    const keyBody = pki.client.key
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join('');
     expect(text).not.toContain(keyBody.slice(0, 24));
     expect(text).not.toContain(headerSecret);
   });

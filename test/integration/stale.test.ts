@@ -20,13 +20,17 @@ function watch(client: StreamClient) {
   const log: string[] = [];
   const sources: Record<string, DataMeta['source'][]> = { A: [], B: [], C: [] };
   for (const t of TOPICS) {
-    client.subscribe(t, (_d, meta) => {
-      sources[t]!.push(meta.source);
-      bus.emit('data', { topic: t, source: meta.source });
-    }, {
-      onStale: () => (log.push(`stale:${t}`), bus.emit('stale', t)),
-      onRecover: () => (log.push(`recover:${t}`), bus.emit('recover', t)),
-    });
+    client.subscribe(
+      t,
+      (_d, meta) => {
+        sources[t]!.push(meta.source);
+        bus.emit('data', { topic: t, source: meta.source });
+      },
+      {
+        onStale: () => (log.push(`stale:${t}`), bus.emit('stale', t)),
+        onRecover: () => (log.push(`recover:${t}`), bus.emit('recover', t)),
+      },
+    );
   }
   return { bus, log, sources };
 }

@@ -58,7 +58,8 @@ if (paths.length === 0) {
 const reports = paths
   .map((p) => ({ mtime: statSync(p).mtimeMs, report: JSON.parse(readFileSync(p, 'utf8')) as { files?: Record<string, FileResult> } }))
   .sort((a, b) => a.mtime - b.mtime);
-const mutantKey = (m: Mutant) => `${m.location.start.line}:${m.location.start.column}:${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+const mutantKey = (m: Mutant) =>
+  `${m.location.start.line}:${m.location.start.column}:${m.location.end.line}:${m.location.end.column}:${m.mutatorName}:${m.replacement ?? ''}`;
 const files = new Map<string, [FileResult]>();
 for (const { report } of reports) {
   for (const [file, result] of Object.entries(report.files ?? {})) {
@@ -74,9 +75,7 @@ for (const { report } of reports) {
 }
 
 const isEquivalent = (file: string, m: Mutant) =>
-  equivalents.find(
-    (e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === (m.replacement ?? ''),
-  );
+  equivalents.find((e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === (m.replacement ?? ''));
 
 const used = new Set<Equivalent>();
 const rows: string[][] = [];

@@ -83,9 +83,20 @@ const graphOf = (edges: Record<string, string[]>): PartGraph =>
 
 describe('import cycles between the parts of src/', () => {
   it('partCycles finds every group of parts that import one another, and nothing in a layered graph', () => {
-    const cyclic = graphOf({ observe: ['connection', 'core'], connection: ['protocol', 'core'], protocol: ['auth'], auth: ['observe'], client: ['connection'], render: ['client'], core: [] });
+    const cyclic = graphOf({
+      observe: ['connection', 'core'],
+      connection: ['protocol', 'core'],
+      protocol: ['auth'],
+      auth: ['observe'],
+      client: ['connection'],
+      render: ['client'],
+      core: [],
+    });
     expect(partCycles(cyclic)).toEqual([['auth', 'connection', 'observe', 'protocol']]);
-    expect(partCycles(graphOf({ a: ['b'], b: ['a'], c: ['d'], d: ['c'] }))).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(partCycles(graphOf({ a: ['b'], b: ['a'], c: ['d'], d: ['c'] }))).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
     expect(partCycles(graphOf({ client: ['connection', 'core'], connection: ['core'], core: [] }))).toEqual([]);
   });
 

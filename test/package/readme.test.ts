@@ -56,7 +56,14 @@ function typecheck(sources: ReadonlyMap<string, string>): Map<string, string[]> 
     skipLibCheck: true,
     noEmit: true,
     baseUrl: ROOT,
-    paths: { steadystream: ['src/index.ts'], 'steadystream/testing': ['src/testing/index.ts'], 'steadystream/relay': ['src/relay/index.ts'], 'steadystream/render': ['src/entries/render.ts'], 'steadystream/graphql-ws': ['src/entries/graphql-ws.ts'], 'steadystream/kis': ['src/entries/kis.ts'] },
+    paths: {
+      steadystream: ['src/index.ts'],
+      'steadystream/testing': ['src/testing/index.ts'],
+      'steadystream/relay': ['src/relay/index.ts'],
+      'steadystream/render': ['src/entries/render.ts'],
+      'steadystream/graphql-ws': ['src/entries/graphql-ws.ts'],
+      'steadystream/kis': ['src/entries/kis.ts'],
+    },
   };
   // Virtual files beside the tests, so that imports resolve from this repository.
   const dir = join(ROOT, 'test', 'package', '__readme__');

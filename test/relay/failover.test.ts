@@ -18,7 +18,13 @@ describe('failover: the leader process is killed (SIGKILL)', () => {
     let maxLive = 0;
     server.on('connection', () => (maxLive = Math.max(maxLive, server.connections)));
 
-    const child = await RelayProcess.start({ nats: world.nats.url, feed: 'fo', leaderTtlMs: TEST_LEADER_TTL_MS, interestTtlMs: 1_500, upstream: { kind: 'json', url: server.url } });
+    const child = await RelayProcess.start({
+      nats: world.nats.url,
+      feed: 'fo',
+      leaderTtlMs: TEST_LEADER_TTL_MS,
+      interestTtlMs: 1_500,
+      upstream: { kind: 'json', url: server.url },
+    });
     world.defer(() => child.kill());
     await eventually(() => child.leading, 5_000, 'the child leads');
     const standbyClient = new StreamClient({ url: server.url, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });

@@ -29,7 +29,11 @@ describe('consumers’ interest, ref-counted across clients', () => {
       recs.push(r);
       subs.push(c.subscribe(topicOf(SYMBOLS[i % 5]!), r.onData, r.hooks));
     }
-    await eventually(() => SYMBOLS.every((s) => sim.subscriptions().get(topicOf(s)) === 1) && SYMBOLS.every((s) => relay.consumers(topicOf(s)) === 10), 10_000, '5 registrations, 10 consumers each');
+    await eventually(
+      () => SYMBOLS.every((s) => sim.subscriptions().get(topicOf(s)) === 1) && SYMBOLS.every((s) => relay.consumers(topicOf(s)) === 10),
+      10_000,
+      '5 registrations, 10 consumers each',
+    );
     for (const [i, s] of SYMBOLS.entries()) sim.publish('H0STCNT0', s, [{ price: 100 + i }]);
     await eventually(() => recs.every((r) => r.data.length === 1), 5_000, 'every consumer got its trade');
     recs.forEach((r, i) => expect((r.data[0] as { price: number }).price).toBe(100 + (i % 5)));

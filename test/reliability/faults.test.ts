@@ -34,8 +34,6 @@ function retriesWithin(ms: number, minDelay: (n: number) => number = scheduled):
   return n;
 }
 
-
-
 /** One client behind the proxy: its topics, the seqs each topic delivered, its transitions. */
 class Subject {
   readonly seqs = new Map<string, number[]>();
@@ -146,7 +144,12 @@ class Rig {
       return subs.size === this.topics.length && this.topics.every((t) => subs.get(t) === 1);
     };
     const events = ['connection', 'disconnect', 'subscribe', 'unsubscribe'];
-    return until(ok, [[this.server, events]], timeoutMs, `one connection per client and each topic once (connections ${this.server.connections}, ${JSON.stringify(Object.fromEntries(this.server.subscriptions()))})`);
+    return until(
+      ok,
+      [[this.server, events]],
+      timeoutMs,
+      `one connection per client and each topic once (connections ${this.server.connections}, ${JSON.stringify(Object.fromEntries(this.server.subscriptions()))})`,
+    );
   }
 
   /** Exactly one live subscription per topic, one connection per client. */

@@ -105,7 +105,9 @@ describe('graphql-ws: malformed error payloads end the operation and fail the su
 describe('graphql-ws: next-then-complete loops', () => {
   it('a server that answers every subscribe with one next and a complete is retried maxAttempts times, then the subscription fails', async () => {
     trap = trapUncaught();
-    const h = await hostile((peer, id, n) => peer.write(frames([JSON.stringify({ id, type: 'next', payload: { data: { n } } }), JSON.stringify({ id, type: 'complete' })])));
+    const h = await hostile((peer, id, n) =>
+      peer.write(frames([JSON.stringify({ id, type: 'next', payload: { data: { n } } }), JSON.stringify({ id, type: 'complete' })])),
+    );
     const c = gqlClient(h.s.url);
     const w = watch(c, 'A');
     await c.start();

@@ -20,7 +20,6 @@ function scheduled(n: number): number {
   return Math.min(RECONNECT.maxDelayMs, RECONNECT.initialDelayMs * RECONNECT.factor ** (n - 1));
 }
 
-
 interface TickData {
   ticks: { topic: string; seq: number };
 }
@@ -71,8 +70,7 @@ async function setup() {
       for (const t of TOPICS) srv.publish(t, { seq });
       return seq;
     },
-    delivered: (last: number) =>
-      until(() => TOPICS.every((t) => got.get(t)!.at(-1) === last), [[data, ['data']]], 5_000, `tick ${last} on every topic`),
+    delivered: (last: number) => until(() => TOPICS.every((t) => got.get(t)!.at(-1) === last), [[data, ['data']]], 5_000, `tick ${last} on every topic`),
     /** `connections` sockets have sent connection_init so far; one live operation per topic, each subscribed once per connection. */
     settled: (connections: number) =>
       until(

@@ -80,7 +80,9 @@ describe('a burst of frames around the handshake', () => {
       },
       'graphql-transport-ws',
     );
-    const c = (client = testClient(server.url, { protocol: graphqlWsProtocol({ operation: (topic) => ({ query: `subscription { t(topic: "${topic}") }` }) }) }));
+    const c = (client = testClient(server.url, {
+      protocol: graphqlWsProtocol({ operation: (topic) => ({ query: `subscription { t(topic: "${topic}") }` }) }),
+    }));
     const errors: StreamClientError[] = [];
     c.on('error', (e) => errors.push(e));
     const reconnecting = nextState(c, 'reconnecting', { timeoutMs: 3_000 });
@@ -97,7 +99,13 @@ describe('a burst of frames around the handshake', () => {
     trap = trapUncaught();
     server = await rawWsServer({ withUpgrade: () => frames([]) });
     const json = jsonProtocol();
-    const protocol = { ...json, closeKind: (code: number) => { if (code === 4000) throw new RangeError('close code table broken'); return 'retry' as const; } };
+    const protocol = {
+      ...json,
+      closeKind: (code: number) => {
+        if (code === 4000) throw new RangeError('close code table broken');
+        return 'retry' as const;
+      },
+    };
     const c = (client = testClient(server.url, { protocol }));
     const errors: StreamClientError[] = [];
     c.on('error', (e) => errors.push(e));
@@ -113,7 +121,12 @@ describe('a burst of frames around the handshake', () => {
   it('a throw in the connect chain (a protocol reset that throws) is a loss, not an unhandled rejection', async () => {
     trap = trapUncaught();
     server = await rawWsServer({});
-    const protocol = { ...jsonProtocol(), reset: () => { throw new RangeError('reset broken'); } };
+    const protocol = {
+      ...jsonProtocol(),
+      reset: () => {
+        throw new RangeError('reset broken');
+      },
+    };
     const c = (client = testClient(server.url, { protocol }));
     const errors: StreamClientError[] = [];
     c.on('error', (e) => errors.push(e));
@@ -131,7 +144,10 @@ describe('a burst of frames around the handshake', () => {
     server = await rawWsServer({ withUpgrade: () => frames(data) });
     // A custom protocol whose handshake waits on something else (until aborted) and never reads.
     const json = jsonProtocol();
-    const protocol = { ...json, handshake: (io: { signal: AbortSignal }) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason))) };
+    const protocol = {
+      ...json,
+      handshake: (io: { signal: AbortSignal }) => new Promise<void>((_, reject) => io.signal.addEventListener('abort', () => reject(io.signal.reason))),
+    };
     const c = (client = testClient(server.url, { protocol }));
     const errors: StreamClientError[] = [];
     c.on('error', (e) => errors.push(e));

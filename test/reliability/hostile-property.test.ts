@@ -51,23 +51,31 @@ const wireOf = (text: fc.Arbitrary<string>): fc.Arbitrary<Wire> =>
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map((p) => ({ ping: p })) },
   );
 
-const jsonText = fc.oneof(
-  fc.record({ op: fc.constant('data'), topic: fc.constantFrom('A', 'B', 7), seq: fc.option(smallInt), data: anyJson }),
-  fc.record({ op: fc.constantFrom('subscribed', 'unsubscribed'), topic: fc.constantFrom('A', 'B', null), seq: fc.option(smallInt) }),
-  fc.record({ op: fc.constant('error'), topic: fc.option(fc.constantFrom('A', 'B')), code: fc.constantFrom('limit', 'denied', 3), message: anyJson }),
-  fc.record({ op: fc.constantFrom('ping', 'pong', 'auth_ok'), t: fc.option(smallInt) }),
-  fc.record({ op: fc.constant('auth_error'), code: fc.constantFrom('expired', 'invalid', null) }),
-  fc.record({ op: fc.constant('retry'), afterMs: fc.oneof(smallInt, fc.constant(1e12)) }),
-).map((m) => JSON.stringify(m));
+const jsonText = fc
+  .oneof(
+    fc.record({ op: fc.constant('data'), topic: fc.constantFrom('A', 'B', 7), seq: fc.option(smallInt), data: anyJson }),
+    fc.record({ op: fc.constantFrom('subscribed', 'unsubscribed'), topic: fc.constantFrom('A', 'B', null), seq: fc.option(smallInt) }),
+    fc.record({ op: fc.constant('error'), topic: fc.option(fc.constantFrom('A', 'B')), code: fc.constantFrom('limit', 'denied', 3), message: anyJson }),
+    fc.record({ op: fc.constantFrom('ping', 'pong', 'auth_ok'), t: fc.option(smallInt) }),
+    fc.record({ op: fc.constant('auth_error'), code: fc.constantFrom('expired', 'invalid', null) }),
+    fc.record({ op: fc.constant('retry'), afterMs: fc.oneof(smallInt, fc.constant(1e12)) }),
+  )
+  .map((m) => JSON.stringify(m));
 
 const gqlId = fc.constantFrom('1', '2', '3', '', 1, null);
-const gqlText = fc.oneof(
-  fc.constant({ type: 'connection_ack' }),
-  fc.record({ type: fc.constant('next'), id: gqlId, payload: fc.oneof(fc.record({ data: anyJson }), anyJson) }),
-  fc.record({ type: fc.constant('error'), id: gqlId, payload: fc.oneof(fc.array(fc.oneof(fc.record({ message: fc.string({ maxLength: 20 }) }), anyJson), { maxLength: 4 }), anyJson) }),
-  fc.record({ type: fc.constant('complete'), id: gqlId }),
-  fc.record({ type: fc.constantFrom('ping', 'pong', 'subscribe', 'connection_init', 'nonsense'), payload: fc.option(anyJson) }),
-).map((m) => JSON.stringify(m));
+const gqlText = fc
+  .oneof(
+    fc.constant({ type: 'connection_ack' }),
+    fc.record({ type: fc.constant('next'), id: gqlId, payload: fc.oneof(fc.record({ data: anyJson }), anyJson) }),
+    fc.record({
+      type: fc.constant('error'),
+      id: gqlId,
+      payload: fc.oneof(fc.array(fc.oneof(fc.record({ message: fc.string({ maxLength: 20 }) }), anyJson), { maxLength: 4 }), anyJson),
+    }),
+    fc.record({ type: fc.constant('complete'), id: gqlId }),
+    fc.record({ type: fc.constantFrom('ping', 'pong', 'subscribe', 'connection_init', 'nonsense'), payload: fc.option(anyJson) }),
+  )
+  .map((m) => JSON.stringify(m));
 
 const kisTr = fc.constantFrom('H0STCNT0', 'H0STASP0', 'H0XXXXX0', 'PINGPONG', '(null)');
 const kisKey = fc.constantFrom('005930', '000660', '', '(null)');
@@ -81,12 +89,17 @@ const kisText = fc.oneof(
       msg1: fc.option(fc.string({ maxLength: 20 })),
       aes: fc.option(fc.record({ key: fc.constantFrom('a'.repeat(32), 'short', ''), iv: fc.constantFrom('b'.repeat(16), 'x', '') })),
     })
-    .map((c) => JSON.stringify({ header: { tr_id: c.tr_id, tr_key: c.tr_key }, body: { rt_cd: c.rt_cd, msg_cd: c.msg_cd, msg1: c.msg1, output: c.aes ?? undefined } })),
+    .map((c) =>
+      JSON.stringify({ header: { tr_id: c.tr_id, tr_key: c.tr_key }, body: { rt_cd: c.rt_cd, msg_cd: c.msg_cd, msg1: c.msg1, output: c.aes ?? undefined } }),
+    ),
   fc
     .record({
       enc: fc.constantFrom('0', '1', '2', ''),
       tr: kisTr,
-      count: fc.oneof(fc.constantFrom('001', '002', '000', '999', '-01', 'abc', '1e3', ''), fc.integer({ min: 0, max: 50 }).map((n) => String(n).padStart(3, '0'))),
+      count: fc.oneof(
+        fc.constantFrom('001', '002', '000', '999', '-01', 'abc', '1e3', ''),
+        fc.integer({ min: 0, max: 50 }).map((n) => String(n).padStart(3, '0')),
+      ),
       fields: fc.array(fc.oneof(kisKey, fc.string({ maxLength: 8 }), fc.constantFrom('NaN', '1e309', '-0', '12.5', '^')), { maxLength: 60 }),
     })
     .map((d) => `${d.enc}|${d.tr}|${d.count}|${d.fields.join('^')}`),
@@ -95,9 +108,15 @@ const kisText = fc.oneof(
 
 const runOf = (text: fc.Arbitrary<string>): fc.Arbitrary<Run> => {
   // Mostly short bursts, and sometimes a burst past every bound on queued frames (64).
-  const burst = fc.oneof({ weight: 3, arbitrary: fc.array(wireOf(text), { maxLength: 12 }) }, { weight: 1, arbitrary: fc.array(wireOf(text), { minLength: 60, maxLength: 150 }) });
+  const burst = fc.oneof(
+    { weight: 3, arbitrary: fc.array(wireOf(text), { maxLength: 12 }) },
+    { weight: 1, arbitrary: fc.array(wireOf(text), { minLength: 60, maxLength: 150 }) },
+  );
   return fc.record({
-    upgrade: fc.oneof({ weight: 20, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constantFrom('garbage' as const, '401' as const, 'no-accept' as const) }),
+    upgrade: fc.oneof(
+      { weight: 20, arbitrary: fc.constant('ok' as const) },
+      { weight: 1, arbitrary: fc.constantFrom('garbage' as const, '401' as const, 'no-accept' as const) },
+    ),
     withUpgrade: burst,
     reply: fc.boolean(),
     withReply: burst,
@@ -134,7 +153,14 @@ const CASES: Case[] = [
     reply: '{"type":"connection_ack"}',
     topics: ['A', 'B'],
   },
-  { name: 'kisProtocol', protocol: () => kisProtocol(), token: 'approval-0123456789', text: kisText, reply: undefined, topics: ['H0STCNT0:005930', 'H0STASP0:000660'] },
+  {
+    name: 'kisProtocol',
+    protocol: () => kisProtocol(),
+    token: 'approval-0123456789',
+    text: kisText,
+    reply: undefined,
+    topics: ['H0STCNT0:005930', 'H0STASP0:000660'],
+  },
 ];
 
 const trap = trapUncaught();

@@ -10,7 +10,6 @@ import { until } from '../helpers/until.js';
 const RECONNECT = { initialDelayMs: 10, maxDelayMs: 100, factor: 2, jitter: 'none', resetAfterMs: 60_000, quickRetryMs: 0 } as const;
 const CYCLES = 50;
 
-
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;
 let client: StreamClient | undefined;
@@ -49,10 +48,19 @@ describe('lifecycle cycles through the proxy', () => {
       const subs = srv.subscriptions();
       return srv.connections === 1 && subs.size === 2 && subs.get('A') === 1 && subs.get('B') === 1;
     };
-    const settled = () => until(subscribedOnce, [[srv, ['connection', 'disconnect', 'subscribe', 'unsubscribe']]], 5_000, 'A and B subscribed once on one connection');
+    const settled = () =>
+      until(subscribedOnce, [[srv, ['connection', 'disconnect', 'subscribe', 'unsubscribe']]], 5_000, 'A and B subscribed once on one connection');
     const delivered = (n: number) => until(() => seqs.A.length >= n && seqs.B.length >= n, [[data, ['data']]], 5_000, `${n} messages on A and B`);
     const offline = () =>
-      until(() => px.connections === 0 && srv.connections === 0, [[px, ['disconnect']], [srv, ['disconnect']]], 5_000, 'no connection left after stop()');
+      until(
+        () => px.connections === 0 && srv.connections === 0,
+        [
+          [px, ['disconnect']],
+          [srv, ['disconnect']],
+        ],
+        5_000,
+        'no connection left after stop()',
+      );
 
     let atCycle10: { resources: Map<string, number>; timers: string[] } | undefined;
     for (let cycle = 1; cycle <= CYCLES; cycle++) {

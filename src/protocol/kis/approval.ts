@@ -50,10 +50,7 @@ export class KisApprovalError extends Error {
   /** The service's `Retry-After` (429/503), in ms: the earliest a retry is welcome. */
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    message: string,
-    o: { status?: number; fatal?: boolean; serviceCode?: string; retryAfterMs?: number; cause?: unknown } = {},
-  ) {
+  constructor(message: string, o: { status?: number; fatal?: boolean; serviceCode?: string; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, o.cause === undefined ? undefined : { cause: o.cause });
     this.name = 'KisApprovalError';
     this.status = o.status;

@@ -93,8 +93,7 @@ export interface KisControl {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> | undefined =>
-  typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+const obj = (v: unknown): Record<string, unknown> | undefined => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined);
 
 /** Read a JSON control frame (reply or PINGPONG). Throws `DECODE_ERROR` on malformed JSON. */
 export function readControl(text: string): KisControl {

@@ -2,7 +2,18 @@ import { ProtocolError } from '../../core/errors.js';
 import type { DecodeResult, Frame, FrameContext, Inbound, Protocol, ProtocolLimits, SubscribeRequest } from '../types.js';
 import { decryptWithAny, kisAesDecrypt, type KisAesKey, type KisDecrypt } from './crypto.js';
 import { KIS_NOTICE_TRS, KIS_PAPER_ONLY_TRS, KIS_REAL_ONLY_TRS, kisEnv, type KisEnv } from './env.js';
-import { KIS_MSG, KIS_NULL_TR_ID, KIS_PINGPONG, controlInbound, kisTopic, parseTopic, readControl, requestFrame, type KisCustType, type KisTopic } from './frames.js';
+import {
+  KIS_MSG,
+  KIS_NULL_TR_ID,
+  KIS_PINGPONG,
+  controlInbound,
+  kisTopic,
+  parseTopic,
+  readControl,
+  requestFrame,
+  type KisCustType,
+  type KisTopic,
+} from './frames.js';
 import { KisLedger } from './ledger.js';
 import { KIS_LAYOUTS, rawRecord, recordCount, splitRecords, type KisRecordLayout } from './records.js';
 
@@ -150,11 +161,15 @@ export function kisProtocol(options: KisProtocolOptions = {}): Protocol {
   const check = (topic: KisTopic): void => {
     if (refused.has(topic.trId)) {
       const use = OTHER_ENV_TR[topic.trId];
-      throw new ProtocolError('SUBSCRIPTION_REJECTED', `KIS ${envName} does not serve ${topic.trId}${use ? `; use ${use}` : ''}`, { details: { trId: topic.trId, env: envName } });
+      throw new ProtocolError('SUBSCRIPTION_REJECTED', `KIS ${envName} does not serve ${topic.trId}${use ? `; use ${use}` : ''}`, {
+        details: { trId: topic.trId, env: envName },
+      });
     }
     const held = KIS_NOTICE_TRS.has(topic.trId) ? notices.get(topic.trId) : undefined;
     if (held !== undefined && held !== topic.trKey) {
-      throw new ProtocolError('SUBSCRIPTION_REJECTED', `KIS ${topic.trId}: one notice subscription per session (one HTS id)`, { details: { trId: topic.trId } });
+      throw new ProtocolError('SUBSCRIPTION_REJECTED', `KIS ${topic.trId}: one notice subscription per session (one HTS id)`, {
+        details: { trId: topic.trId },
+      });
     }
   };
 

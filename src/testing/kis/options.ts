@@ -50,8 +50,20 @@ export interface KisSimulatorTimers {
 
 /** TRs of KIS's realtime samples (open-trading-api `ws_domestic_overseas_all.py`, portal TR list). */
 export const KIS_SIMULATOR_TR_IDS = [
-  'H0STCNT0', 'H0STASP0', 'H0STANC0', 'H0STMKO0', 'H0STCNI0', 'H0STCNI9', 'H0GSCNI0',
-  'H0NXCNT0', 'H0NXASP0', 'H0UNCNT0', 'H0UNASP0', 'HDFSCNT0', 'HDFSASP0', 'HDFSASP1',
+  'H0STCNT0',
+  'H0STASP0',
+  'H0STANC0',
+  'H0STMKO0',
+  'H0STCNI0',
+  'H0STCNI9',
+  'H0GSCNI0',
+  'H0NXCNT0',
+  'H0NXASP0',
+  'H0UNCNT0',
+  'H0UNASP0',
+  'HDFSCNT0',
+  'HDFSASP0',
+  'HDFSASP1',
 ] as const;
 
 export interface ResolvedKisSimulatorOptions {

@@ -267,9 +267,7 @@ export class KisSimSession {
       this.#appKey = appKey;
     }
     if (trType === '2') {
-      return this.#topics.delete(topic)
-        ? answer('0', 'OPSP0001', 'UNSUBSCRIBE SUCCESS')
-        : answer('1', 'OPSP0003', 'UNSUBSCRIBE ERROR(not found!)');
+      return this.#topics.delete(topic) ? answer('0', 'OPSP0001', 'UNSUBSCRIBE SUCCESS') : answer('1', 'OPSP0003', 'UNSUBSCRIBE ERROR(not found!)');
     }
     // Not tied to a topic: "(null)" tr_id (as in KIS's samples; the msg1 texts are assumed).
     if (!host.options.trIds.has(trId)) return refuse('OPSP8991', 'invalid tr_id');

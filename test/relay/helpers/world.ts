@@ -95,4 +95,3 @@ export function kisUpstream(sim: KisSimulator, appKey = 'APP-1'): StreamClient {
     reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
   });
 }
-

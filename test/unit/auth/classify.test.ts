@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, cycleFailure, failureCode, isFatalTokenError, isFatalTokenFailure, readTokenResult, retryAfterOf } from '../../../src/auth/classify.js';
+import {
+  classifyFailure,
+  cycleFailure,
+  failureCode,
+  isFatalTokenError,
+  isFatalTokenFailure,
+  readTokenResult,
+  retryAfterOf,
+} from '../../../src/auth/classify.js';
 import { AuthError, isStreamClientError } from '../../../src/core/errors.js';
 
 describe('isFatalTokenError', () => {
@@ -24,7 +32,11 @@ describe('isFatalTokenError', () => {
 describe('classifyFailure', () => {
   it('keeps timeouts transient whatever isFatal says, and a throwing isFatal counts as fatal', () => {
     expect(classifyFailure(new AuthError('TOKEN_TIMEOUT', 't'), () => true)).toBe('transient');
-    expect(classifyFailure(new Error('x'), () => { throw new Error('bug'); })).toBe('fatal');
+    expect(
+      classifyFailure(new Error('x'), () => {
+        throw new Error('bug');
+      }),
+    ).toBe('fatal');
     expect(classifyFailure({ status: 503 }, isFatalTokenError)).toBe('transient');
   });
 
@@ -113,7 +125,7 @@ describe('classification edges a user relies on', () => {
 describe('readTokenResult edges', () => {
   const now = 1_000_000;
 
-  it('accepts expiresInMs of 0 (already expired is the caller\'s business) and expiresAt alone', () => {
+  it("accepts expiresInMs of 0 (already expired is the caller's business) and expiresAt alone", () => {
     expect(readTokenResult({ token: 't', expiresInMs: 0 }, now)).toEqual({ token: 't', expiresAt: now });
     expect(readTokenResult({ token: 't', expiresAt: now - 5 }, now)).toEqual({ token: 't', expiresAt: now - 5 });
     expect(readTokenResult({ token: 't', expiresAt: now + 5, expiresInMs: 50 }, now).expiresAt).toBe(now + 5);

@@ -40,7 +40,9 @@ describe('the auth options, resolved by the client', () => {
 
   it('raises the default retry.maxDelayMs to a larger given retry.initialDelayMs; a given maxDelayMs below it is refused', () => {
     expect(resolveAuth({ fetchToken, retry: { initialDelayMs: 100_000 } }).retry).toMatchObject({ initialDelayMs: 100_000, maxDelayMs: 100_000 });
-    expect(messageOf({ fetchToken, retry: { initialDelayMs: 100_000, maxDelayMs: 60_000 } })).toBe('auth.retry.maxDelayMs must be >= auth.retry.initialDelayMs');
+    expect(messageOf({ fetchToken, retry: { initialDelayMs: 100_000, maxDelayMs: 60_000 } })).toBe(
+      'auth.retry.maxDelayMs must be >= auth.retry.initialDelayMs',
+    );
   });
 
   it('calls fetchToken and isFatal with the options object as this', async () => {

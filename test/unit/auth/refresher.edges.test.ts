@@ -107,7 +107,10 @@ describe('TokenRefresher edges a user would notice', () => {
       if (++n === 1) throw httpError(503);
       return { token: 'token-ok', expiresInMs: HOUR };
     });
-    const { refresher, events, counters } = refresherHarness({ fetchToken, refreshBeforeMs: 60_000, retry: { initialDelayMs: 1_000, maxDelayMs: 1_000, jitter: 'none' } }, () => 0);
+    const { refresher, events, counters } = refresherHarness(
+      { fetchToken, refreshBeforeMs: 60_000, retry: { initialDelayMs: 1_000, maxDelayMs: 1_000, jitter: 'none' } },
+      () => 0,
+    );
     const token = refresher.getToken();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(await token).toBe('token-ok');

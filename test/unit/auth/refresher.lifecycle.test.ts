@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUTH_TASKS, type TokenResult } from '../../../src/auth/index.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
-import { HOUR, httpError, instantService, manualService, refresherHarness, } from '../../helpers/auth.js';
+import { HOUR, httpError, instantService, manualService, refresherHarness } from '../../helpers/auth.js';
 
 describe('TokenRefresher lifecycle', () => {
   beforeEach(() => {

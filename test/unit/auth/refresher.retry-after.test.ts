@@ -31,7 +31,10 @@ describe('TokenRefresher honours a Retry-After from the token service', () => {
 
   it('a hint shorter than the backoff does not shorten it; one in details counts too', async () => {
     const svc = manualService();
-    const { refresher, events } = refresherHarness({ fetchToken: svc.fetchToken, retry: { initialDelayMs: 4_000, maxDelayMs: 60_000, maxAttempts: 3, jitter: 'none' } });
+    const { refresher, events } = refresherHarness({
+      fetchToken: svc.fetchToken,
+      retry: { initialDelayMs: 4_000, maxDelayMs: 60_000, maxAttempts: 3, jitter: 'none' },
+    });
     const token = refresher.getToken();
     svc.calls[0]!.reject(Object.assign(new Error('busy'), { status: 429, details: { retryAfterMs: 10 } }));
     await vi.advanceTimersByTimeAsync(0);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AUTH_TASKS, type TokenResult } from '../../../src/auth/index.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
-import { HOUR, httpError, instantService, manualService, refresherHarness, } from '../../helpers/auth.js';
+import { HOUR, httpError, instantService, manualService, refresherHarness } from '../../helpers/auth.js';
 
 describe('TokenRefresher', () => {
   beforeEach(() => {
@@ -183,7 +183,10 @@ describe('TokenRefresher', () => {
     expect(fetchToken).toHaveBeenCalledTimes(1);
     for (let t = 0; t < 500_000; t += 10_000) {
       await vi.advanceTimersByTimeAsync(10_000);
-      await refresher.getToken().then((tok) => expect(tok).toBe('token-bg-1'), (e: unknown) => rejections.push(e));
+      await refresher.getToken().then(
+        (tok) => expect(tok).toBe('token-bg-1'),
+        (e: unknown) => rejections.push(e),
+      );
     }
     expect(rejections).toEqual([]);
     const fails = events('auth.refresh.fail');

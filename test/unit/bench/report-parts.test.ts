@@ -15,7 +15,14 @@ describe('bench report helpers', () => {
     // A test named by a template literal, as its source text reads.
     // biome-ignore lint/suspicious/noTemplateCurlyInString: source text, not a template
     const templated = '${N} cycles leave nothing';
-    const src = ["describe('group', () => {", "  it('a plain name', () => {});", `  it(\`${templated}\`, async () => {});`, '  test("double \'quoted\'", () => {});', "  const x = fit('not a test');", '});'].join('\n');
+    const src = [
+      "describe('group', () => {",
+      "  it('a plain name', () => {});",
+      `  it(\`${templated}\`, async () => {});`,
+      '  test("double \'quoted\'", () => {});',
+      "  const x = fit('not a test');",
+      '});',
+    ].join('\n');
     expect(testNames(src)).toEqual(['a plain name', templated, "double 'quoted'"]);
   });
 

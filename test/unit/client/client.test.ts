@@ -77,7 +77,10 @@ describe('StreamClient (in-memory network, fake timers)', () => {
   });
 
   it('by default a healthy connection that drops is retried within 500 ms; refused retries then wait 500 ms–2 s', async () => {
-    for (const [r, first] of [[0, 0], [0.999, 499]] as const) {
+    for (const [r, first] of [
+      [0, 0],
+      [0.999, 499],
+    ] as const) {
       let down = false; // then the server refuses every new socket at once
       const network = createMemoryNetwork({ onConnection: (peer) => (down ? peer.reject() : speakJson(peer)) });
       const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, random: () => r });
@@ -131,7 +134,11 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     const stale = vi.fn();
     client.subscribe('A', (d) => got.push(d), { onStale: stale });
     await vi.advanceTimersByTimeAsync(0);
-    expect(sent(network.last()).filter((m) => m.op === 'subscribe').map((m) => m.topic)).toEqual(['A']);
+    expect(
+      sent(network.last())
+        .filter((m) => m.op === 'subscribe')
+        .map((m) => m.topic),
+    ).toEqual(['A']);
     network.last()!.send(JSON.stringify({ op: 'data', topic: 'A', seq: 1, data: 1 }));
     await vi.advanceTimersByTimeAsync(0);
     expect(got).toEqual([1]);
@@ -156,7 +163,9 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     expect(pendingTimers(client)).toEqual([]);
     await client.start();
     await vi.advanceTimersByTimeAsync(0);
-    const subs = sent(network.last()).filter((m) => m.op === 'subscribe').map((m) => m.topic);
+    const subs = sent(network.last())
+      .filter((m) => m.op === 'subscribe')
+      .map((m) => m.topic);
     expect(subs.sort()).toEqual(['A', 'B']);
     await client.close();
   });
@@ -202,7 +211,13 @@ describe('StreamClient (in-memory network, fake timers)', () => {
     const { network, client } = setup();
     const a: string[] = [];
     const b: string[] = [];
-    const opts = (out: string[]) => ({ topic: 'A', select: (d: number) => ({ d }), render: (s: { d: number }) => `${s.d}`, onRender: (o: string) => out.push(o), minIntervalMs: 0 });
+    const opts = (out: string[]) => ({
+      topic: 'A',
+      select: (d: number) => ({ d }),
+      render: (s: { d: number }) => `${s.d}`,
+      onRender: (o: string) => out.push(o),
+      minIntervalMs: 0,
+    });
     const views = createViews(client);
     views.view('tile', opts(a));
     client.view('tile', opts(b));

@@ -59,7 +59,10 @@ describe('browser network events', () => {
     expect(network.peers).toHaveLength(2);
     expect(pendingTimers(client).filter((n) => n.startsWith('reconnect'))).toEqual([]);
     await client.close();
-    expect([...scope.listeners]).toEqual([['online', 0], ['offline', 0]]);
+    expect([...scope.listeners]).toEqual([
+      ['online', 0],
+      ['offline', 0],
+    ]);
     expect(pendingTimers(client)).toEqual([]);
   });
 
@@ -93,6 +96,8 @@ describe('browser network events', () => {
     expect(typeof (globalThis as { addEventListener?: unknown }).addEventListener).toBe('undefined');
     await client.start();
     await client.close();
-    expect(() => setup({ offlineAware: 'yes' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'offlineAware must be a boolean (got string)' }));
+    expect(() => setup({ offlineAware: 'yes' as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'offlineAware must be a boolean (got string)' }),
+    );
   });
 });

@@ -63,22 +63,38 @@ describe('resolveOptions', () => {
       const base: Record<string, unknown> = { url: 'ws://x', fallback: { fetch }, auth: { fetchToken } };
       if (key === undefined) return { ...base, [group!]: v };
       if (sub !== undefined) return { ...base, [group!]: { ...(base[group!] as object), [key]: { [sub]: v } } };
-      const extra = group === 'reconnect' && key !== 'maxDelayMs' && key !== 'initialDelayMs' ? {} : group === 'reconnect' ? { maxDelayMs: MAX, initialDelayMs: 1 } : {};
+      const extra =
+        group === 'reconnect' && key !== 'maxDelayMs' && key !== 'initialDelayMs' ? {} : group === 'reconnect' ? { maxDelayMs: MAX, initialDelayMs: 1 } : {};
       return { ...base, [group!]: { ...(base[group!] as object), ...extra, [key]: v } };
     };
     const MAX = 2 ** 31 - 1;
     const durations = [
-      'connectTimeoutMs', 'handshakeTimeoutMs', 'closeTimeoutMs',
-      'reconnect.initialDelayMs', 'reconnect.maxDelayMs', 'reconnect.maxHintMs', 'reconnect.resetAfterMs',
-      'reconnect.quickRetryMs', 'reconnect.downMaxDelayMs',
-      'heartbeat.intervalMs', 'heartbeat.timeoutMs',
-      'subscriptions.ackTimeoutMs', 'subscriptions.subscribeIntervalMs',
-      'subscriptions.retry.initialDelayMs', 'subscriptions.retry.maxDelayMs',
-      'stale.afterMs', 'stale.resubscribeAfterMs',
-      'fallback.intervalMs', 'fallback.timeoutMs',
-      'render.minIntervalMs', 'render.renderTimeoutMs',
-      'auth.refreshBeforeMs', 'auth.timeoutMs', 'auth.clockSkewMs',
-      'auth.retry.initialDelayMs', 'auth.retry.maxDelayMs',
+      'connectTimeoutMs',
+      'handshakeTimeoutMs',
+      'closeTimeoutMs',
+      'reconnect.initialDelayMs',
+      'reconnect.maxDelayMs',
+      'reconnect.maxHintMs',
+      'reconnect.resetAfterMs',
+      'reconnect.quickRetryMs',
+      'reconnect.downMaxDelayMs',
+      'heartbeat.intervalMs',
+      'heartbeat.timeoutMs',
+      'subscriptions.ackTimeoutMs',
+      'subscriptions.subscribeIntervalMs',
+      'subscriptions.retry.initialDelayMs',
+      'subscriptions.retry.maxDelayMs',
+      'stale.afterMs',
+      'stale.resubscribeAfterMs',
+      'fallback.intervalMs',
+      'fallback.timeoutMs',
+      'render.minIntervalMs',
+      'render.renderTimeoutMs',
+      'auth.refreshBeforeMs',
+      'auth.timeoutMs',
+      'auth.clockSkewMs',
+      'auth.retry.initialDelayMs',
+      'auth.retry.maxDelayMs',
     ];
     for (const path of durations) {
       rejects(at(path, 3e9), path);
@@ -100,13 +116,24 @@ describe('resolveOptions', () => {
     rejects({ url: 'ws://x', random: 0.5 }, 'random');
     rejects({ url: 'ws://x', maxFrameBytes: 0 }, 'maxFrameBytes');
     rejects({ url: 'ws://x', maxFrameBytes: 1.5 }, 'maxFrameBytes');
-    for (const [r, want] of [[-1, 0], [Number.NaN, 0], [2, 1 - Number.EPSILON], [0.25, 0.25]] as const) {
+    for (const [r, want] of [
+      [-1, 0],
+      [Number.NaN, 0],
+      [2, 1 - Number.EPSILON],
+      [0.25, 0.25],
+    ] as const) {
       expect(resolveOptions({ url: 'ws://x', random: () => r }).random()).toBe(want);
     }
   });
 
   it('lets a protocol set subscription limits, and the user override them', () => {
-    const protocol = { name: 'p', decode: () => undefined, subscribe: () => undefined, unsubscribe: () => undefined, limits: { maxSubscriptions: 41, subscribeIntervalMs: 100 } };
+    const protocol = {
+      name: 'p',
+      decode: () => undefined,
+      subscribe: () => undefined,
+      unsubscribe: () => undefined,
+      limits: { maxSubscriptions: 41, subscribeIntervalMs: 100 },
+    };
     expect(resolveOptions({ url: 'ws://x', protocol }).subscriptions.maxSubscriptions).toBe(41);
     expect(resolveOptions({ url: 'ws://x', protocol, subscriptions: { maxSubscriptions: 5 } }).subscriptions.maxSubscriptions).toBe(5);
   });
@@ -127,7 +154,10 @@ describe('resolveOptions', () => {
     rejects({ url: 'ws://x', subscriptions: { retry: { maxAttempts: 0 } } }, 'subscriptions.retry.maxAttempts must be >= 1 (got 0)');
     rejects({ url: 'ws://x', subscriptions: { retry: { maxAttempts: 1.5 } } }, 'subscriptions.retry.maxAttempts must be an integer (got 1.5)');
     rejects({ url: 'ws://x', subscriptions: { retry: { factor: 0.5 } } }, 'subscriptions.retry.factor must be >= 1 (got 0.5)');
-    rejects({ url: 'ws://x', subscriptions: { retry: { initialDelayMs: 5_000, maxDelayMs: 1_000 } } }, 'subscriptions.retry.maxDelayMs must be >= subscriptions.retry.initialDelayMs');
+    rejects(
+      { url: 'ws://x', subscriptions: { retry: { initialDelayMs: 5_000, maxDelayMs: 1_000 } } },
+      'subscriptions.retry.maxDelayMs must be >= subscriptions.retry.initialDelayMs',
+    );
     rejects({ url: 'ws://x', subscriptions: { retry: 3 } }, 'subscriptions.retry must be an object (got 3)');
     rejects({ url: 'ws://x', fallback: { fetch, concurrency: 0 } }, 'fallback.concurrency must be >= 1 (got 0)');
     rejects({ url: 'ws://x', fallback: { fetch, concurrency: 1.5 } }, 'fallback.concurrency must be an integer (got 1.5)');
@@ -152,20 +182,32 @@ describe('resolveOptions', () => {
     rejects({ url: 'ws://x', auth: { fetchToken: async () => ({ token: 't' }), timeoutMs: 0.5 } }, 'auth.timeoutMs must be >= 1 (got 0.5)');
     // One list of jitter names, for reconnect and auth alike (reconnect also takes a function).
     rejects({ url: 'ws://x', reconnect: { jitter: 'wild' } }, 'reconnect.jitter must be one of none, full, equal, decorrelated or a function');
-    rejects({ url: 'ws://x', auth: { fetchToken: async () => ({ token: 't' }), retry: { jitter: 'wild' } } }, 'auth.retry.jitter must be one of none, full, equal, decorrelated');
+    rejects(
+      { url: 'ws://x', auth: { fetchToken: async () => ({ token: 't' }), retry: { jitter: 'wild' } } },
+      'auth.retry.jitter must be one of none, full, equal, decorrelated',
+    );
   });
 
   it('a default cap never makes a given value invalid: maxDelayMs left out is raised to a larger initialDelayMs', () => {
     // Auth did this; reconnect refused `{ initialDelayMs: 10_000 }` because of its default cap of 8_000.
     expect(resolveOptions({ url: 'ws://x', reconnect: { initialDelayMs: 10_000 } }).reconnect).toMatchObject({ initialDelayMs: 10_000, maxDelayMs: 10_000 });
-    expect(resolveOptions({ url: 'ws://x', subscriptions: { retry: { initialDelayMs: 40_000 } } }).subscriptions.retry).toMatchObject({ initialDelayMs: 40_000, maxDelayMs: 40_000 });
+    expect(resolveOptions({ url: 'ws://x', subscriptions: { retry: { initialDelayMs: 40_000 } } }).subscriptions.retry).toMatchObject({
+      initialDelayMs: 40_000,
+      maxDelayMs: 40_000,
+    });
     rejects({ url: 'ws://x', reconnect: { initialDelayMs: 10_000, maxDelayMs: 9_000 } }, 'reconnect.maxDelayMs must be >= reconnect.initialDelayMs');
   });
 
   it('resolves to a frozen config, each part complete: the registry gets subscriptions, stale, fallback and random', () => {
     const fetch = async () => null;
     const random = () => 0.25;
-    const o = resolveOptions({ url: 'ws://x', subscriptions: { ackTimeoutMs: 2_000, retry: { maxAttempts: 2 } }, stale: { afterMs: 3_000 }, fallback: { fetch }, random });
+    const o = resolveOptions({
+      url: 'ws://x',
+      subscriptions: { ackTimeoutMs: 2_000, retry: { maxAttempts: 2 } },
+      stale: { afterMs: 3_000 },
+      fallback: { fetch },
+      random,
+    });
     for (const part of [o, o.reconnect, o.heartbeat, o.subscriptions, o.subscriptions.retry, o.stale, o.fallback, o.render, o.outbox, o.registry]) {
       expect(Object.isFrozen(part)).toBe(true);
     }

@@ -87,7 +87,10 @@ describe('server retry hints with default options (fake timers)', () => {
     expect(reconnecting.hintMs).toBe(60_000);
     expect(reconnecting.delayMs).toBeGreaterThanOrEqual(60_000);
     expect(reconnecting.delayMs).toBeLessThan(72_000);
-    expect(records.find((r) => r['event'] === 'connection.state' && r['to'] === 'reconnecting')).toMatchObject({ hintMs: 60_000, delayMs: reconnecting.delayMs });
+    expect(records.find((r) => r['event'] === 'connection.state' && r['to'] === 'reconnecting')).toMatchObject({
+      hintMs: 60_000,
+      delayMs: reconnecting.delayMs,
+    });
     await vi.advanceTimersByTimeAsync(reconnecting.delayMs! - 300);
     expect(sessions).toBe(1); // no reconnect in between
     await vi.advanceTimersByTimeAsync(1_000);

@@ -78,7 +78,12 @@ describe('throws reached from the client timers', () => {
 
   it('a protocol whose unsubscribe throws: the re-send after an ack timeout fails that subscription (SUBSCRIPTION_REJECTED), nothing escapes', async () => {
     const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer, { ack: false }) });
-    const protocol = { ...jsonProtocol(), unsubscribe: (): never => { throw new RangeError('unsubscribe encoder broken'); } };
+    const protocol = {
+      ...jsonProtocol(),
+      unsubscribe: (): never => {
+        throw new RangeError('unsubscribe encoder broken');
+      },
+    };
     const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, protocol, subscriptions: { ackTimeoutMs: 1_000 } });
     const errors: StreamClientError[] = [];
     const sub = client.subscribe('A', () => {}, { onError: (e) => errors.push(e) });
@@ -97,7 +102,12 @@ describe('throws reached from the client timers', () => {
 
   it('a protocol whose unsubscribe throws: sub.unsubscribe() does not throw and leaves nothing behind', async () => {
     const network = createMemoryNetwork({ onConnection: (peer) => speakJson(peer) });
-    const protocol = { ...jsonProtocol(), unsubscribe: (): never => { throw new RangeError('unsubscribe encoder broken'); } };
+    const protocol = {
+      ...jsonProtocol(),
+      unsubscribe: (): never => {
+        throw new RangeError('unsubscribe encoder broken');
+      },
+    };
     const client = new StreamClient({ url: 'ws://memory.test/', WebSocket: network.WebSocket as never, protocol });
     const sub = client.subscribe('A', () => {});
     void client.start().catch(() => {});

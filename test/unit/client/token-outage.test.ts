@@ -52,9 +52,22 @@ describe('a token service outage during a reconnect', () => {
     // Down 1000–3000: cycles of 2 failed fetches at 1100/1200, 1400/1500, 1900/2000, 2800/2900
     // (reconnects 100, 200, 400, 800 ms apart), then the reconnect at 4500 gets a token.
     const reconnects = t.states.filter((s) => s.to === 'reconnecting');
-    expect(reconnects.map((s) => [s.reason, s.delayMs])).toEqual([['close:4401', 100], ['token-unavailable', 200], ['token-unavailable', 400], ['token-unavailable', 800], ['token-unavailable', 1_600]]);
+    expect(reconnects.map((s) => [s.reason, s.delayMs])).toEqual([
+      ['close:4401', 100],
+      ['token-unavailable', 200],
+      ['token-unavailable', 400],
+      ['token-unavailable', 800],
+      ['token-unavailable', 1_600],
+    ]);
     expect(t.states.at(-1)).toMatchObject({ to: 'open' });
-    expect(t.client.metrics()).toMatchObject({ connects: 2, authRejections: 1, tokenRefreshes: 2, tokenRefreshFailures: 8, connectAttempts: 6, connectFailures: 4 });
+    expect(t.client.metrics()).toMatchObject({
+      connects: 2,
+      authRejections: 1,
+      tokenRefreshes: 2,
+      tokenRefreshFailures: 8,
+      connectAttempts: 6,
+      connectFailures: 4,
+    });
     expect(t.fetchToken).toHaveBeenCalledTimes(10);
     await t.client.close();
     expect(pendingTimers(t.client)).toEqual([]);
@@ -78,7 +91,9 @@ describe('a token service outage during a reconnect', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     const err = await started;
     expect(err).toMatchObject({ code: 'AUTH_FAILED', details: { attempts: 1, fatal: true } });
-    expect(err?.message).toBe('token service refused: AuthError: fetchToken returned a malformed result: expected an object { token, expiresAt | expiresInMs }');
+    expect(err?.message).toBe(
+      'token service refused: AuthError: fetchToken returned a malformed result: expected an object { token, expiresAt | expiresInMs }',
+    );
     expect(t.client.state).toBe('failed');
     expect(t.fetchToken).toHaveBeenCalledTimes(1);
     expect(t.client.metrics().tokenRefreshFailures).toBe(1);

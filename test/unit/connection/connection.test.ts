@@ -183,7 +183,7 @@ describe('Connection state machine', () => {
     await h.connection.close();
   });
 
-  it('data that arrives before the handshake completes is the handshake\'s, not the subscriptions\'', async () => {
+  it("data that arrives before the handshake completes is the handshake's, not the subscriptions'", async () => {
     const h = connectionHarness({ token: 'tok-123456', peer: { auth: () => 'ignore' } });
     void h.connection.start();
     await vi.advanceTimersByTimeAsync(0);

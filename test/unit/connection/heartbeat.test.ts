@@ -132,7 +132,10 @@ describe('Heartbeat', () => {
   });
 
   it('a deadline firing up to 1 s late is on time (death); more than 1 s late gets the grace probe', () => {
-    for (const [lateMs, graced] of [[1_000, false], [1_001, true]] as const) {
+    for (const [lateMs, graced] of [
+      [1_000, false],
+      [1_001, true],
+    ] as const) {
       const { hb, probe, dead } = setup(1_000, 500, wallClock);
       hb.start();
       vi.advanceTimersByTime(1_000);

@@ -57,7 +57,10 @@ describe('classifySocketError', () => {
   });
 
   it('a refused upgrade with another status (a proxy answering 502) is a retried CONNECTION_FAILED naming the status', () => {
-    for (const err of [new Error('Unexpected server response: 502'), new ConnectionError('CONNECTION_FAILED', 'server refused the WebSocket upgrade with HTTP 502', { details: { status: 502 } })]) {
+    for (const err of [
+      new Error('Unexpected server response: 502'),
+      new ConnectionError('CONNECTION_FAILED', 'server refused the WebSocket upgrade with HTTP 502', { details: { status: 502 } }),
+    ]) {
       const loss = classifySocketError(err);
       expect(loss).toMatchObject({ kind: 'retry', reason: 'upgrade:502' });
       expect(loss.error.code).toBe('CONNECTION_FAILED');
@@ -67,9 +70,16 @@ describe('classifySocketError', () => {
   });
 
   it('401/403 at the upgrade is a token rejection; a Retry-After becomes the hint', () => {
-    expect(classifySocketError(new ConnectionError('CONNECTION_FAILED', 'x', { details: { status: 401 } }))).toMatchObject({ kind: 'auth', reason: 'upgrade:401' });
+    expect(classifySocketError(new ConnectionError('CONNECTION_FAILED', 'x', { details: { status: 401 } }))).toMatchObject({
+      kind: 'auth',
+      reason: 'upgrade:401',
+    });
     expect(classifySocketError(new Error('Unexpected server response: 403')).error.code).toBe('AUTH_REJECTED');
-    expect(classifySocketError(new ConnectionError('CONNECTION_FAILED', 'x', { details: { status: 503, retryAfterMs: 30_000 } }))).toMatchObject({ kind: 'retry', reason: 'upgrade:503', hintMs: 30_000 });
+    expect(classifySocketError(new ConnectionError('CONNECTION_FAILED', 'x', { details: { status: 503, retryAfterMs: 30_000 } }))).toMatchObject({
+      kind: 'retry',
+      reason: 'upgrade:503',
+      hintMs: 30_000,
+    });
   });
 
   it('407 reported by the transport (details.status) is PROXY_AUTH', () => {
@@ -174,7 +184,7 @@ describe('handshakeLoss', () => {
     expect(handshakeLoss(rejected)).toStrictEqual({ kind: 'auth', reason: 'auth-rejected', error: rejected });
   });
 
-  it("any other library error is retried as it is; anything else becomes a CONNECTION_FAILED naming it", () => {
+  it('any other library error is retried as it is; anything else becomes a CONNECTION_FAILED naming it', () => {
     const decode = new ProtocolError('DECODE_ERROR', 'bad frame');
     expect(handshakeLoss(decode)).toStrictEqual({ kind: 'retry', reason: 'handshake-failed', error: decode });
     const boom = new Error('boom');

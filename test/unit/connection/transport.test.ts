@@ -82,7 +82,11 @@ describe('ws-shaped transport', () => {
     sa.emit('message', Buffer.from('{"op":"pong"}'), false);
     sb.emit('message', Buffer.from([1, 2]), true);
     sa.emit('close', 1006, Buffer.from(''));
-    expect(a.seen).toEqual([['open', ta], ['frame', ta, '{"op":"pong"}'], ['close', ta, 1006]]);
+    expect(a.seen).toEqual([
+      ['open', ta],
+      ['frame', ta, '{"op":"pong"}'],
+      ['close', ta, 1006],
+    ]);
     expect(b.seen).toEqual([['frame', tb, Buffer.from([1, 2])]]);
     tb.detach();
     sb.emit('message', Buffer.from('late'), false);
@@ -98,7 +102,10 @@ describe('ws-shaped transport', () => {
     const sa = Ctor.last;
     sa.emit('open');
     sa.emit('pong');
-    expect(a.seen).toEqual([['open', ta], ['pong', ta]]);
+    expect(a.seen).toEqual([
+      ['open', ta],
+      ['pong', ta],
+    ]);
   });
 
   it("holds four events' listeners on an open Node socket: the upgrade's go at open (a smaller listener table per idle connection)", () => {

@@ -1,17 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  exponentialCeiling,
-  hintedDelay,
-  strategies,
-  type BackoffOptions,
-  type JitterKind,
-  type RandomSource,
-} from '../../../src/core/backoff.js';
+import { exponentialCeiling, hintedDelay, strategies, type BackoffOptions, type JitterKind, type RandomSource } from '../../../src/core/backoff.js';
 import { seeded } from '../../helpers/random.js';
 
 const JITTERED = ['full', 'equal', 'decorrelated'] as const;
-
 
 /** Attempts up to 10_000, biased towards the early ones where the ceiling is not yet capped. */
 const attempts = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 10_000 }));
@@ -59,28 +51,21 @@ describe('backoff strategies', () => {
   it('every delay of every strategy is within its bounds at any attempt up to 10_000', () => {
     const kind = fc.constantFrom<JitterKind>('none', 'full', 'equal', 'decorrelated');
     fc.assert(
-      fc.property(
-        kind,
-        options(),
-        attempts,
-        fc.oneof(unit, fc.constant(1)),
-        unit,
-        (k, o, attempt, previousShare, r) => {
-          const previousMs = attempt === 1 ? 0 : previousShare * o.maxDelayMs;
-          const d = strategies[k](attempt, previousMs, o, () => r);
-          const ceiling = exponentialCeiling(attempt, o);
-          expect(Number.isFinite(d)).toBe(true);
-          expect(d).toBeGreaterThanOrEqual(0);
-          expect(d).toBeLessThanOrEqual(o.maxDelayMs);
-          if (k === 'none') expect(d).toBe(ceiling);
-          if (k === 'full') expect(d).toBeLessThanOrEqual(ceiling);
-          if (k === 'equal') {
-            expect(d).toBeGreaterThanOrEqual(ceiling / 2);
-            expect(d).toBeLessThanOrEqual(ceiling);
-          }
-          if (k === 'decorrelated') expect(d).toBeGreaterThanOrEqual(o.initialDelayMs);
-        },
-      ),
+      fc.property(kind, options(), attempts, fc.oneof(unit, fc.constant(1)), unit, (k, o, attempt, previousShare, r) => {
+        const previousMs = attempt === 1 ? 0 : previousShare * o.maxDelayMs;
+        const d = strategies[k](attempt, previousMs, o, () => r);
+        const ceiling = exponentialCeiling(attempt, o);
+        expect(Number.isFinite(d)).toBe(true);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThanOrEqual(o.maxDelayMs);
+        if (k === 'none') expect(d).toBe(ceiling);
+        if (k === 'full') expect(d).toBeLessThanOrEqual(ceiling);
+        if (k === 'equal') {
+          expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+          expect(d).toBeLessThanOrEqual(ceiling);
+        }
+        if (k === 'decorrelated') expect(d).toBeGreaterThanOrEqual(o.initialDelayMs);
+      }),
     );
   });
 

@@ -1,10 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  ConnectionError,
-  StreamClientError,
-  isStreamClientError,
-  type StreamErrorCode,
-} from '../../../src/index.js';
+import { ConnectionError, StreamClientError, isStreamClientError, type StreamErrorCode } from '../../../src/index.js';
 
 // The type assertions are checked by `tsc --noEmit` (part of `npm test`); the runtime ones by vitest.
 describe('isStreamClientError', () => {

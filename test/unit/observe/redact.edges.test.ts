@@ -95,7 +95,7 @@ describe('redaction edges', () => {
       expect(root.message).toBe('root k3y');
     });
 
-    it('finds a secret only in a cause\'s stack, or under a secret-named field at depth', () => {
+    it("finds a secret only in a cause's stack, or under a secret-named field at depth", () => {
       const r = new Redactor();
       r.add('k3y');
       const stacked = new Error('clean');

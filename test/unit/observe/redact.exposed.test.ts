@@ -86,7 +86,7 @@ describe('exposed(): the cause chain an application receives', () => {
     expect('cause' in ours).toBe(false);
   });
 
-  it('finds a secret-named field four levels down a cause\'s fields and replaces the cause', () => {
+  it("finds a secret-named field four levels down a cause's fields and replaces the cause", () => {
     const r = new Redactor();
     const cause = Object.assign(new Error('request failed'), { a: { b: { c: { d: { apiKey: 'k' } } } } });
     const out = r.exposed(new StreamClientError('AUTH_FAILED', 'x', { cause })).cause as Error & { a?: unknown };
@@ -217,7 +217,7 @@ describe('exposed(): causes that are not plain errors of this realm', () => {
   });
 });
 
-describe('exposed(): how deep a cause\'s fields are examined', () => {
+describe("exposed(): how deep a cause's fields are examined", () => {
   const nested = (levels: number, leaf: object): object => (levels === 0 ? leaf : { next: nested(levels - 1, leaf) });
 
   it('a clean cause with fields nested 4 levels is examined and kept; 5 levels is beyond the bound and replaced', () => {

@@ -40,7 +40,14 @@ describe('redaction', () => {
   });
 
   it('a throwing logger does not throw into the caller', () => {
-    const bad: Logger = { debug: () => {}, info: () => { throw new Error('x'); }, warn: () => {}, error: () => {} };
+    const bad: Logger = {
+      debug: () => {},
+      info: () => {
+        throw new Error('x');
+      },
+      warn: () => {},
+      error: () => {},
+    };
     expect(() => new Log(bad).info('connection.state', {})).not.toThrow();
   });
 
@@ -56,8 +63,32 @@ describe('redaction', () => {
 
   it('masks every spelling of a secret key, keeps other keys and null fields', () => {
     const r = new Redactor();
-    const out = r.record({ apiKey: 'a', API_KEY: 'b', approvalKey: 'c', appsecret: 'd', secretkey: 'e', authorization: 'f', appkey: 'g', key: 'AAPL', topic: 'T', gone: null, token: undefined });
-    expect(out).toEqual({ apiKey: REDACTED, API_KEY: REDACTED, approvalKey: REDACTED, appsecret: REDACTED, secretkey: REDACTED, authorization: REDACTED, appkey: REDACTED, key: 'AAPL', topic: 'T', gone: null, token: undefined });
+    const out = r.record({
+      apiKey: 'a',
+      API_KEY: 'b',
+      approvalKey: 'c',
+      appsecret: 'd',
+      secretkey: 'e',
+      authorization: 'f',
+      appkey: 'g',
+      key: 'AAPL',
+      topic: 'T',
+      gone: null,
+      token: undefined,
+    });
+    expect(out).toEqual({
+      apiKey: REDACTED,
+      API_KEY: REDACTED,
+      approvalKey: REDACTED,
+      appsecret: REDACTED,
+      secretkey: REDACTED,
+      authorization: REDACTED,
+      appkey: REDACTED,
+      key: 'AAPL',
+      topic: 'T',
+      gone: null,
+      token: undefined,
+    });
   });
 
   it('scrubs a secret of any length, but never registers the empty string', () => {
@@ -72,7 +103,9 @@ describe('redaction', () => {
 
   it('redacts query values and credentials of URLs in any text', () => {
     const r = new Redactor();
-    expect(r.scrub('Invalid URL: wss://bob:pw@feed.example/ws?token=abc&x=1#f')).toBe(`Invalid URL: wss://${REDACTED}@feed.example/ws?token=${REDACTED}&x=${REDACTED}#f`);
+    expect(r.scrub('Invalid URL: wss://bob:pw@feed.example/ws?token=abc&x=1#f')).toBe(
+      `Invalid URL: wss://${REDACTED}@feed.example/ws?token=${REDACTED}&x=${REDACTED}#f`,
+    );
     expect(r.scrub('no url here: a = b')).toBe('no url here: a = b');
   });
 
@@ -91,7 +124,12 @@ describe('redaction', () => {
 
   it('a field whose getter throws does not throw into the caller', () => {
     const { logger, lines } = capture();
-    const bad = Object.defineProperty({}, 'x', { enumerable: true, get: () => { throw new Error('getter'); } });
+    const bad = Object.defineProperty({}, 'x', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     expect(() => new Log(logger).warn('connection.error', { bad })).not.toThrow();
     expect(lines).toEqual([]);
   });
@@ -108,7 +146,12 @@ describe('redaction', () => {
       expect(err.details).toEqual({ reason: REDACTED, apiKey: REDACTED });
       const copy = err.cause as RangeError & { code: string; status: number };
       expect(copy).not.toBe(cause);
-      expect({ name: copy.name, message: copy.message, code: copy.code, status: copy.status }).toEqual({ name: 'RangeError', message: `bad ${REDACTED}`, code: 'E_TOK', status: 401 });
+      expect({ name: copy.name, message: copy.message, code: copy.code, status: copy.status }).toEqual({
+        name: 'RangeError',
+        message: `bad ${REDACTED}`,
+        code: 'E_TOK',
+        status: 401,
+      });
       expect(copy.stack).not.toContain('tok');
       expect(cause.message).toBe('bad tok'); // the application's own object is not mutated
     });

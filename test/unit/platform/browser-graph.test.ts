@@ -49,7 +49,9 @@ async function survivors(code: string): Promise<string[]> {
 
 describe('what a bundle carries', () => {
   it('StreamClient + jsonProtocol from the root entry carry no render code, no lru-cache and no other protocol', async () => {
-    const inputs = await survivors("import { StreamClient, jsonProtocol } from './src/index.ts'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));");
+    const inputs = await survivors(
+      "import { StreamClient, jsonProtocol } from './src/index.ts'; console.log(new StreamClient({ url: 'ws://x', protocol: jsonProtocol() }));",
+    );
     expect(inputs.filter((i) => /src\/render\/|lru-cache|src\/protocol\/(kis|graphql)/.test(i))).toEqual([]);
     expect(inputs).toContain('src/client/client.ts');
   });

@@ -88,7 +88,9 @@ describe('decodeInto, the allocation-free fast path', () => {
       p.subscribe({ key: 'B|', topic: 'B', params: undefined }, { token: undefined }); // id "2"
       return p;
     };
-    expect(viaSink(make(), '{"id":"1","type":"next","payload":{"data":{"t":3}}}')).toEqual({ messages: [{ type: 'data', topic: 'A', key: 'A|', data: { t: 3 } }] });
+    expect(viaSink(make(), '{"id":"1","type":"next","payload":{"data":{"t":3}}}')).toEqual({
+      messages: [{ type: 'data', topic: 'A', key: 'A|', data: { t: 3 } }],
+    });
     fc.assert(
       fc.property(fc.array(fc.oneof(gqlFrame, fc.string({ maxLength: 12 })), { maxLength: 6 }), (frames) => {
         const a = make();

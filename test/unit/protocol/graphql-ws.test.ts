@@ -86,7 +86,11 @@ describe('graphqlWsProtocol: operations', () => {
       type: 'subscribe',
       payload: { query: QUERY, variables: { t: 'AAPL', depth: 2 }, operationName: 'Ticks' },
     });
-    expect(json(graphqlWsProtocol({ operation: () => ({ query: QUERY }) }).subscribe(req('A'), ctx))).toEqual({ id: '1', type: 'subscribe', payload: { query: QUERY } });
+    expect(json(graphqlWsProtocol({ operation: () => ({ query: QUERY }) }).subscribe(req('A'), ctx))).toEqual({
+      id: '1',
+      type: 'subscribe',
+      payload: { query: QUERY },
+    });
     expect(json(p.unsubscribe(req('AAPL', 'k1'), ctx))).toEqual({ id: '1', type: 'complete' });
     expect(p.unsubscribe(req('AAPL', 'k1'), ctx)).toBeUndefined(); // nothing live: nothing to say
   });
@@ -95,10 +99,25 @@ describe('graphqlWsProtocol: operations', () => {
     const p = proto();
     p.subscribe(req('A', 'A|x'), ctx);
     p.subscribe(req('A', 'A|y'), ctx);
-    expect(p.decode('{"id":"2","type":"next","payload":{"data":{"ticks":{"seq":1}}}}')).toEqual({ type: 'data', topic: 'A', key: 'A|y', data: { ticks: { seq: 1 } } });
-    expect(p.decode(new TextEncoder().encode('{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"x"}]}}'))).toEqual({ type: 'data', topic: 'A', key: 'A|x', data: null });
+    expect(p.decode('{"id":"2","type":"next","payload":{"data":{"ticks":{"seq":1}}}}')).toEqual({
+      type: 'data',
+      topic: 'A',
+      key: 'A|y',
+      data: { ticks: { seq: 1 } },
+    });
+    expect(p.decode(new TextEncoder().encode('{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"x"}]}}'))).toEqual({
+      type: 'data',
+      topic: 'A',
+      key: 'A|x',
+      data: null,
+    });
     expect(p.decode('{"id":"1","type":"error","payload":[{"message":"Cannot query field"},{"message":"second"}]}')).toEqual({
-      type: 'error', topic: 'A', key: 'A|x', code: 'GRAPHQL_ERROR', message: 'Cannot query field; second', kind: 'rejected',
+      type: 'error',
+      topic: 'A',
+      key: 'A|x',
+      code: 'GRAPHQL_ERROR',
+      message: 'Cannot query field; second',
+      kind: 'rejected',
     });
     expect(p.decode('{"id":"2","type":"complete"}')).toEqual({ type: 'complete', topic: 'A', key: 'A|y' });
   });
@@ -205,9 +224,18 @@ describe('graphqlWsProtocol: operation ids', () => {
 describe('graphqlWsProtocol: close codes', () => {
   it.each([
     [4403, 'auth'],
-    [4400, 'fatal'], [4401, 'fatal'], [4406, 'fatal'], [4409, 'fatal'],
-    [4408, 'retry'], [4429, 'retry'], [4500, 'retry'],
-    [1001, 'retry'], [1006, 'retry'], [1011, 'retry'], [1012, 'retry'], [1013, 'retry'],
+    [4400, 'fatal'],
+    [4401, 'fatal'],
+    [4406, 'fatal'],
+    [4409, 'fatal'],
+    [4408, 'retry'],
+    [4429, 'retry'],
+    [4500, 'retry'],
+    [1001, 'retry'],
+    [1006, 'retry'],
+    [1011, 'retry'],
+    [1012, 'retry'],
+    [1013, 'retry'],
   ] as const)('classifies %i as %s', (code, kind) => {
     expect(graphqlWsCloseKind(code, '')).toBe(kind);
     expect(proto().closeKind!(code, '')).toBe(kind);
@@ -253,7 +281,14 @@ describe('graphqlWsProtocol: malformed frames', () => {
   ])('an error %s ends the operation and routes to it', (_name, payload, message) => {
     const p = proto();
     p.subscribe(req('A'), ctx);
-    expect(p.decode(JSON.stringify({ id: '1', type: 'error', payload }))).toEqual({ type: 'error', topic: 'A', key: 'A|', code: 'GRAPHQL_ERROR', message, kind: 'rejected' });
+    expect(p.decode(JSON.stringify({ id: '1', type: 'error', payload }))).toEqual({
+      type: 'error',
+      topic: 'A',
+      key: 'A|',
+      code: 'GRAPHQL_ERROR',
+      message,
+      kind: 'rejected',
+    });
     expect(p.decode('{"id":"1","type":"next","payload":{"data":1}}')).toEqual({ type: 'ignore' });
   });
 

@@ -42,8 +42,20 @@ describe('jsonProtocol: what an application sees of each frame', () => {
   });
 
   it('decodes refusals exactly: limit vs rejected, defaults for a missing code or message, no kind without a topic', () => {
-    expect(p.decode('{"op":"error","topic":"A","code":"limit","message":"too many"}')).toEqual({ type: 'error', topic: 'A', code: 'limit', message: 'too many', kind: 'limit' });
-    expect(p.decode('{"op":"error","topic":"A","code":"forbidden","message":"no"}')).toEqual({ type: 'error', topic: 'A', code: 'forbidden', message: 'no', kind: 'rejected' });
+    expect(p.decode('{"op":"error","topic":"A","code":"limit","message":"too many"}')).toEqual({
+      type: 'error',
+      topic: 'A',
+      code: 'limit',
+      message: 'too many',
+      kind: 'limit',
+    });
+    expect(p.decode('{"op":"error","topic":"A","code":"forbidden","message":"no"}')).toEqual({
+      type: 'error',
+      topic: 'A',
+      code: 'forbidden',
+      message: 'no',
+      kind: 'rejected',
+    });
     expect(p.decode('{"op":"error","topic":"A","code":5,"message":7}')).toEqual({ type: 'error', topic: 'A', code: 'error', message: '', kind: 'rejected' });
     expect(p.decode('{"op":"error","code":"overloaded","message":"later"}')).toEqual({ type: 'error', code: 'overloaded', message: 'later' });
     expect(p.decode('{"op":"error","topic":3}')).toEqual({ type: 'error', code: 'error', message: '' });
@@ -77,7 +89,9 @@ describe('jsonProtocol: what an application sees of each frame', () => {
 
   it('an invalid seq is reported with its value and the op', () => {
     expect(decodeError('{"op":"data","topic":"A","seq":-1,"data":1}')).toBe('"data" frame with an invalid seq (-1): expected a safe non-negative integer');
-    expect(decodeError('{"op":"subscribed","topic":"A","seq":null}')).toBe('"subscribed" frame with an invalid seq (null): expected a safe non-negative integer');
+    expect(decodeError('{"op":"subscribed","topic":"A","seq":null}')).toBe(
+      '"subscribed" frame with an invalid seq (null): expected a safe non-negative integer',
+    );
     expect(decodeError('{"op":"data","topic":"A","seq":"7","data":1}')).toBe('"data" frame with an invalid seq (string): expected a safe non-negative integer');
   });
 
@@ -86,7 +100,10 @@ describe('jsonProtocol: what an application sees of each frame', () => {
     const sink = { data: (...args: unknown[]) => void calls.push(args) };
     expect(p.decodeInto!('{"op":"data","topic":"A","seq":4,"data":{"p":1}}', sink, 1_000)).toBeUndefined();
     expect(p.decodeInto!('{"op":"data","topic":"B","data":2}', sink, 1_005)).toBeUndefined();
-    expect(calls).toEqual([['A', undefined, { p: 1 }, 4, 1_000], ['B', undefined, 2, undefined, 1_005]]);
+    expect(calls).toEqual([
+      ['A', undefined, { p: 1 }, 4, 1_000],
+      ['B', undefined, 2, undefined, 1_005],
+    ]);
     expect(p.decodeInto!('{"op":"subscribed","topic":"A","seq":3}', sink, 1_010)).toEqual({ type: 'subscribed', topic: 'A', seq: 3 });
   });
 

@@ -66,11 +66,16 @@ describe('kis AES-256-CBC without node:crypto (browsers, workers, Node < 20.16)'
 
   it('matches node:crypto on any key, iv and plaintext length (PKCS#7 included)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.uint8Array({ maxLength: 100 }), (k, v, plain) => {
-        const e = createCipheriv('aes-256-cbc', k, v);
-        const cipher = Buffer.concat([e.update(plain), e.final()]);
-        expect(Buffer.from(aes256CbcDecrypt(cipher, k, v))).toEqual(Buffer.from(plain));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ maxLength: 100 }),
+        (k, v, plain) => {
+          const e = createCipheriv('aes-256-cbc', k, v);
+          const cipher = Buffer.concat([e.update(plain), e.final()]);
+          expect(Buffer.from(aes256CbcDecrypt(cipher, k, v))).toEqual(Buffer.from(plain));
+        },
+      ),
     );
   });
 

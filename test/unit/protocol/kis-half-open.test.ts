@@ -33,7 +33,12 @@ describe('KIS half-open drop with default options (fake timers, memory network)'
           const { tr_id, tr_key } = m.body.input;
           if (m.header.tr_type === '1') acks.push({ peer: id, topic: `${tr_id}:${tr_key}` });
           lastSentAt = Date.now();
-          peer.send(JSON.stringify({ header: { tr_id, tr_key, encrypt: 'N' }, body: { rt_cd: '0', msg_cd: m.header.tr_type === '1' ? 'OPSP0000' : 'OPSP0001', msg1: 'OK' } }));
+          peer.send(
+            JSON.stringify({
+              header: { tr_id, tr_key, encrypt: 'N' },
+              body: { rt_cd: '0', msg_cd: m.header.tr_type === '1' ? 'OPSP0000' : 'OPSP0001', msg1: 'OK' },
+            }),
+          );
         };
       },
     });

@@ -67,8 +67,20 @@ describe('kisProtocol under hostile frames', () => {
   it('reads numeric fields as plain decimals: empty, "-", blanks, hex, exponents and Infinity are NaN', () => {
     const p = kisProtocol();
     const fields = trade(1).split('^');
-    const cases: [string, number][] = [['', NaN], ['-', NaN], [' ', NaN], ['0x10', NaN], ['1e3', NaN], ['Infinity', NaN], ['abc', NaN], ['1.2.3', NaN],
-      ['71000', 71_000], ['-500', -500], ['+1.25', 1.25], ['99999999999999999999', 1e20]];
+    const cases: [string, number][] = [
+      ['', NaN],
+      ['-', NaN],
+      [' ', NaN],
+      ['0x10', NaN],
+      ['1e3', NaN],
+      ['Infinity', NaN],
+      ['abc', NaN],
+      ['1.2.3', NaN],
+      ['71000', 71_000],
+      ['-500', -500],
+      ['+1.25', 1.25],
+      ['99999999999999999999', 1e20],
+    ];
     for (const [text, expected] of cases) {
       fields[2] = text;
       const rec = (list(p.decode(`0|H0STCNT0|001|${fields.join('^')}`))[0] as { data: KisTrade }).data;

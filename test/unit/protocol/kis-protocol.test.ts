@@ -37,7 +37,12 @@ describe('kisProtocol: requests', () => {
     expect(KIS_LIMITS.maxSubscriptions).toBe(41);
     expect(p.resumable).toBe(false);
     for (const bad of ['005930', ':005930', 'H0STCNT0:']) expect(() => p.subscribe(req(bad), { token: KEY })).toThrow(TypeError);
-    expect(isStreamClientError(thrownBy(() => p.subscribe(req('H0STCNT0:005930'), { token: undefined })), 'PROTOCOL_ERROR')).toBe(true);
+    expect(
+      isStreamClientError(
+        thrownBy(() => p.subscribe(req('H0STCNT0:005930'), { token: undefined })),
+        'PROTOCOL_ERROR',
+      ),
+    ).toBe(true);
     expect(p.unsubscribe(req('H0STCNT0:005930'), { token: undefined })).toBeUndefined();
     expect(() => kisProtocol({ custtype: 'X' as never })).toThrow(/custtype/);
   });
@@ -93,7 +98,13 @@ describe('kisProtocol: control replies', () => {
 
   it('throws DECODE_ERROR for frames that are neither data nor a JSON control', () => {
     for (const bad of ['hello', '{not json', '{"body":{}}', '2|H0STCNT0|001|x', '0|H0STCNT0']) {
-      expect(isStreamClientError(thrownBy(() => p.decode(bad)), 'DECODE_ERROR'), bad).toBe(true);
+      expect(
+        isStreamClientError(
+          thrownBy(() => p.decode(bad)),
+          'DECODE_ERROR',
+        ),
+        bad,
+      ).toBe(true);
     }
   });
 });
@@ -109,14 +120,24 @@ describe('kisProtocol: data frames', () => {
     const out = list(p.decode(dataFrame('H0STCNT0', body, 3)));
     expect(out.map((m) => m.type === 'data' && m.topic)).toEqual(['H0STCNT0:005930', 'H0STCNT0:005930', 'H0STCNT0:000660']);
     const first = (out[0] as { data: KisTrade }).data;
-    expect(first).toMatchObject({ trId: 'H0STCNT0', symbol: '005930', time: '090001', price: 71_000, change: 500, changeRate: 0.71, changeSign: '2', tradeVolume: 3, volume: 10 });
+    expect(first).toMatchObject({
+      trId: 'H0STCNT0',
+      symbol: '005930',
+      time: '090001',
+      price: 71_000,
+      change: 500,
+      changeRate: 0.71,
+      changeSign: '2',
+      tradeVolume: 3,
+      volume: 10,
+    });
     expect(first.fields).toHaveLength(46);
     expect((out[2] as { data: KisTrade }).data).toMatchObject({ symbol: '000660', change: -1_000, changeSign: '5' });
   });
 
   it('decodes H0STASP0 quotes with 10 levels a side', () => {
     const out = list(kisProtocol().decode(dataFrame('H0STASP0', recordText('H0STASP0', '005930', { price: 70_000, volume: 9 }), 1)));
-    const q = (out[0] as { topic: string; data: KisQuote });
+    const q = out[0] as { topic: string; data: KisQuote };
     expect(q.topic).toBe('H0STASP0:005930');
     expect(q.data.asks).toHaveLength(10);
     expect(q.data.asks[0]).toBe(70_100);
@@ -141,9 +162,24 @@ describe('kisProtocol: data frames', () => {
   it('refuses a body whose field count does not fit the record count', () => {
     const p = kisProtocol();
     const short = recordText('H0STCNT0', '005930', {}).split('^').slice(0, 40).join('^');
-    expect(isStreamClientError(thrownBy(() => p.decode(dataFrame('H0STCNT0', short, 1))), 'DECODE_ERROR')).toBe(true);
-    expect(isStreamClientError(thrownBy(() => p.decode('0|H0STCNI0|002|a^b^c')), 'DECODE_ERROR')).toBe(true);
-    expect(isStreamClientError(thrownBy(() => p.decode('0|H0STCNI0|000|a')), 'DECODE_ERROR')).toBe(true);
+    expect(
+      isStreamClientError(
+        thrownBy(() => p.decode(dataFrame('H0STCNT0', short, 1))),
+        'DECODE_ERROR',
+      ),
+    ).toBe(true);
+    expect(
+      isStreamClientError(
+        thrownBy(() => p.decode('0|H0STCNI0|002|a^b^c')),
+        'DECODE_ERROR',
+      ),
+    ).toBe(true);
+    expect(
+      isStreamClientError(
+        thrownBy(() => p.decode('0|H0STCNI0|000|a')),
+        'DECODE_ERROR',
+      ),
+    ).toBe(true);
   });
 
   it('accepts a layout widened by the server (fields appended to every record)', () => {
@@ -162,7 +198,12 @@ describe('kisProtocol: data frames', () => {
     expect(frame.startsWith('1|H0STCNT0|001|')).toBe(true);
     expect(list(p.decode(frame))[0]).toMatchObject({ type: 'data', topic: 'H0STCNT0:005930', data: { price: 123 } });
     p.reset?.();
-    expect(isStreamClientError(thrownBy(() => p.decode(frame)), 'DECODE_ERROR')).toBe(true);
+    expect(
+      isStreamClientError(
+        thrownBy(() => p.decode(frame)),
+        'DECODE_ERROR',
+      ),
+    ).toBe(true);
   });
 
   it('tries every key of the tr_id when several symbols got different keys', () => {

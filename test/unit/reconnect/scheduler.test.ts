@@ -332,10 +332,7 @@ describe('ReconnectScheduler under random operation sequences', () => {
     vi.useRealTimers();
   });
 
-  type Op =
-    | { op: 'schedule'; hintMs?: number }
-    | { op: 'cancel' | 'opened' | 'closed' | 'reset' }
-    | { op: 'advance'; ms: number };
+  type Op = { op: 'schedule'; hintMs?: number } | { op: 'cancel' | 'opened' | 'closed' | 'reset' } | { op: 'advance'; ms: number };
 
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.constant({ op: 'schedule' } as const),
@@ -412,4 +409,3 @@ describe('ReconnectScheduler under random operation sequences', () => {
     );
   });
 });
-

@@ -44,8 +44,28 @@ describe('RenderCache', () => {
     expect(estimateBytes(cyclic)).toBe(Infinity);
     expect(estimateBytes({ a: 'x'.repeat(100) }, 100)).toBe(Infinity);
     expect(outputBytes(new Uint8Array(new ArrayBuffer(1_000), 0, 1))).toBe(1_000); // the view keeps its whole buffer
-    expect(estimateBytes({ get g() { return 'x'; } })).toBe(Infinity);
-    for (const [value, type] of [[new Map(), 'Map'], [new Set(), 'Set'], [() => 1, 'function'], [{ f: () => 1 }, 'function'], [[new (class Tile {})()], 'Tile'], [{ get g() { return 1; } }, 'accessor property']] as const) {
+    expect(
+      estimateBytes({
+        get g() {
+          return 'x';
+        },
+      }),
+    ).toBe(Infinity);
+    for (const [value, type] of [
+      [new Map(), 'Map'],
+      [new Set(), 'Set'],
+      [() => 1, 'function'],
+      [{ f: () => 1 }, 'function'],
+      [[new (class Tile {})()], 'Tile'],
+      [
+        {
+          get g() {
+            return 1;
+          },
+        },
+        'accessor property',
+      ],
+    ] as const) {
       expect(() => outputBytes(value)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', details: { option: 'view.sizeOf', type } }));
     }
   });
@@ -55,7 +75,11 @@ describe('RenderCache', () => {
     const cache = new RenderCache(renderCacheOptions({ maxBytes: 1_000 }), { counters });
     expect(() => cache.set('m', new Map())).toThrow('render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf');
     expect(cache.set('m', new Map(), () => NaN)).toBe(false);
-    expect(cache.set('m', new Map(), () => { throw new Error('sizeOf broke'); })).toBe(false);
+    expect(
+      cache.set('m', new Map(), () => {
+        throw new Error('sizeOf broke');
+      }),
+    ).toBe(false);
     expect(cache.set('big', { a: 'x'.repeat(600) })).toBe(false);
     expect(counters).toMatchObject({ callbackErrors: 1, cacheEntries: 0, evictions: 0 });
   });

@@ -87,10 +87,14 @@ describe('Coalescer', () => {
     const clock = new ManualClock();
     const tasks = new TaskRegistry(clock);
     const shown: { value: number; at: number }[] = [];
-    const c = new Coalescer<number>(tasks, (value) => {
-      clock.t += 100; // a synchronous render that blocks for 100 ms: timers and ticks wait
-      shown.push({ value, at: clock.t });
-    }, { minIntervalMs: 50 });
+    const c = new Coalescer<number>(
+      tasks,
+      (value) => {
+        clock.t += 100; // a synchronous render that blocks for 100 ms: timers and ticks wait
+        shown.push({ value, at: clock.t });
+      },
+      { minIntervalMs: 50 },
+    );
     let worstLag = 0;
     for (let i = 0; i < 2_000; i++) {
       clock.advanceTo(i); // a tick due while a render ran arrives late, as from a socket's backlog
@@ -109,11 +113,15 @@ describe('Coalescer', () => {
     const clock = new ManualClock();
     const tasks = new TaskRegistry(clock);
     const shown: { value: number; at: number }[] = [];
-    const c: Coalescer<number> = new Coalescer<number>(tasks, (value) => {
-      if (value === 1) c.push(2); // e.g. onRender feeding the stream again
-      clock.t += 30;
-      shown.push({ value, at: clock.t });
-    }, { minIntervalMs: 50 });
+    const c: Coalescer<number> = new Coalescer<number>(
+      tasks,
+      (value) => {
+        if (value === 1) c.push(2); // e.g. onRender feeding the stream again
+        clock.t += 30;
+        shown.push({ value, at: clock.t });
+      },
+      { minIntervalMs: 50 },
+    );
     c.push(1);
     clock.advanceTo(1_000);
     expect(shown).toEqual([

@@ -38,10 +38,7 @@ describe('precision', () => {
   });
 
   it('maps -0 to 0 and leaves NaN, Infinity and non-numbers untouched', () => {
-    const out = normalize(
-      { a: -0, b: -0.001, c: NaN, d: Infinity, e: '1.234', f: null },
-      { a: 2, b: { dp: 2 }, c: 2, d: { sig: 2 }, e: 1, f: 'integer' },
-    );
+    const out = normalize({ a: -0, b: -0.001, c: NaN, d: Infinity, e: '1.234', f: null }, { a: 2, b: { dp: 2 }, c: 2, d: { sig: 2 }, e: 1, f: 'integer' });
     expect(Object.is(out.a, 0)).toBe(true);
     expect(Object.is(out.b, 0)).toBe(true);
     expect(out.c).toBeNaN();

@@ -59,7 +59,14 @@ function setup(render: { maxBytes?: number; minIntervalMs?: number; renderTimeou
   const tasks = new TaskRegistry(systemClock);
   const cache = new RenderCache(renderCacheOptions({ maxBytes: render.maxBytes ?? 1_000_000 }), { counters, log });
   const host = new FakeHost();
-  const deps = { host, cache, tasks, counters, log, defaults: { minIntervalMs: render.minIntervalMs ?? 0, renderTimeoutMs: render.renderTimeoutMs ?? DEFAULTS.render.renderTimeoutMs } };
+  const deps = {
+    host,
+    cache,
+    tasks,
+    counters,
+    log,
+    defaults: { minIntervalMs: render.minIntervalMs ?? 0, renderTimeoutMs: render.renderTimeoutMs ?? DEFAULTS.render.renderTimeoutMs },
+  };
   const outputs: { view: string; output: string; info: RenderInfo; at: number }[] = [];
   const renders: RenderState<State>[] = [];
   const base: ViewOptions<Quote, State, string> = {
@@ -408,7 +415,11 @@ describe('View', () => {
   });
 
   it('property: the last state of any burst is rendered, at most one render per interval', () => {
-    const tick = fc.record({ gap: fc.integer({ min: 0, max: 120 }), price: fc.integer({ min: 0, max: 5 }), noise: fc.double({ min: -0.004, max: 0.004, noNaN: true }) });
+    const tick = fc.record({
+      gap: fc.integer({ min: 0, max: 120 }),
+      price: fc.integer({ min: 0, max: 5 }),
+      noise: fc.double({ min: -0.004, max: 0.004, noNaN: true }),
+    });
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 100 }), fc.array(tick, { minLength: 1, maxLength: 50 }), (interval, ticks) => {
         vi.setSystemTime(0);
@@ -461,7 +472,11 @@ describe('View', () => {
     t.host.push('AAPL', { price: 1 });
     failRender = false;
     t.host.push('AAPL', { price: 1 }); // the same state is retried after a failed render
-    v.update({ onRender: () => { throw new Error('ui gone'); } });
+    v.update({
+      onRender: () => {
+        throw new Error('ui gone');
+      },
+    });
     t.host.push('AAPL', { price: 2 });
     expect(t.counters.callbackErrors).toBe(3);
     expect(errors).toHaveLength(3);
@@ -492,7 +507,12 @@ describe('View', () => {
     );
     for (const price of [1, 2, 3]) t.host.push('AAPL', { price });
     expect(renders).toBe(1);
-    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'view tile-9: render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf' })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        code: 'INVALID_OPTIONS',
+        message: 'view tile-9: render returned a Map, which render.maxBytes cannot measure: give the view a sizeOf',
+      }),
+    ]);
     expect(t.outputs).toHaveLength(0);
     v.update({ sizeOf: (m) => m.size * 64 });
     expect(renders).toBe(2); // the last data, at once

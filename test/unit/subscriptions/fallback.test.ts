@@ -50,7 +50,12 @@ function setup(fallback: Omit<FallbackOptions, 'fetch'> & { fetch?: FallbackConf
     tasks,
     log: new Log(logger),
     counters,
-    options: registryOptions({ stale: { afterMs: 1_000 }, fallback: { fetch: manual.fetch, intervalMs: 500, ...fallback }, random: () => 0.5, ackTimeoutMs: Infinity }),
+    options: registryOptions({
+      stale: { afterMs: 1_000 },
+      fallback: { fetch: manual.fetch, intervalMs: 500, ...fallback },
+      random: () => 0.5,
+      ackTimeoutMs: Infinity,
+    }),
   });
   const session: Session = { token: undefined, send: () => {} };
   /** A stream frame as the connection hands it over, received now. */

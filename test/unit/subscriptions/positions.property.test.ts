@@ -106,7 +106,8 @@ describe('positions under restarts, drops, retransmits and reorders (property)',
               break;
             }
             case 'swap':
-              if (inflight.length > 1 && inflight[0]!.op === 'data' && inflight[1]!.op === 'data') inflight = [inflight[1]!, inflight[0]!, ...inflight.slice(2)];
+              if (inflight.length > 1 && inflight[0]!.op === 'data' && inflight[1]!.op === 'data')
+                inflight = [inflight[1]!, inflight[0]!, ...inflight.slice(2)];
               break;
             case 'restart': {
               registry.detach();

@@ -68,7 +68,9 @@ describe('positions', () => {
     expect(seqs).toEqual([1, 4, 5]);
     expect(gaps).toEqual([{ kind: 'gap', expected: 2, received: 4 }]);
     expect([counters.gaps, counters.resets, counters.duplicatesDropped]).toEqual([1, 0, 0]);
-    expect(records.filter((r) => r['event'] === 'subscription.gap')).toEqual([{ level: 'warn', event: 'subscription.gap', topic: 'A', key: expect.any(String), expected: 2, received: 4 }]);
+    expect(records.filter((r) => r['event'] === 'subscription.gap')).toEqual([
+      { level: 'warn', event: 'subscription.gap', topic: 'A', key: expect.any(String), expected: 2, received: 4 },
+    ]);
   });
 
   it('a reset by ack is logged with its cause and nothing dropped', () => {

@@ -8,7 +8,11 @@ const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 afterEach(() => void process.off('unhandledRejection', onUnhandled));
 
 /** Resolves with how a promise settled, without waiting on the wall clock. */
-const outcome = (p: Promise<void>): Promise<string> => p.then(() => 'resolved', (err: unknown) => (isStreamClientError(err) ? err.code : 'other'));
+const outcome = (p: Promise<void>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (err: unknown) => (isStreamClientError(err) ? err.code : 'other'),
+  );
 
 describe('sub.ready', () => {
   it('resolves on the ack; at once for a handle joining an active subscription', async () => {

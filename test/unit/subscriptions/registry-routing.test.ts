@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isStreamClientError, type StreamClientError } from '../../../src/core/errors.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
-import { type DataMeta, } from '../../../src/subscriptions/index.js';
-import { registryHarness, } from '../../helpers/registry.js';
+import { type DataMeta } from '../../../src/subscriptions/index.js';
+import { registryHarness } from '../../helpers/registry.js';
 
 const noop = (): void => {};
 

@@ -149,19 +149,27 @@ const command = (name: string, pre: (m: Model) => boolean, act: (m: Model, r: Re
 
 function commands(paramsCount: number): fc.Arbitrary<Cmd>[] {
   const deliver = fc.integer({ min: 1, max: 4 }).map((n) =>
-    command(`deliver(${n})`, (m) => m.attached, (_m, r) => {
-      for (let i = 0; i < n; i++) {
-        const msg = r.server.next();
-        if (msg) route(r.registry, msg, r.tasks.clock.now());
-      }
-    }),
+    command(
+      `deliver(${n})`,
+      (m) => m.attached,
+      (_m, r) => {
+        for (let i = 0; i < n; i++) {
+          const msg = r.server.next();
+          if (msg) route(r.registry, msg, r.tasks.clock.now());
+        }
+      },
+    ),
   );
   const push = fc.tuple(fc.nat(20), fc.boolean()).map(([i, dup]) =>
-    command(`push(#${i}${dup ? ', dup' : ''})`, (m) => m.attached, (_m, r) => {
-      const keys = [...r.server.live.keys()];
-      const key = keys[i % Math.max(1, keys.length)];
-      if (key !== undefined) r.server.push(key, key.split('?')[0]!, dup);
-    }),
+    command(
+      `push(#${i}${dup ? ', dup' : ''})`,
+      (m) => m.attached,
+      (_m, r) => {
+        const keys = [...r.server.live.keys()];
+        const key = keys[i % Math.max(1, keys.length)];
+        if (key !== undefined) r.server.push(key, key.split('?')[0]!, dup);
+      },
+    ),
   );
   return [
     deliver,
@@ -169,37 +177,73 @@ function commands(paramsCount: number): fc.Arbitrary<Cmd>[] {
     push,
     push,
     fc.tuple(fc.nat(TOPICS.length - 1), fc.nat(paramsCount - 1)).map(([t, p]) =>
-      command(`subscribe(${TOPICS[t]}, ${JSON.stringify(PARAMS[p])})`, () => true, (m, r) => {
-        const holder = { closed: false, key: '' };
-        const rec = { sub: undefined as unknown as Subscription, model: holder, lastSeq: 0 };
-        rec.sub = r.registry.add(TOPICS[t]!, (_data, meta) => {
-          if (holder.closed) r.server.violations.push(`delivered to a closed handle of ${holder.key}`);
-          if (meta.seq !== undefined && meta.seq <= rec.lastSeq) r.server.violations.push(`duplicate seq ${meta.seq} on ${holder.key}`);
-          rec.lastSeq = meta.seq ?? rec.lastSeq;
-        }, PARAMS[p] === undefined ? {} : { params: PARAMS[p] });
-        holder.key = rec.sub.key;
-        m.handles.push(holder);
-        r.subs.push(rec);
-      }),
+      command(
+        `subscribe(${TOPICS[t]}, ${JSON.stringify(PARAMS[p])})`,
+        () => true,
+        (m, r) => {
+          const holder = { closed: false, key: '' };
+          const rec = { sub: undefined as unknown as Subscription, model: holder, lastSeq: 0 };
+          rec.sub = r.registry.add(
+            TOPICS[t]!,
+            (_data, meta) => {
+              if (holder.closed) r.server.violations.push(`delivered to a closed handle of ${holder.key}`);
+              if (meta.seq !== undefined && meta.seq <= rec.lastSeq) r.server.violations.push(`duplicate seq ${meta.seq} on ${holder.key}`);
+              rec.lastSeq = meta.seq ?? rec.lastSeq;
+            },
+            PARAMS[p] === undefined ? {} : { params: PARAMS[p] },
+          );
+          holder.key = rec.sub.key;
+          m.handles.push(holder);
+          r.subs.push(rec);
+        },
+      ),
     ),
     fc.nat(20).map((i) =>
-      command(`unsubscribe(#${i})`, (m) => m.handles.length > 0, (m, r) => {
-        const rec = r.subs[i % r.subs.length]!;
-        rec.sub.unsubscribe(); // repeated on closed handles too: idempotent
-        rec.model.closed = true;
-      }),
+      command(
+        `unsubscribe(#${i})`,
+        (m) => m.handles.length > 0,
+        (m, r) => {
+          const rec = r.subs[i % r.subs.length]!;
+          rec.sub.unsubscribe(); // repeated on closed handles too: idempotent
+          rec.model.closed = true;
+        },
+      ),
     ),
-    fc.constant(command('detach', (m) => m.attached, (m, r) => {
-      r.registry.detach();
-      r.server.disconnect();
-      m.attached = false;
-    })),
-    fc.constant(command('attach', (m) => !m.attached, (m, r) => {
-      r.registry.attach(r.server.connect());
-      m.attached = true;
-    })),
-    fc.constant(command('rejectNext', (m) => m.attached, (_m, r) => void (r.server.rejectNext = true))),
-    fc.constantFrom(100, 500, 1_000, 3_000).map((ms) => command(`advance(${ms})`, () => true, () => void vi.advanceTimersByTime(ms))),
+    fc.constant(
+      command(
+        'detach',
+        (m) => m.attached,
+        (m, r) => {
+          r.registry.detach();
+          r.server.disconnect();
+          m.attached = false;
+        },
+      ),
+    ),
+    fc.constant(
+      command(
+        'attach',
+        (m) => !m.attached,
+        (m, r) => {
+          r.registry.attach(r.server.connect());
+          m.attached = true;
+        },
+      ),
+    ),
+    fc.constant(
+      command(
+        'rejectNext',
+        (m) => m.attached,
+        (_m, r) => void (r.server.rejectNext = true),
+      ),
+    ),
+    fc.constantFrom(100, 500, 1_000, 3_000).map((ms) =>
+      command(
+        `advance(${ms})`,
+        () => true,
+        () => void vi.advanceTimersByTime(ms),
+      ),
+    ),
   ];
 }
 
@@ -221,7 +265,10 @@ describe.each([
           tasks,
           log: new Log(silentLogger),
           counters: createCounters(),
-          options: registryOptions({ ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 }, random: () => 0.5, subscribeIntervalMs: subscribeIntervalMs ?? 0 }, protocol),
+          options: registryOptions(
+            { ackTimeoutMs: 1_000, retry: { initialDelayMs: 1_000, maxAttempts: 3 }, random: () => 0.5, subscribeIntervalMs: subscribeIntervalMs ?? 0 },
+            protocol,
+          ),
         });
         const real: Real = { registry, tasks, server, subs: [] };
         try {

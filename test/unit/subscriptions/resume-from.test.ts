@@ -18,7 +18,9 @@ describe('subscribe({ from })', () => {
   it('rejects a position that is not a safe non-negative integer, adding nothing', () => {
     const h = registryHarness();
     for (const from of [-1, 1.5, Number.NaN, 2 ** 53]) {
-      expect(() => h.registry.add('AAPL', () => {}, { from })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'subscribe: from must be a safe non-negative integer', details: { option: 'from' } }));
+      expect(() => h.registry.add('AAPL', () => {}, { from })).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message: 'subscribe: from must be a safe non-negative integer', details: { option: 'from' } }),
+      );
     }
     expect(h.registry.size).toBe(0);
   });

@@ -25,7 +25,12 @@ function setup(options: RegistryOptions = {}) {
   const at = (level: string) => (obj: object) => void records.push({ level, ...obj });
   const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), isLevelEnabled: () => true };
   const protocol = jsonProtocol();
-  const registry = new SubscriptionRegistry(protocol, { tasks, log: new Log(logger), counters, options: registryOptions({ random: () => 0.5, ...options }, protocol) });
+  const registry = new SubscriptionRegistry(protocol, {
+    tasks,
+    log: new Log(logger),
+    counters,
+    options: registryOptions({ random: () => 0.5, ...options }, protocol),
+  });
   const frames: Json[] = [];
   const session: Session = { token: undefined, send: (f: Frame) => void frames.push(JSON.parse(String(f)) as Json) };
   const data = (topic: string, d: unknown = 0, seq?: number) => registry.data(topic, undefined, d, seq, tasks.clock.now());
