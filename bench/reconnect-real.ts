@@ -28,6 +28,9 @@ import { io as ioClient } from 'socket.io-client';
 import type { Ours } from './ours.js';
 import { sleep } from './util.js';
 
+/** How long a library's close (and its server's) may take before the run moves on. */
+const CLOSE_BOUND_MS = 5_000;
+
 /** One library's server, as a process that can be killed and started again on its port. */
 interface LibServer {
   /** Destroy every connection and stop listening (a crash, not a graceful shutdown). */
@@ -306,8 +309,10 @@ async function runKind(kind: RealKind, o: RealOptions): Promise<RealResult> {
   } catch (err) {
     r.failures.push((err as Error).message);
   } finally {
-    await Promise.all(clients.map((c) => Promise.resolve(c.conn?.close()).catch(() => {})));
-    await server.kill();
+    // Bounded: graphql-ws's dispose() can stay pending after a reconnect with nothing left to keep
+    // the process alive, which ended the whole bench silently (exit 0, no report).
+    await Promise.all(clients.map((c) => Promise.race([Promise.resolve(c.conn?.close()).catch(() => {}), sleep(CLOSE_BOUND_MS)])));
+    await Promise.race([server.kill(), sleep(CLOSE_BOUND_MS)]);
   }
   return r;
 }
