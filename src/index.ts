@@ -22,6 +22,7 @@ export type { HeadersOption, TlsMaterial, TlsOptions } from './connection/networ
 export type { TlsFailure } from './connection/socket-errors.js';
 export type { WebSocketConstructor, WebSocketLike, WebSocketHandler } from './connection/transport.js';
 export type { Clock } from './core/clock.js';
+export { systemClock } from './core/clock.js';
 export {
   StreamClientError,
   ConnectionError,

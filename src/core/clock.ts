@@ -59,7 +59,7 @@ function datePaced(): boolean {
 /**
  * The default clock: `Date.now`, `performance.now` and the global `setTimeout`, looked up on
  * every call, so fake timers installed after a client was built drive it. It is `realTime`
- * (one read per job) while those globals are the platform's ({@link platformTime}), and reads
+ * (one read per job) while those globals are the platform's (the ones captured when steadystream loaded), and reads
  * per frame under fake timers, which a test advances synchronously.
  */
 export const systemClock: Clock = {
