@@ -31,6 +31,9 @@ import { sleep } from './util.js';
 /** How long a library's close (and its server's) may take before the run moves on. */
 const CLOSE_BOUND_MS = 5_000;
 
+/** A wait that keeps the process alive (util's `sleep` is unref'd: it would let the loop empty). */
+const held = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /** One library's server, as a process that can be killed and started again on its port. */
 interface LibServer {
   /** Destroy every connection and stop listening (a crash, not a graceful shutdown). */
@@ -311,8 +314,8 @@ async function runKind(kind: RealKind, o: RealOptions): Promise<RealResult> {
   } finally {
     // Bounded: graphql-ws's dispose() can stay pending after a reconnect with nothing left to keep
     // the process alive, which ended the whole bench silently (exit 0, no report).
-    await Promise.all(clients.map((c) => Promise.race([Promise.resolve(c.conn?.close()).catch(() => {}), sleep(CLOSE_BOUND_MS)])));
-    await Promise.race([server.kill(), sleep(CLOSE_BOUND_MS)]);
+    await Promise.all(clients.map((c) => Promise.race([Promise.resolve(c.conn?.close()).catch(() => {}), held(CLOSE_BOUND_MS)])));
+    await Promise.race([server.kill(), held(CLOSE_BOUND_MS)]);
   }
   return r;
 }
