@@ -6,14 +6,16 @@ export const RENDER_TIMEOUT_TASK = 'render.timeout';
 /**
  * The one async render a view may have in flight, bounded in time: a render not settled after
  * `timeoutMs` is abandoned and its late result ignored, so a render that hangs cannot wedge
- * the view. One timer per view ({@link RENDER_TIMEOUT_TASK}), re-armed per render.
+ * the view. One timer per view ({@link RENDER_TIMEOUT_TASK}), re-armed per render. The newest
+ * state that arrived meanwhile waits here (latest wins) until the view takes it.
  */
-export class RenderFlight<R> {
+export class RenderFlight<R, I> {
   readonly #tasks: TaskRegistry;
   #timer: Timer | undefined;
   /** A fresh object per render in flight: results of an abandoned one do not match it. */
   #renderTag: object | undefined;
   #onExpire: (() => void) | undefined;
+  #waiting: I | undefined;
 
   constructor(tasks: TaskRegistry) {
     this.#tasks = tasks;
@@ -37,6 +39,25 @@ export class RenderFlight<R> {
       (r) => this.#end(tag) && settle(r, undefined),
       (err: unknown) => this.#end(tag) && settle(undefined, err),
     );
+  }
+
+  /** Keep `item` for after the flight, replacing any older one; true when it replaced one. */
+  wait(item: I): boolean {
+    const replaced = this.#waiting !== undefined;
+    this.#waiting = item;
+    return replaced;
+  }
+
+  /** The item that waited, if any; it waits no more. */
+  takeWaiting(): I | undefined {
+    const item = this.#waiting;
+    this.#waiting = undefined;
+    return item;
+  }
+
+  /** Forget the item that waited (replaced settings, or closed). */
+  dropWaiting(): void {
+    this.#waiting = undefined;
   }
 
   /** Abandon the render in flight (its result will be ignored) and disarm the timer. */

@@ -1,13 +1,6 @@
 // The render pipeline: precision -> semantic key -> byte-bounded LRU -> coalesced views.
-export {
-  compilePrecision,
-  normalize,
-  roundDp,
-  roundSig,
-  roundInteger,
-  roundHalfAway,
-  stepRounder,
-} from './precision.js';
+export { compilePrecision, normalize } from './precision.js';
+export { roundDp, roundSig, roundInteger, roundHalfAway, stepRounder } from './rounding.js';
 export type {
   PrecisionRule,
   PrecisionMap,

@@ -137,6 +137,12 @@ export function needsSizeOf(err: unknown): err is StreamClientError {
   return isStreamClientError(err, 'INVALID_OPTIONS') && err.details?.option === 'view.sizeOf';
 }
 
+/** A render that did not settle within `timeoutMs`: reported as is by `reportViewError`. */
+export function renderTimeoutError(viewId: string, timeoutMs: number): StreamClientError {
+  const details = { viewId, stage: 'render', timeoutMs };
+  return new StreamClientError('RENDER_FAILED', `view ${viewId}: render did not settle within ${timeoutMs} ms`, { details });
+}
+
 /** Where in a view's pipeline a user callback threw. */
 export type ViewStage = 'select' | 'normalize' | 'render' | 'onRender' | 'unsubscribe';
 

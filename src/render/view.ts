@@ -1,12 +1,12 @@
-import { StreamClientError } from '../core/errors.js';
 import type { Resolved, SizeOf } from './cache.js';
 import { Coalescer } from './coalescer.js';
 import { RenderFlight } from './flight.js';
-import { canonical, sameCanonical } from './key.js';
-import { compilePrecision, normalize, type CompiledPrecision, type Normalized } from './precision.js';
+import { compilePrecision, type CompiledPrecision } from './precision.js';
+import { itemOf, type Item } from './view-item.js';
 import {
   needsSizeOf,
   prefixOf,
+  renderTimeoutError,
   reportViewError,
   sameParams,
   boundSizeOf,
@@ -17,13 +17,6 @@ import {
   type ViewOptions,
   type ViewStage,
 } from './view-options.js';
-
-interface Item<S> {
-  readonly key: string;
-  readonly state: Normalized<S>;
-  readonly stale: boolean;
-  readonly source: DataSource;
-}
 
 /**
  * One view: subscribes through the host, and per tick runs select -> normalize -> key ->
@@ -60,8 +53,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   /** Key of the output last delivered to onRender. */
   #shownKey: string | undefined;
   /** The async render in flight (made on the first one). */
-  #flight: RenderFlight<Resolved<O>> | undefined;
-  #queued: Item<S> | undefined;
+  #flight: RenderFlight<Resolved<O>, Item<S>> | undefined;
   /** A render returned what only a sizeOf can measure: no rendering until the settings change. */
   #needsSizeOf = false;
 
@@ -112,7 +104,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (unblocked || moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
       this.#gen++; // renders in flight belong to the old settings: not delivered
       this.#coalescer.cancel();
-      this.#queued = undefined;
+      this.#flight?.dropWaiting();
       this.#latest = undefined;
       if (moved) {
         // Reset before subscribing: the new subscription may deliver data synchronously.
@@ -149,7 +141,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     this.#subscriptionTag = undefined;
     this.#coalescer.cancel();
     this.#flight?.cancel();
-    this.#queued = undefined;
+    this.#flight?.dropWaiting();
     const sub = this.#sub;
     this.#sub = undefined;
     try {
@@ -218,23 +210,13 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #process(): void {
     const state = this.#state;
     if (state === undefined || this.#closed || this.#needsSizeOf) return;
-    const stale = this.#stale;
-    const source = this.#source;
-    const latest = this.#latest;
-    let item: Item<S>;
+    let item: Item<S> | undefined;
     try {
-      const normalized = normalize(state, this.#precision);
-      // Most ticks are noise below the precision: compare before serializing (no allocation).
-      if (latest !== undefined && latest.stale === stale && latest.source === source && sameCanonical(normalized, latest.state)) {
-        this.#deps.counters.skipped++;
-        return;
-      }
-      const key = `${this.#prefix}|${canonical(normalized)}|${stale ? 'stale' : 'live'}|${source}`;
-      item = { key, state: normalized, stale, source };
+      item = itemOf(state, this.#precision, this.#prefix, this.#stale, this.#source, this.#latest);
     } catch (err) {
       return this.#fail('normalize', err);
     }
-    if (item.key === latest?.key) {
+    if (item === undefined) {
       this.#deps.counters.skipped++;
       return;
     }
@@ -244,12 +226,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   #flush(item: Item<S>): void {
     if (this.#closed) return;
-    if (this.#flight?.busy) {
-      if (this.#queued !== undefined) this.#deps.counters.coalesced++;
-      this.#queued = item;
-      return;
-    }
-    this.#present(item);
+    if (!this.#flight?.busy) this.#present(item);
+    else if (this.#flight.wait(item)) this.#deps.counters.coalesced++; // one render in flight: the newest waits
   }
 
   #present(item: Item<S>): void {
@@ -281,8 +259,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     // Later renders of this key start afresh instead of joining the hung one.
     this.#deps.cache.abandon(item.key);
     if (gen === this.#gen && this.#latest?.key === item.key) this.#latest = undefined;
-    const details = { viewId: this.id, stage: 'render', timeoutMs };
-    this.#fail('render', new StreamClientError('RENDER_FAILED', `view ${this.id}: render did not settle within ${timeoutMs} ms`, { details }));
+    this.#fail('render', renderTimeoutError(this.id, timeoutMs));
     this.#next();
   }
 
@@ -302,8 +279,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   /** Render the state that waited for the flight, if any. */
   #next(): void {
-    const next = this.#queued;
-    this.#queued = undefined;
+    const next = this.#flight?.takeWaiting();
     if (next !== undefined && !this.#closed) this.#present(next);
   }
 
@@ -311,7 +287,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (needsSizeOf(err)) {
       this.#needsSizeOf = true; // every render would fail the same way: stop until update()
       this.#coalescer.cancel();
-      this.#queued = undefined;
+      this.#flight?.dropWaiting();
     }
     // Let the same state try again on its next tick.
     if (this.#latest?.key === item.key) this.#latest = undefined;

@@ -6,14 +6,16 @@ import type { Log } from '../observe/log.js';
 import type { Inbound, Protocol, StreamSink } from '../protocol/types.js';
 import { paramsOfKey, subscriptionKey } from '../core/params-key.js';
 import { FallbackPoller } from './fallback.js';
-import { createEntry, lastDataAt, staleThreshold, type DataHandler, type Entry } from './entry.js';
+import { createEntry, staleThreshold, type DataHandler, type Entry } from './entry.js';
+import { closeEntries, entryInfo, insertEntry, removeEntry } from './entry-table.js';
 import { SubscriptionHandle } from './handle.js';
-import { dispatch, reportFailure } from './notify.js';
+import { failEntry, type FailureHost } from './failure.js';
 import { validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { Positions } from './positions.js';
 import { ServerLink, type LinkHost } from './server-link.js';
-import { StaleMonitor, type StaleConfig, type StaleHost } from './stale.js';
-import { enterStale, recover, type StaleContext } from './stale-transitions.js';
+import { StaleMonitor, type StaleHost } from './stale.js';
+import { enterStale, resubscribe } from './stale-transitions.js';
+import { deliver, deliverFallback, type DeliveryHost } from './delivery.js';
 import type { DataMeta, EntryInfo, EntryState, Session, SubscribeOptions, Subscription, TopicCounts } from './types.js';
 
 export type { RegistryDeps };
@@ -25,16 +27,16 @@ export type { RegistryDeps };
  * if a subscribe went out on this session — so after any burst the server holds exactly the
  * registry's non-error keys. Data is routed by `key`, else by `topic` (one Map lookup).
  *
- * Its server link, stale monitor and stale transitions see it through the narrow interfaces it
- * implements (`LinkHost`, `StaleHost`, `StaleContext`). The maps, the link and the monitor are
+ * Its server link, stale monitor, delivery and failure helpers see it through the narrow interfaces
+ * it implements (`LinkHost`, `StaleHost`, `DeliveryHost`, `FailureHost`). The maps, the link and the monitor are
  * made on the first `add()`: a client that never subscribes holds none of them.
  */
-export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, StaleContext {
+export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, DeliveryHost, FailureHost {
   readonly #tasks: TaskRegistry;
   readonly #clock: Clock;
   readonly log: Log;
   readonly counters: Counters;
-  readonly #onError: ((err: StreamClientError) => void) | undefined;
+  readonly onError: ((err: StreamClientError) => void) | undefined;
   readonly #o: ResolvedRegistryOptions;
   #entries: Map<string, Entry> | undefined;
   /** Copy-on-write lists: a dispatch loop keeps its snapshot. */
@@ -45,13 +47,12 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
   readonly #protocol: Protocol;
   /** Made in the pause state the registry is in then. */
   #stale: StaleMonitor | undefined;
-  readonly #staleConfig: StaleConfig | undefined;
   #paused = false;
   /** Clock time of the last `resume()` after a pause: silence counts from here. */
   #resumedAt = 0;
   readonly fallback: FallbackPoller | undefined;
-  readonly #resumable: boolean;
-  readonly #positions: Positions;
+  /** Sequence positions of every entry (duplicates, gaps, resets). */
+  readonly positions: Positions;
   /** Given to handles. */
   #releaser: ((h: SubscriptionHandle) => void) | undefined;
   #errors = 0;
@@ -63,15 +64,13 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     this.#clock = tasks.clock;
     this.log = log;
     this.counters = counters;
-    this.#onError = deps.onError;
-    this.#resumable = protocol.resumable === true;
+    this.onError = deps.onError;
     this.#o = options;
     this.#protocol = protocol;
-    this.#staleConfig = options.stale;
-    this.#positions = new Positions(log, counters);
+    this.positions = new Positions(log, counters);
     if (options.fallback) {
-      const deliver = (e: Entry, data: unknown): void => this.#deliverFallback(e, data);
-      this.fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver });
+      const onPoll = (e: Entry, data: unknown): void => deliverFallback(this, e, data, this.#clock);
+      this.fallback = new FallbackPoller(options.fallback, { tasks, log, counters, random: this.#o.random, deliver: onPoll });
     }
   }
 
@@ -91,10 +90,8 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     const isNew = e === undefined;
     if (!e) {
       e = createEntry(key, topic, paramsOfKey(topic, key), this.#clock.now());
-      if (options.from !== undefined && this.#resumable) e.lastSeq = options.from;
-      entries.set(key, e);
-      const byTopic = (this.#byTopic ??= new Map());
-      byTopic.set(topic, (byTopic.get(topic) ?? []).concat(e)); // concat: exact length (a spread reserves 17 slots)
+      if (options.from !== undefined && this.#protocol.resumable === true) e.lastSeq = options.from;
+      insertEntry(entries, (this.#byTopic ??= new Map()), e);
       this.log.debug('subscription.state', { topic, key, from: 'closed', to: 'pending' });
     }
     const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, (this.#releaser ??= (h) => this.#release(h)));
@@ -112,12 +109,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     this.#session = session;
     const link = this.#link;
     if (!link || !this.#entries) return;
-    link.attach(session);
-    for (const e of this.#entries.values()) {
-      if (!this.#resumable) e.lastSeq = undefined; // an unresumed stream has its own numbering
-      e.duplicateRun = 0;
-      if (e.state !== 'error') link.send(e);
-    }
+    link.attach(session, this.#entries.values());
   }
 
   /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
@@ -138,13 +130,13 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
   data(topic: string, key: string | undefined, data: unknown, seq: number | undefined, now: number = this.#clock.now()): void {
     if (key !== undefined) {
       const e = this.#entries?.get(key);
-      if (e !== undefined) this.#deliver(e, data, seq, true, now);
+      if (e !== undefined) deliver(this, e, data, seq, true, now);
       else this.counters.lateFramesDropped++;
       return;
     }
     const list = this.#byTopic?.get(topic);
     if (list === undefined) this.counters.lateFramesDropped++;
-    else for (let i = 0; i < list.length; i++) this.#deliver(list[i]!, data, seq, false, now);
+    else for (let i = 0; i < list.length; i++) deliver(this, list[i]!, data, seq, false, now);
   }
 
   /** A control message of the server: acks, errors and completes (data comes through `data`). */
@@ -160,10 +152,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
 
   /** One record per entry, for `health()` and diagnostics. */
   *entries(): IterableIterator<EntryInfo> {
-    for (const e of this.allEntries()) {
-      const { key, topic, state, lastSeq } = e;
-      yield { key, topic, state, handles: e.handles.length, lastDataAt: lastDataAt(e), lastSeq, fallback: this.fallback?.has(e) ?? false };
-    }
+    for (const e of this.allEntries()) yield entryInfo(e, this.fallback);
   }
 
   /** Every entry, error ones included (the stale monitor's view). */
@@ -177,6 +166,15 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
 
   byTopic(topic: string): readonly Entry[] | undefined {
     return this.#byTopic?.get(topic);
+  }
+
+  /** The server link (made on the first `add()`). */
+  get link(): ServerLink | undefined {
+    return this.#link;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
   }
 
   /** Whether a session is attached. */
@@ -217,15 +215,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     this.#session = undefined;
     this.#link?.detach(this.allEntries());
     this.#link?.dispose();
-    for (const e of this.allEntries()) {
-      e.closed = true;
-      for (const h of e.handles) {
-        h.closed = true;
-        h.settleReady(new ClosedError('client is closed'));
-      }
-    }
-    this.#entries?.clear();
-    this.#byTopic?.clear();
+    closeEntries(this.#entries, this.#byTopic);
     this.#errors = 0;
   }
 
@@ -239,40 +229,12 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     }
     // Entries exist only after add() made the maps and the link.
     const entries = this.#entries!;
-    const byTopic = this.#byTopic!;
-    e.closed = true;
-    entries.delete(e.key);
-    const rest = (byTopic.get(e.topic) ?? []).filter((x) => x !== e);
-    if (rest.length > 0) byTopic.set(e.topic, rest);
-    else byTopic.delete(e.topic);
+    removeEntry(entries, this.#byTopic!, e);
     this.fallback?.stop(e, 'unsubscribed');
     this.#link!.drop(e, true);
     if (e.state === 'error') this.#errors--;
     if (entries.size === 0) this.#stale?.idle();
     this.log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
-  }
-
-  #deliver(e: Entry, data: unknown, seq: number | undefined, keyed: boolean, now: number): void {
-    if (e.wire === 'idle') {
-      this.counters.lateFramesDropped++; // not subscribed on this session: a leftover
-      return;
-    }
-    if (seq !== undefined && !this.#positions.admit(e, seq)) return;
-    e.lastDataAt = now;
-    if (e.state !== 'active' || e.wire !== 'acked') this.#fresh(e, now, keyed);
-    dispatch(this.log, this.counters, e, data, { topic: e.topic, seq, source: 'stream', receivedAt: now });
-  }
-
-  /** Stream data on an entry that was not plainly active: an implicit ack, or a recovery. */
-  #fresh(e: Entry, now: number, keyed: boolean): void {
-    if (e.wire === 'sent') this.#link!.implicitAck(e, keyed);
-    if (e.state === 'stale') recover(this, e, now);
-  }
-
-  #deliverFallback(e: Entry, data: unknown): void {
-    if (e.closed || e.state !== 'stale') return;
-    const meta: DataMeta = { topic: e.topic, seq: undefined, source: 'fallback', receivedAt: this.#clock.now() };
-    dispatch(this.log, this.counters, e, data, meta);
   }
 
   /** The entry needs a server subscription: check the limit, then queue it. */
@@ -289,19 +251,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
 
   /** Mark the entry failed and tell its handles (deferred to a microtask inside `add()`). */
   fail(e: Entry, err: StreamClientError, deferred = false): void {
-    this.log.redactor.exposed(err); // handed to onError callbacks and the client's error event
-    e.error = err;
-    e.staleSince = undefined;
-    e.attempts = 0;
-    e.previousDelayMs = 0;
-    this.fallback?.stop(e, 'error');
-    this.counters.subscriptionErrors++;
-    this.setState(e, 'error', { code: err.code });
-    const report = (): void => {
-      if (e.error === err && !this.#disposed) reportFailure(this.log, this.counters, e, err, this.#onError);
-    };
-    if (deferred) queueMicrotask(report);
-    else report();
+    failEntry(this, e, err, deferred);
   }
 
   /** Every entry state change: one `subscription.state` record (debug; warn for errors). */
@@ -321,7 +271,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
 
   /** The stale monitor, made late but as if it had been there all along (same pause state, same count start). */
   #staleMonitor(): StaleMonitor {
-    const monitor = new StaleMonitor(this.#staleConfig, this.#tasks, this);
+    const monitor = new StaleMonitor(this.#o.stale, this.#tasks, this);
     monitor.pause();
     if (!this.#paused) monitor.resume(this.#resumedAt);
     return monitor;
@@ -337,7 +287,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
       log: this.log,
       counters: this.counters,
       host: this,
-      positions: this.#positions,
+      positions: this.positions,
     }));
     if (this.#session) link.attach(this.#session);
     return link;
@@ -347,11 +297,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, St
     enterStale(this, e, now);
   }
 
-  /** Stale for another `resubscribeAfterMs`: send the subscription again (attach resubscribes anyway). */
   resubscribe(e: Entry): void {
-    if (!this.#link?.session || e.closed || e.state !== 'stale') return;
-    this.counters.staleResubscribes++;
-    this.log.info('stale.resubscribe', { topic: e.topic, key: e.key });
-    this.#link.send(e);
+    resubscribe(this, e);
   }
 }

@@ -58,8 +58,15 @@ export class ServerLink implements PacerOutput<Entry> {
     return this.#session;
   }
 
-  attach(session: Session): void {
+  /** A new session: queue every non-error entry in one (paced) batch; an unresumed stream restarts its numbering. */
+  attach(session: Session, entries: Iterable<Entry> = []): void {
     this.#session = session;
+    const resumable = this.#d.protocol.resumable === true;
+    for (const e of entries) {
+      if (!resumable) e.lastSeq = undefined;
+      e.duplicateRun = 0;
+      if (e.state !== 'error') this.send(e);
+    }
   }
 
   /** The session is gone: forget the queue and what the server held; nothing is sent. */

@@ -1,6 +1,7 @@
 import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { FallbackPoller } from './fallback.js';
+import type { ServerLink } from './server-link.js';
 import { lastDataAt, quietSince, type Entry } from './entry.js';
 import { notify } from './notify.js';
 import type { EntryState } from './types.js';
@@ -12,6 +13,8 @@ export interface StaleContext {
   readonly fallback: FallbackPoller | undefined;
   connected(): boolean;
   setState(e: Entry, to: EntryState): void;
+  /** Made on the first `add()`. */
+  readonly link: ServerLink | undefined;
 }
 
 /** Silent past its threshold: `stale`, `onStale`, a `stale.enter` record, then the fallback. */
@@ -36,4 +39,13 @@ export function recover(ctx: StaleContext, e: Entry, now: number): void {
   ctx.counters.staleRecovered++;
   ctx.log.info('stale.recover', { topic: e.topic, key: e.key, staleForMs });
   notify(ctx.log, ctx.counters, e, 'onRecover', { staleForMs });
+}
+
+/** Stale for another `resubscribeAfterMs`: send the subscription again (attach resubscribes anyway). */
+export function resubscribe(ctx: StaleContext, e: Entry): void {
+  const link = ctx.link;
+  if (!link?.session || e.closed || e.state !== 'stale') return;
+  ctx.counters.staleResubscribes++;
+  ctx.log.info('stale.resubscribe', { topic: e.topic, key: e.key });
+  link.send(e);
 }

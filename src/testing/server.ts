@@ -1,11 +1,9 @@
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'eventemitter3';
-import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { JsonServerSession } from './json-server-session.js';
+import { HOST, listen, type Listener } from './listener.js';
 import type { SessionHost } from './json-server-session.js';
 import type { ReceivedFrame, TestConnection, TestServerEventName, TestServerEvents } from './server-events.js';
 import { resolveTestServerOptions } from './server-options.js';
@@ -16,9 +14,6 @@ import { UpgradeGate } from './upgrade-gate.js';
 import type { RefuseOptions } from './upgrade-gate.js';
 import { waitFor } from './wait-for.js';
 import type { WaitForOptions } from './wait-for.js';
-
-/** The only address the test server ever listens on. */
-const HOST = '127.0.0.1';
 
 /**
  * Starts a real `ws` server on 127.0.0.1 that speaks jsonProtocol, with controls to push data,
@@ -31,20 +26,7 @@ const HOST = '127.0.0.1';
  */
 export async function createTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const resolved = resolveTestServerOptions(options);
-  const http = createServer(answerPlainHttp);
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(resolved.port, HOST, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  return new TestServer(resolved, http);
-}
-
-/** A plain HTTP request (no upgrade) gets 426. */
-function answerPlainHttp(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' }).end('WebSocket upgrade required');
+  return new TestServer(resolved, await listen(resolved.port));
 }
 
 /** A jsonProtocol WebSocket server for tests. Create it with `createTestServer()`. */
@@ -54,13 +36,10 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
   /** The port it listens on (127.0.0.1). */
   readonly port: number;
   readonly #options: ResolvedTestServerOptions;
-  readonly #http: Server;
-  readonly #wss = new WebSocketServer({ noServer: true, autoPong: false, clientTracking: false });
+  readonly #listener: Listener;
   readonly #topics: TopicLog;
   readonly #received: RingLog<ReceivedFrame>;
   readonly #sessions = new Set<JsonServerSession>();
-  /** Every TCP socket, upgraded or not, so `close()` can destroy them all. */
-  readonly #sockets = new Set<Socket>();
   readonly #paused = new Set<string>();
   readonly #gate = new UpgradeGate();
   /** Aborted by `close()`: pending `waitFor`s reject. */
@@ -72,21 +51,16 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
   #closing: Promise<void> | undefined;
 
   /** @internal Use `createTestServer()`. */
-  constructor(options: ResolvedTestServerOptions, http: Server) {
+  constructor(options: ResolvedTestServerOptions, listener: Listener) {
     super();
     this.#options = options;
-    this.#http = http;
+    this.#listener = listener;
     this.#topics = new TopicLog(options.history);
     this.#received = new RingLog(options.maxReceived);
     this.#host = this.#sessionHost();
-    const address = http.address();
-    this.port = typeof address === 'object' && address !== null ? address.port : options.port;
+    this.port = listener.port;
     this.url = `ws://${HOST}:${this.port}`;
-    http.on('connection', (socket: Socket) => {
-      this.#sockets.add(socket);
-      socket.once('close', () => this.#sockets.delete(socket));
-    });
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+    listener.onUpgrade((req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#pingTimer = options.pingIntervalMs > 0 ? setInterval(() => this.ping(), options.pingIntervalMs) : undefined;
   }
 
@@ -253,13 +227,9 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
     this.#closed.abort(new Error('test server closed'));
     const sessions = [...this.#sessions];
     for (const s of sessions) s.terminate();
-    for (const socket of this.#sockets) socket.destroy();
+    this.#listener.destroySockets();
     await Promise.all(sessions.map((s) => s.closed));
-    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
-    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-    // 'close' comes before libuv has closed the listening handle; it goes in the next
-    // close-callbacks phase, which two immediates are sure to be past.
-    for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.#listener.close();
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -274,7 +244,7 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
       this.emit('refused', { attempt: this.#gate.attempts, mode: refused });
       return;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#adopt(ws, req));
+    this.#listener.upgrade(req, socket, head, (ws) => this.#adopt(ws, req));
   }
 
   #adopt(ws: WebSocket, req: IncomingMessage): void {

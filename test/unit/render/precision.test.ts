@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isStreamClientError } from '../../../src/core/errors.js';
-import { compilePrecision, normalize, roundDp, roundSig, stepRounder, type PrecisionMap, type PrecisionRule } from '../../../src/render/precision.js';
+import { compilePrecision, normalize, type PrecisionMap, type PrecisionRule } from '../../../src/render/precision.js';
+import { roundDp, roundSig, stepRounder } from '../../../src/render/rounding.js';
 
 const rule: fc.Arbitrary<PrecisionRule> = fc.oneof(
   fc.integer({ min: 0, max: 15 }),
