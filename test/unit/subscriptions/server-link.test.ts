@@ -1,0 +1,182 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StreamClientError } from '../../../src/core/errors.js';
+import { jsonProtocol } from '../../../src/protocol/json.js';
+import type { Frame, Protocol } from '../../../src/protocol/types.js';
+import type { Session } from '../../../src/subscriptions/index.js';
+import { registryHarness } from '../../helpers/registry.js';
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+const noop = (): void => {};
+
+describe('topic-routed replies for two entries on one topic', () => {
+  it('the second ack activates the second entry, not the first again', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const a = registry.add('A', noop, { params: { v: 1 } });
+    const b = registry.add('A', noop, { params: { v: 2 } });
+    server({ op: 'subscribed', topic: 'A' });
+    expect([a.state, b.state]).toEqual(['active', 'pending']);
+    server({ op: 'subscribed', topic: 'A' });
+    expect([a.state, b.state]).toEqual(['active', 'active']);
+  });
+
+  it('a refusal after the first ack errors the second entry only', async () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const codes: string[][] = [[], []];
+    const a = registry.add('A', noop, { params: { v: 1 }, onError: (e) => void codes[0]!.push(e.code) });
+    const b = registry.add('A', noop, { params: { v: 2 }, onError: (e) => void codes[1]!.push(e.code) });
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'error', topic: 'A', code: 'forbidden', message: 'no' });
+    expect([a.state, b.state]).toEqual(['active', 'error']);
+    await Promise.resolve();
+    expect(codes).toEqual([[], ['SUBSCRIPTION_REJECTED']]);
+  });
+});
+
+describe('orphan replies (subscribes of removed entries)', () => {
+  it('two replies still due on a topic are swallowed, and every reply after them is routed', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop, { params: { v: 1 } }).unsubscribe();
+    registry.add('A', noop, { params: { v: 2 } }).unsubscribe();
+    const a = registry.add('A', noop, { params: { v: 3 } });
+    const b = registry.add('A', noop, { params: { v: 4 } });
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'subscribed', topic: 'A' });
+    expect([a.state, b.state]).toEqual(['pending', 'pending']);
+    server({ op: 'subscribed', topic: 'A' });
+    expect([a.state, b.state]).toEqual(['active', 'pending']);
+    server({ op: 'subscribed', topic: 'A' });
+    expect([a.state, b.state]).toEqual(['active', 'active']);
+  });
+
+  it('an orphan on one topic swallows no reply on another', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop).unsubscribe();
+    const b = registry.add('B', noop);
+    server({ op: 'subscribed', topic: 'B' });
+    expect(b.state).toBe('active');
+  });
+
+  it('a new session forgets the orphans of the old one: its first ack is routed', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop).unsubscribe();
+    registry.detach();
+    attach();
+    const a = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+  });
+
+  it('an answered subscribe leaves no orphan: a successor on the topic gets the next ack', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const gone = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    gone.unsubscribe();
+    const a = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+  });
+});
+
+/** A session that keeps frames as sent (text or binary). */
+function rawSession(): Session & { sent: Frame[] } {
+  const sent: Frame[] = [];
+  return { token: undefined, sent, send: (f: Frame) => void sent.push(f) };
+}
+
+describe('protocol encoders', () => {
+  it('an encoder that throws fails that subscription with SUBSCRIPTION_REJECTED and the cause; others are sent', async () => {
+    const boom = new Error('cannot encode');
+    const base = jsonProtocol();
+    const protocol: Protocol = {
+      ...base,
+      subscribe: (req, ctx) => {
+        if (req.topic === 'BAD') throw boom;
+        return base.subscribe(req, ctx);
+      },
+    };
+    const { registry, attach, errors, counters } = registryHarness({}, protocol);
+    const s = attach();
+    const seen: StreamClientError[] = [];
+    const bad = registry.add('BAD', noop, { onError: (e) => void seen.push(e) });
+    const good = registry.add('GOOD', noop);
+    await Promise.resolve();
+    expect([bad.state, good.state]).toEqual(['error', 'pending']);
+    expect(seen.map((e) => [e.code, e.cause, e.details])).toEqual([['SUBSCRIPTION_REJECTED', boom, { topic: 'BAD', key: 'BAD' }]]);
+    expect(errors).toHaveLength(1);
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['GOOD']);
+    expect(counters.subscribes).toBe(1);
+  });
+
+  it('an encoder that returns several frames sends all of them in order; one ack activates', () => {
+    const protocol: Protocol = {
+      ...jsonProtocol(),
+      subscribe: (req) => [JSON.stringify({ op: 'auth', topic: req.topic }), JSON.stringify({ op: 'subscribe', topic: req.topic })],
+    };
+    const { registry, attach, server, counters } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
+    const s = attach();
+    const a = registry.add('A', noop);
+    expect(s.frames).toEqual([
+      { op: 'auth', topic: 'A' },
+      { op: 'subscribe', topic: 'A' },
+    ]);
+    expect(counters.subscribes).toBe(1);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+    vi.advanceTimersByTime(5_000); // the ack timer was cancelled: no retry
+    expect(s.frames).toHaveLength(2);
+  });
+
+  it('an encoder that returns one binary frame sends it as one frame', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    const protocol: Protocol = { ...jsonProtocol(), subscribe: () => bytes };
+    const { registry } = registryHarness({}, protocol);
+    const s = rawSession();
+    registry.attach(s);
+    registry.add('A', noop);
+    expect(s.sent).toEqual([bytes]);
+  });
+
+  it('an encoder that returns nothing sends nothing and the subscription is active at once, with no ack timer', () => {
+    const protocol: Protocol = { ...jsonProtocol(), subscribe: () => undefined };
+    const { registry, attach, counters, tasks } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
+    const s = attach();
+    const a = registry.add('A', noop);
+    expect(a.state).toBe('active');
+    expect(s.frames).toEqual([]);
+    expect(counters.subscribes).toBe(1);
+    expect(tasks.names()).not.toContain('subscribe.ack');
+    vi.advanceTimersByTime(10_000);
+    expect(a.state).toBe('active');
+    expect(s.frames).toEqual([]);
+  });
+});
+
+describe('maxSubscriptions counts entries that are not errored', () => {
+  it('an errored entry frees its slot; subscribing to it again or removing it takes it back', () => {
+    const { registry, attach, server } = registryHarness({ maxSubscriptions: 2, ackTimeoutMs: Infinity });
+    const s = attach();
+    const a = registry.add('A', noop);
+    registry.add('B', noop);
+    server({ op: 'error', topic: 'A', code: 'forbidden', message: 'no' }); // A errored: one slot free
+    const c = registry.add('C', noop);
+    expect(c.state).toBe('pending');
+    const again = registry.add('A', noop); // A wants a slot again: none is free
+    expect([a.state, again.state]).toEqual(['error', 'error']);
+    a.unsubscribe();
+    again.unsubscribe(); // the errored A is gone: B and C hold the two slots
+    const d = registry.add('D', noop);
+    expect(d.state).toBe('error');
+    d.unsubscribe(); // D errored and gone: still B and C
+    const e = registry.add('E', noop);
+    expect(e.state).toBe('error');
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A', 'B', 'C']);
+  });
+});
