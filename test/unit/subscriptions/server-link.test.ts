@@ -3,6 +3,7 @@ import type { StreamClientError } from '../../../src/core/errors.js';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Frame, Protocol } from '../../../src/protocol/types.js';
 import type { Session } from '../../../src/subscriptions/index.js';
+import { MAX_ORPHAN_TOPICS } from '../../../src/subscriptions/server-link.js';
 import { registryHarness } from '../../helpers/registry.js';
 
 beforeEach(() => void vi.useFakeTimers());
@@ -25,14 +26,17 @@ describe('topic-routed replies for two entries on one topic', () => {
   it('a refusal after the first ack errors the second entry only', async () => {
     const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
     attach();
-    const codes: string[][] = [[], []];
-    const a = registry.add('A', noop, { params: { v: 1 }, onError: (e) => void codes[0]!.push(e.code) });
-    const b = registry.add('A', noop, { params: { v: 2 }, onError: (e) => void codes[1]!.push(e.code) });
+    const seen: StreamClientError[][] = [[], []];
+    const a = registry.add('A', noop, { params: { v: 1 }, onError: (e) => void seen[0]!.push(e) });
+    const b = registry.add('A', noop, { params: { v: 2 }, onError: (e) => void seen[1]!.push(e) });
     server({ op: 'subscribed', topic: 'A' });
     server({ op: 'error', topic: 'A', code: 'forbidden', message: 'no' });
     expect([a.state, b.state]).toEqual(['active', 'error']);
     await Promise.resolve();
-    expect(codes).toEqual([[], ['SUBSCRIPTION_REJECTED']]);
+    expect(seen.map((l) => l.map((e) => [e.code, e.message, e.details]))).toEqual([
+      [],
+      [['SUBSCRIPTION_REJECTED', 'server refused subscription to "A" (forbidden)', { topic: 'A', key: b.key, serverCode: 'forbidden', reason: 'no' }]],
+    ]);
   });
 });
 
@@ -51,6 +55,22 @@ describe('orphan replies (subscribes of removed entries)', () => {
     expect([a.state, b.state]).toEqual(['active', 'pending']);
     server({ op: 'subscribed', topic: 'A' });
     expect([a.state, b.state]).toEqual(['active', 'active']);
+  });
+
+  it('the orphan bookkeeping is bounded: one orphan topic past MAX_ORPHAN_TOPICS forgets the older ones', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    for (let i = 0; i < MAX_ORPHAN_TOPICS; i++) registry.add(`T${i}`, noop).unsubscribe();
+    const first = registry.add('T0', noop);
+    server({ op: 'subscribed', topic: 'T0' }); // still remembered: swallowed
+    expect(first.state).toBe('pending');
+    first.unsubscribe(); // one orphan topic more than the bound (T0 again, then X)
+    registry.add('X', noop).unsubscribe();
+    const t0 = registry.add('T0', noop);
+    const x = registry.add('X', noop);
+    server({ op: 'subscribed', topic: 'T0' }); // forgotten: routed
+    server({ op: 'subscribed', topic: 'X' }); // the newest orphan: swallowed
+    expect([t0.state, x.state]).toEqual(['active', 'pending']);
   });
 
   it('an orphan on one topic swallows no reply on another', () => {
@@ -82,6 +102,61 @@ describe('orphan replies (subscribes of removed entries)', () => {
     const a = registry.add('A', noop);
     server({ op: 'subscribed', topic: 'A' });
     expect(a.state).toBe('active');
+  });
+});
+
+describe('the server ending a subscription (complete)', () => {
+  const retry = { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 2 };
+
+  it('ended soon after each ack: one more failure in a row, until maxAttempts ends it with SUBSCRIPTION_REJECTED', async () => {
+    const { registry, attach, server, records } = registryHarness({ retry, ackTimeoutMs: Infinity });
+    const s = attach();
+    const seen: StreamClientError[] = [];
+    const a = registry.add('A', noop, { onError: (e) => void seen.push(e) });
+    server({ op: 'subscribed', topic: 'A' });
+    vi.advanceTimersByTime(999);
+    registry.handle({ type: 'complete', topic: 'A' });
+    expect(a.state).toBe('pending');
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: 'debug', event: 'subscription.state', topic: 'A', retry: { reason: 'complete', attempts: 1, delayMs: 75 } }),
+    );
+    vi.advanceTimersByTime(75);
+    expect(s.ops('subscribe')).toHaveLength(2);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+    vi.advanceTimersByTime(999);
+    registry.handle({ type: 'complete', topic: 'A' });
+    expect(a.state).toBe('error');
+    await Promise.resolve();
+    expect(seen.map((e) => [e.code, e.message, e.details])).toEqual([
+      ['SUBSCRIPTION_REJECTED', 'subscribe to "A" failed 2 times (last: complete)', { topic: 'A', key: 'A', attempts: 2, reason: 'complete' }],
+    ]);
+    expect(s.frames.at(-1)).toEqual({ op: 'subscribe', topic: 'A' }); // the server ended it: no unsubscribe
+  });
+
+  it('ended after a stable run of maxDelayMs: a fresh start each time, never an error', () => {
+    const { registry, attach, server } = registryHarness({ retry, ackTimeoutMs: Infinity });
+    const s = attach();
+    const a = registry.add('A', noop);
+    for (let i = 1; i <= 5; i++) {
+      server({ op: 'subscribed', topic: 'A' });
+      vi.advanceTimersByTime(1_000);
+      registry.handle({ type: 'complete', topic: 'A' });
+      expect(a.state).toBe('pending');
+      vi.advanceTimersByTime(75);
+      expect(s.ops('subscribe')).toHaveLength(i + 1);
+    }
+  });
+
+  it('a complete for an entry that is not subscribed (errored, or never sent) changes nothing', () => {
+    const { registry, attach, server, tasks } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const a = registry.add('A', noop);
+    server({ op: 'error', topic: 'A', code: 'forbidden', message: 'no' });
+    registry.handle({ type: 'complete', topic: 'A' });
+    registry.handle({ type: 'complete', topic: 'B' });
+    expect(a.state).toBe('error');
+    expect(tasks.size).toBe(0);
   });
 });
 
