@@ -40,6 +40,59 @@ describe('topic-routed replies for two entries on one topic', () => {
   });
 });
 
+describe('replies to a re-sent subscribe', () => {
+  it('a refusal of the first subscribe while its retry is unanswered is not the verdict: the retry ack is', () => {
+    const { registry, attach, server, errors } = registryHarness({ ackTimeoutMs: 1_000 });
+    const s = attach();
+    const a = registry.add('A', noop);
+    vi.advanceTimersByTime(1_000 + 750); // ack timeout, then the retry re-sends
+    expect(s.ops('subscribe')).toHaveLength(2);
+    server({ op: 'error', topic: 'A', code: 'late', message: 'refused the first' });
+    expect(a.state).toBe('pending');
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+    expect(errors).toEqual([]);
+  });
+
+  it('a key-routed refusal always answers the current operation, even with an earlier reply still due', () => {
+    const { registry, attach, errors } = registryHarness({ ackTimeoutMs: 1_000 });
+    attach();
+    const a = registry.add('A', noop);
+    vi.advanceTimersByTime(1_000 + 750);
+    registry.handle({ type: 'error', topic: 'A', key: a.key, code: 'bad', message: 'no' });
+    expect(a.state).toBe('error');
+    expect(errors.map((e) => e.code)).toEqual(['SUBSCRIPTION_REJECTED']);
+  });
+
+  it('a second ack for an active entry is a duplicate, not a new position: delivered frames stay delivered', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const got: unknown[] = [];
+    registry.add('A', (d) => void got.push(d));
+    server({ op: 'subscribed', topic: 'A', seq: 0 });
+    server({ op: 'data', topic: 'A', data: 1, seq: 1 });
+    server({ op: 'data', topic: 'A', data: 2, seq: 2 });
+    server({ op: 'subscribed', topic: 'A', seq: 0 }); // a duplicate: the server already holds it
+    server({ op: 'data', topic: 'A', data: 1, seq: 1 });
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('an unsubscribe encoder that returns nothing: a re-send sends only the subscribe', () => {
+    const protocol: Protocol = { ...jsonProtocol(), unsubscribe: () => undefined };
+    const { registry } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
+    const s = rawSession();
+    registry.attach(s);
+    registry.add('A', noop).unsubscribe();
+    registry.add('B', noop);
+    vi.advanceTimersByTime(1_000 + 750);
+    expect(s.sent.map((f) => JSON.parse(String(f)))).toEqual([
+      { op: 'subscribe', topic: 'A' },
+      { op: 'subscribe', topic: 'B' },
+      { op: 'subscribe', topic: 'B' },
+    ]);
+  });
+});
+
 describe('orphan replies (subscribes of removed entries)', () => {
   it('two replies still due on a topic are swallowed, and every reply after them is routed', () => {
     const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
