@@ -77,6 +77,26 @@ describe('replies to a re-sent subscribe', () => {
     expect(got).toEqual([1, 2]);
   });
 
+  it('a stale re-send of an acked subscription arms no ack timer, and its ack is no recovery (data is)', () => {
+    const { registry, attach, server, counters } = registryHarness({ stale: { afterMs: 1_000, resubscribeAfterMs: 3_000 }, ackTimeoutMs: 1_000 });
+    const s = attach();
+    const a = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    vi.advanceTimersByTime(1_000 + 3_000);
+    expect(s.frames).toEqual([
+      { op: 'subscribe', topic: 'A' },
+      { op: 'unsubscribe', topic: 'A' },
+      { op: 'subscribe', topic: 'A' },
+    ]);
+    vi.advanceTimersByTime(2_000); // past the ack timeout: nothing re-sent
+    expect(s.frames).toHaveLength(3);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('stale');
+    server({ op: 'data', topic: 'A', data: 1 });
+    expect(a.state).toBe('active');
+    expect(counters.staleRecovered).toBe(1);
+  });
+
   it('an unsubscribe encoder that returns nothing: a re-send sends only the subscribe', () => {
     const protocol: Protocol = { ...jsonProtocol(), unsubscribe: () => undefined };
     const { registry } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
