@@ -97,6 +97,21 @@ describe('replies to a re-sent subscribe', () => {
     expect(counters.staleRecovered).toBe(1);
   });
 
+  it('after a transient refusal the server holds nothing: its data is late, and the retry only subscribes', () => {
+    const { registry, attach, server, counters } = registryHarness({ ackTimeoutMs: Infinity });
+    const s = attach();
+    const got: unknown[] = [];
+    registry.add('A', (d) => void got.push(d));
+    registry.handle({ type: 'error', topic: 'A', code: 'busy', message: '', kind: 'transient' });
+    server({ op: 'data', topic: 'A', data: 'late' });
+    expect([got, counters.lateFramesDropped]).toEqual([[], 1]);
+    vi.advanceTimersByTime(750);
+    expect(s.frames).toEqual([
+      { op: 'subscribe', topic: 'A' },
+      { op: 'subscribe', topic: 'A' },
+    ]);
+  });
+
   it('an unsubscribe encoder that returns nothing: a re-send sends only the subscribe', () => {
     const protocol: Protocol = { ...jsonProtocol(), unsubscribe: () => undefined };
     const { registry } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
