@@ -343,3 +343,112 @@ describe('maxSubscriptions counts entries that are not errored', () => {
     expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A', 'B', 'C']);
   });
 });
+
+describe('found by mutation testing', () => {
+  it('an unsubscribe encoder that throws: the entry leaves anyway, logged with the protocol and topic', () => {
+    const boom = new Error('cannot encode');
+    const protocol: Protocol = {
+      ...jsonProtocol(),
+      unsubscribe: () => {
+        throw boom;
+      },
+    };
+    const { registry, attach, records, counters } = registryHarness({}, protocol);
+    attach();
+    const a = registry.add('A', noop);
+    expect(() => a.unsubscribe()).not.toThrow();
+    expect(a.state).toBe('closed');
+    expect(counters.unsubscribes).toBe(1);
+    expect(records).toContainEqual(expect.objectContaining({ level: 'warn', event: 'connection.error', protocol: 'json', topic: 'A', key: 'A' }));
+  });
+
+  it('a refusal carrying only a key fails that operation', () => {
+    const { registry, attach } = registryHarness();
+    attach();
+    const a = registry.add('A', noop);
+    registry.handle({ type: 'error', key: a.key, code: 'bad', message: 'no' });
+    expect(a.state).toBe('error');
+  });
+
+  it('the session token reaches the encoders; the ack timer is named subscribe.ack', () => {
+    const protocol: Protocol = {
+      ...jsonProtocol(),
+      subscribe: (req, ctx) => JSON.stringify({ op: 'subscribe', topic: req.topic, token: ctx.token }),
+      unsubscribe: (req, ctx) => JSON.stringify({ op: 'unsubscribe', topic: req.topic, token: ctx.token }),
+    };
+    const { registry, tasks } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
+    const s = { ...rawSession(), token: 'tok' };
+    registry.attach(s);
+    registry.add('A', noop).unsubscribe();
+    expect(s.sent.map((f) => JSON.parse(String(f)))).toEqual([
+      { op: 'subscribe', topic: 'A', token: 'tok' },
+      { op: 'unsubscribe', topic: 'A', token: 'tok' },
+    ]);
+    registry.add('B', noop);
+    expect(tasks.names()).toEqual(['subscribe.ack']);
+  });
+
+  it('an encoder that throws on a re-send: the replacing unsubscribe goes out once, the entry fails', () => {
+    const base = jsonProtocol();
+    let calls = 0;
+    const protocol: Protocol = {
+      ...base,
+      subscribe: (req, ctx) => {
+        if (++calls > 1) throw new Error('no more');
+        return base.subscribe(req, ctx);
+      },
+    };
+    const { registry, attach } = registryHarness({ ackTimeoutMs: 1_000 }, protocol);
+    const s = attach();
+    const seen: StreamClientError[] = [];
+    const a = registry.add('A', noop, { onError: (e) => void seen.push(e) });
+    vi.advanceTimersByTime(1_000 + 750);
+    expect(a.state).toBe('error');
+    expect(seen.map((e) => e.message)).toEqual(['protocol refused to encode "A"']);
+    expect(s.frames).toEqual([
+      { op: 'subscribe', topic: 'A' },
+      { op: 'unsubscribe', topic: 'A' },
+    ]);
+  });
+
+  it('replies and completes for a topic without an entry are ignored', () => {
+    const { registry, attach, server } = registryHarness();
+    attach();
+    expect(() => server({ op: 'subscribed', topic: 'Z' })).not.toThrow();
+    expect(() => server({ op: 'error', topic: 'Z', code: 'x', message: '' })).not.toThrow();
+    expect(() => registry.handle({ type: 'complete', topic: 'Z' })).not.toThrow();
+  });
+
+  it('a stray refusal or complete while a transient retry waits changes nothing: the retry goes out', () => {
+    const { registry, attach } = registryHarness({ ackTimeoutMs: Infinity, retry: { initialDelayMs: 100, maxAttempts: 2 } });
+    const s = attach();
+    const a = registry.add('A', noop);
+    registry.handle({ type: 'error', topic: 'A', code: 'busy', message: '', kind: 'transient' });
+    registry.handle({ type: 'error', topic: 'A', code: 'stray', message: '' });
+    registry.handle({ type: 'complete', topic: 'A' });
+    expect(a.state).toBe('pending');
+    vi.advanceTimersByTime(75);
+    expect(s.ops('subscribe')).toHaveLength(2);
+  });
+
+  it('a key-routed complete ends that operation, not the first on its topic', () => {
+    const { registry, attach } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    const a = registry.add('A', noop, { params: { v: 1 } });
+    const b = registry.add('A', noop, { params: { v: 2 } });
+    registry.handle({ type: 'subscribed', topic: 'A', key: a.key });
+    registry.handle({ type: 'subscribed', topic: 'A', key: b.key });
+    registry.handle({ type: 'complete', topic: 'A', key: b.key });
+    expect([a.state, b.state]).toEqual(['active', 'pending']);
+  });
+
+  it('topic-routed data is an ack but not the answer to every subscribe: a superseded refusal after it changes nothing', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: 1_000 });
+    attach();
+    const a = registry.add('A', noop);
+    vi.advanceTimersByTime(1_000 + 750); // re-sent: two replies due
+    server({ op: 'data', topic: 'A', data: 1 });
+    server({ op: 'error', topic: 'A', code: 'late', message: 'refused the first' });
+    expect(a.state).toBe('active');
+  });
+});
