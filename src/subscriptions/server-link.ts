@@ -35,7 +35,7 @@ export interface LinkDeps {
 export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 /** Bound on topics with unanswered subscribes of removed entries (cleared on every detach). */
-const MAX_ORPHAN_TOPICS = 1_024;
+export const MAX_ORPHAN_TOPICS = 1_024;
 
 /**
  * The registry's server side: the session, the pacer, subscribe/unsubscribe frames, ack
