@@ -45,7 +45,11 @@ describe('TokenRefresher stop() races', () => {
   it('fetchToken resolving undefined fails the cycle at once as malformed, without a retry', async () => {
     const fetchToken = vi.fn(async () => undefined as never);
     const { refresher, counters, events } = refresherHarness({ fetchToken, retry: { maxAttempts: 5 } });
-    const err = await refresher.getToken().catch((e: unknown) => e);
+    let err: unknown;
+    refresher.getToken().catch((e: unknown) => {
+      err = e;
+    });
+    await vi.advanceTimersByTimeAsync(0); // at once: no retry wait has passed
     expect(err).toMatchObject({ code: 'AUTH_FAILED', details: { attempts: 1, fatal: true } });
     await vi.advanceTimersByTimeAsync(HOUR);
     expect(fetchToken).toHaveBeenCalledTimes(1);
