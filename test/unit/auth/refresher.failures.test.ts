@@ -1,0 +1,85 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { TokenResult } from '../../../src/auth/index.js';
+import { isStreamClientError } from '../../../src/core/errors.js';
+import { HOUR, httpError, manualService, refresherHarness } from '../../helpers/auth.js';
+
+const NOW = 1_700_000_000_000;
+
+describe('TokenRefresher failure accounting', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it.each([
+    // [jitter, delays of the first cycle's two failures, delay after the streak was reset by a success]
+    ['full', [500, 1_000], 500],
+    ['decorrelated', [2_000, 3_500], 2_000],
+  ] as const)('a success resets the backoff streak: the next failure waits as long as the first did (%s jitter)', async (jitter, streak, afterReset) => {
+    let n = 0;
+    const fetchToken = vi.fn(async (): Promise<TokenResult> => {
+      n++;
+      if (n === 3) return { token: 'token-ok', expiresInMs: HOUR };
+      throw httpError(503);
+    });
+    const { refresher, events } = refresherHarness(
+      { fetchToken, retry: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, maxAttempts: 3, jitter } },
+      () => 0.5,
+    );
+    const first = refresher.getToken();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await first).toBe('token-ok');
+    const again = refresher.refresh().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(events('auth.refresh.fail').map((r) => r['nextDelayMs'])).toEqual([...streak, afterReset]);
+    refresher.dispose();
+    expect(isStreamClientError(await again, 'CLIENT_CLOSED')).toBe(true);
+  });
+
+  it('a fetch aborted by stop() is not a failure: nothing counted, nothing logged as auth.refresh.fail', async () => {
+    const svc = manualService();
+    const { refresher, counters, events } = refresherHarness({ fetchToken: svc.fetchToken });
+    const pending = refresher.getToken();
+    refresher.stop();
+    await expect(pending).rejects.toSatisfy((e: unknown) => isStreamClientError(e, 'CLIENT_CLOSED'));
+    await vi.advanceTimersByTimeAsync(HOUR);
+    expect(counters.tokenRefreshFailures).toBe(0);
+    expect(events('auth.refresh.fail')).toEqual([]);
+    expect(svc.fetchToken).toHaveBeenCalledTimes(1);
+    refresher.dispose();
+  });
+
+  it('a cycle that timed out on its last attempt says how long it waited', async () => {
+    const svc = manualService();
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken, timeoutMs: 7_000, retry: { maxAttempts: 1 } });
+    const result = refresher.getToken().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(7_000);
+    const err = (await result) as Error;
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', details: { attempts: 1, fatal: false } });
+    expect(err.message).toBe('token service failed 1 time: AuthError: fetchToken did not settle within 7000 ms');
+    refresher.dispose();
+  });
+
+  it('a failed background cycle counts the remaining validity up to clockSkewMs before expiry, not to expiry', async () => {
+    let down = false;
+    const fetchToken = vi.fn(async (): Promise<TokenResult> => {
+      if (down) throw httpError(503);
+      return { token: 'token-skew', expiresInMs: HOUR };
+    });
+    const { refresher } = refresherHarness(
+      { fetchToken, refreshBeforeMs: 600_000, clockSkewMs: 100_000, retry: { maxAttempts: 1, maxDelayMs: 10 * HOUR } },
+      () => 0,
+    );
+    await refresher.getToken();
+    refresher.start();
+    down = true;
+    await vi.advanceTimersByTimeAsync(HOUR - 600_000); // the proactive refresh fails: valid for 500 s more
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(249_999);
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fetchToken).toHaveBeenCalledTimes(3); // after 250 s = half of the 500 s left
+    refresher.dispose();
+  });
+});
