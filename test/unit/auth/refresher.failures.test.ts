@@ -83,3 +83,52 @@ describe('TokenRefresher failure accounting', () => {
     refresher.dispose();
   });
 });
+
+// A rejection no one handles would end a Node process (`--unhandled-rejections=throw`): these
+// cycles fail with no caller left waiting, and must fail quietly (logged, not thrown).
+describe('TokenRefresher failures with no caller waiting', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  beforeEach(() => {
+    unhandled.length = 0;
+    process.on('unhandledRejection', onUnhandled);
+  });
+  afterEach(() => {
+    process.off('unhandledRejection', onUnhandled);
+  });
+  /** Resolves once Node has reported the rejections left unhandled so far (one macrotask). */
+  const afterRejectionReports = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('refresh() with an already-aborted signal still runs the shared cycle, and its failure is logged, not unhandled', async () => {
+    const fetchToken = vi.fn(async (): Promise<TokenResult> => {
+      throw httpError(401);
+    });
+    const { refresher, events } = refresherHarness({ fetchToken });
+    const reason = new Error('caller gone');
+    await expect(refresher.refresh(AbortSignal.abort(reason))).rejects.toBe(reason);
+    await afterRejectionReports();
+    expect(fetchToken).toHaveBeenCalledTimes(1);
+    expect(events('auth.refresh.fail').map((r) => [r['code'], r['fatal']])).toEqual([['HTTP_401', true]]);
+    expect(unhandled).toEqual([]);
+    refresher.dispose();
+  });
+
+  it('a fetchToken that stops the refresher and then fails: the caller gets CLIENT_CLOSED, the failed fetch is not unhandled', async () => {
+    let stopper: (() => void) | undefined;
+    let calls = 0;
+    // Not a vi.fn: a mock observes the promises it returns, which would hide an unhandled one.
+    const fetchToken = async (): Promise<TokenResult> => {
+      calls++;
+      stopper?.(); // e.g. the app logs out while its token request is failing
+      throw httpError(503);
+    };
+    const { refresher, counters } = refresherHarness({ fetchToken });
+    stopper = () => refresher.stop();
+    await expect(refresher.getToken()).rejects.toSatisfy((e: unknown) => isStreamClientError(e, 'CLIENT_CLOSED'));
+    await afterRejectionReports();
+    expect(calls).toBe(1);
+    expect(counters.tokenRefreshFailures).toBe(0);
+    expect(unhandled).toEqual([]);
+    refresher.dispose();
+  });
+});
