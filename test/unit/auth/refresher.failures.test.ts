@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TokenResult } from '../../../src/auth/index.js';
+import { TokenRefresher, type TokenResult } from '../../../src/auth/index.js';
+import { systemClock } from '../../../src/core/clock.js';
+import { TaskRegistry } from '../../../src/core/tasks.js';
+import { createCounters } from '../../../src/observe/counters.js';
+import { Log } from '../../../src/observe/log.js';
+import { authOptions } from '../../helpers/config.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
 import { HOUR, httpError, manualService, refresherHarness } from '../../helpers/auth.js';
 
@@ -129,6 +134,72 @@ describe('TokenRefresher failures with no caller waiting', () => {
     expect(calls).toBe(1);
     expect(counters.tokenRefreshFailures).toBe(0);
     expect(unhandled).toEqual([]);
+    refresher.dispose();
+  });
+});
+
+describe('TokenRefresher edges of its bookkeeping', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('after a fatal background failure, start() again arms no refresh: no fetch until someone asks', async () => {
+    let refused = false;
+    const fetchToken = vi.fn(async (): Promise<TokenResult> => {
+      if (refused) throw httpError(403);
+      return { token: 'token-y', expiresInMs: HOUR };
+    });
+    const { refresher, tasks } = refresherHarness({ fetchToken, refreshBeforeMs: 600_000 }, () => 0);
+    await refresher.getToken();
+    refresher.start();
+    refused = true;
+    await vi.advanceTimersByTimeAsync(HOUR - 600_000); // the proactive refresh is refused
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+    refresher.stop();
+    refresher.start(); // e.g. the client reconnects
+    expect(tasks.names()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(500_000);
+    expect(fetchToken).toHaveBeenCalledTimes(2);
+    refresher.dispose();
+  });
+
+  it('a rejection report naming a token when none is cached is counted and logged, not a throw', async () => {
+    const svc = manualService();
+    const { refresher, counters, events } = refresherHarness({ fetchToken: svc.fetchToken });
+    expect(refresher.invalidate('token-from-elsewhere')).toEqual({ repeated: false });
+    expect(counters.authRejections).toBe(1);
+    expect(events('auth.rejected')).toEqual([{ event: 'auth.rejected', repeated: false, current: true }]);
+    refresher.dispose();
+  });
+
+  it('without an onToken listener a token arrives with no callback error', async () => {
+    const counters = createCounters();
+    const refresher = new TokenRefresher(authOptions({ fetchToken: async () => ({ token: 'token-quiet', expiresInMs: HOUR }) }), {
+      tasks: new TaskRegistry(systemClock),
+      random: () => 0.5,
+      log: new Log({ debug() {}, info() {}, warn() {}, error() {} }),
+      counters,
+    });
+    expect(await refresher.getToken()).toBe('token-quiet');
+    expect(counters.callbackErrors).toBe(0);
+    refresher.dispose();
+  });
+
+  it('names its timers as pendingTimers() shows them: auth.timeout per attempt, auth.retry between attempts, auth.refresh ahead of expiry', async () => {
+    const svc = manualService();
+    const { refresher, tasks } = refresherHarness({ fetchToken: svc.fetchToken, retry: { initialDelayMs: 1_000, jitter: 'none' } });
+    refresher.start();
+    const token = refresher.getToken();
+    expect(tasks.names()).toEqual(['auth.timeout']);
+    svc.calls[0]!.reject(httpError(503));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tasks.names()).toEqual(['auth.retry']);
+    await vi.advanceTimersByTimeAsync(1_000);
+    svc.calls[1]!.resolve({ token: 'token-named', expiresInMs: HOUR });
+    expect(await token).toBe('token-named');
+    expect(tasks.names()).toEqual(['auth.refresh']);
     refresher.dispose();
   });
 });
