@@ -42,6 +42,24 @@ describe('TokenRefresher failure accounting', () => {
     expect(isStreamClientError(await again, 'CLIENT_CLOSED')).toBe(true);
   });
 
+  it('each retry delay draws the next value of the injected random, in order', async () => {
+    const draws = [0.25, 0.75, 0.5];
+    let i = 0;
+    const fetchToken = vi.fn(async (): Promise<TokenResult> => {
+      throw httpError(503);
+    });
+    const { refresher, events } = refresherHarness(
+      { fetchToken, retry: { initialDelayMs: 1_000, maxDelayMs: 60_000, factor: 2, maxAttempts: 4, jitter: 'full' } },
+      () => draws[i++ % draws.length]!,
+    );
+    const result = refresher.getToken().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await result).toMatchObject({ code: 'AUTH_FAILED', details: { attempts: 4, fatal: false } });
+    // full jitter: draw * 1000 * 2^(n-1)
+    expect(events('auth.refresh.fail').map((r) => r['nextDelayMs'])).toEqual([250, 1_500, 2_000, undefined]);
+    refresher.dispose();
+  });
+
   it('a fetch aborted by stop() is not a failure: nothing counted, nothing logged as auth.refresh.fail', async () => {
     const svc = manualService();
     const { refresher, counters, events } = refresherHarness({ fetchToken: svc.fetchToken });
