@@ -45,7 +45,11 @@ describe('TokenRefresher stop() races', () => {
   it('fetchToken resolving undefined fails the cycle at once as malformed, without a retry', async () => {
     const fetchToken = vi.fn(async () => undefined as never);
     const { refresher, counters, events } = refresherHarness({ fetchToken, retry: { maxAttempts: 5 } });
-    const err = await refresher.getToken().catch((e: unknown) => e);
+    let err: unknown;
+    refresher.getToken().catch((e: unknown) => {
+      err = e;
+    });
+    await vi.advanceTimersByTimeAsync(0); // at once: no retry wait has passed
     expect(err).toMatchObject({ code: 'AUTH_FAILED', details: { attempts: 1, fatal: true } });
     await vi.advanceTimersByTimeAsync(HOUR);
     expect(fetchToken).toHaveBeenCalledTimes(1);
@@ -58,5 +62,37 @@ describe('TokenRefresher stop() races', () => {
     const { refresher } = refresherHarness({ fetchToken: instantService(HOUR).fetchToken });
     expect(refresher.expiresAt).toBeUndefined();
     expect(refresher.hasValidToken).toBe(false);
+  });
+
+  it('ClosedError says why: "token refresh stopped" after stop(), "token refresher is disposed" after dispose() and for later calls', async () => {
+    const svc = manualService();
+    const { refresher } = refresherHarness({ fetchToken: svc.fetchToken });
+    const stopped = refresher.getToken();
+    refresher.stop();
+    await expect(stopped).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: 'token refresh stopped' });
+    const disposed = refresher.getToken();
+    refresher.dispose();
+    await expect(disposed).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: 'token refresher is disposed' });
+    await expect(refresher.refresh()).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: 'token refresher is disposed' });
+  });
+
+  it('stop() landing after fetchToken settled but before the token is stored: callers get CLIENT_CLOSED, the token is not kept', async () => {
+    let stop = () => {};
+    // The result's getter runs while the refresher reads it: the latest point a stop() can land.
+    const fetchToken = vi.fn(async () => ({
+      token: 'token-late',
+      get expiresInMs() {
+        stop();
+        return HOUR;
+      },
+    }));
+    const { refresher, onToken, tasks } = refresherHarness({ fetchToken });
+    stop = () => refresher.stop();
+    refresher.start();
+    await expect(refresher.getToken()).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: 'token refresh stopped' });
+    expect(onToken).not.toHaveBeenCalled();
+    expect(refresher.hasValidToken).toBe(false);
+    expect(tasks.names()).toEqual([]);
+    refresher.dispose();
   });
 });
