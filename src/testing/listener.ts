@@ -54,9 +54,12 @@ export class Listener {
     this.#http.on('upgrade', handler);
   }
 
-  /** Complete an accepted upgrade: `adopt` gets the open `ws` socket. */
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, adopt: (ws: WebSocket) => void): void {
-    this.#wss.handleUpgrade(req, socket, head, adopt);
+  /**
+   * Complete an accepted upgrade: `adopt` gets the open `ws` socket. Generic so that the
+   * published `testing.d.ts` names no `ws` type (consumers need not install `@types/ws`).
+   */
+  upgrade<W>(req: IncomingMessage, socket: Duplex, head: Buffer, adopt: (ws: W) => void): void {
+    this.#wss.handleUpgrade(req, socket, head, adopt as unknown as (ws: WebSocket) => void);
   }
 
   /** Destroy every TCP socket still open. */

@@ -244,7 +244,7 @@ export class TestServer extends EventEmitter<TestServerEvents> implements AsyncD
       this.emit('refused', { attempt: this.#gate.attempts, mode: refused });
       return;
     }
-    this.#listener.upgrade(req, socket, head, (ws) => this.#adopt(ws, req));
+    this.#listener.upgrade(req, socket, head, (ws: WebSocket) => this.#adopt(ws, req));
   }
 
   #adopt(ws: WebSocket, req: IncomingMessage): void {
