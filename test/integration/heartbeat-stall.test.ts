@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { StreamClient, type StateChange } from '../../src/index.js';
 import { until } from '../helpers/until.js';
+import { closeWs, listenWs } from '../helpers/ws-server.js';
 
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
@@ -11,14 +11,14 @@ let client: StreamClient | undefined;
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await closeWs(server);
   server = undefined;
 });
 
 describe('an event-loop stall right after a probe (raw ws server)', () => {
   it('does not kill a healthy socket whose pong is already buffered', async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
+    let url: string;
+    ({ server, url } = await listenWs());
     let connections = 0;
     let pings = 0;
     const bus = new EventEmitter();
@@ -35,7 +35,6 @@ describe('an event-loop stall right after a probe (raw ws server)', () => {
         while (performance.now() < until);
       });
     });
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const changes: StateChange[] = [];
     client = new StreamClient({ url, heartbeat: { intervalMs: 300, timeoutMs: 200 }, reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
     client.on('state', (c) => changes.push(c));

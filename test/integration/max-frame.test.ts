@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { StreamClient, type StateChange, type StreamClientError } from '../../src/index.js';
 import { until } from '../helpers/until.js';
+import { closeWs, listenWs } from '../helpers/ws-server.js';
 
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
@@ -11,14 +11,14 @@ let client: StreamClient | undefined;
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await closeWs(server);
   server = undefined;
 });
 
 describe('maxFrameBytes (raw ws server sending an oversized frame)', () => {
   it('refuses a frame over the bound with FRAME_TOO_LARGE and reconnects; frames within it pass', async () => {
-    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
+    let url: string;
+    ({ server, url } = await listenWs());
     let connections = 0;
     const bus = new EventEmitter();
     server.on('connection', (ws) => {
@@ -30,7 +30,6 @@ describe('maxFrameBytes (raw ws server sending an oversized frame)', () => {
         if (connections === 1) ws.send(JSON.stringify({ op: 'data', topic: 'T', data: 'x'.repeat(2_048) }));
       });
     });
-    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const changes: StateChange[] = [];
     const errors: StreamClientError[] = [];
     let delivered = 0;

@@ -1,8 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { StreamClient, type StateChange } from '../../src/index.js';
 import { until } from '../helpers/until.js';
+import { closeWs, listenWs } from '../helpers/ws-server.js';
 
 // Raw `ws` servers that answer every connection with a retry hint of 0, as an overloaded
 // balancer might: the hint must never shorten the client's backoff.
@@ -15,15 +15,15 @@ let client: StreamClient | undefined;
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await closeWs(server);
   server = undefined;
 });
 
 async function hostile(onConnection: (ws: WebSocket) => void): Promise<string> {
-  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  const listening = await listenWs();
+  server = listening.server;
   server.on('connection', onConnection);
-  await new Promise<void>((resolve) => server!.once('listening', () => resolve()));
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return listening.url;
 }
 
 async function fourConnects(url: string): Promise<{ delays: number[]; connects: number }> {
