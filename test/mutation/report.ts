@@ -6,6 +6,8 @@
  * under `reports/mutation/`; runs of one file at a time (`npm run mutate -- --mutate src/x.ts`,
  * each report copied to its own name) add up, and a later run narrowed to lines of an unchanged
  * source (`--mutate src/x.ts:90-130`) overrides only the mutants it ran.
+ * A row whose report ran on a source that differs from the file on disk today is marked `stale`:
+ * its score says nothing about today's code until the file is run again.
  * Exits 1 when an equivalent entry matches no mutant (a stale list hides nothing silently).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -77,6 +79,14 @@ for (const { report } of reports) {
 const isEquivalent = (file: string, m: Mutant) =>
   equivalents.find((e) => file.endsWith(e.file) && e.line === m.location.start.line && e.mutator === m.mutatorName && e.replacement === (m.replacement ?? ''));
 
+function sourceToday(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 const used = new Set<Equivalent>();
 const rows: string[][] = [];
 const survivors: string[] = [];
@@ -105,10 +115,18 @@ for (const [file, [result]] of [...files].sort(([a], [b]) => a.localeCompare(b))
     survivors.push(`${file}:${line}:${column} ${m.status} ${m.mutatorName} -> ${JSON.stringify(m.replacement ?? '')}`);
   }
   const score = killed + survived === 0 ? 100 : (100 * killed) / (killed + survived);
-  rows.push([file, score.toFixed(2), String(killed), String(survived), String(equivalent), String(ignored)]);
+  rows.push([
+    file,
+    score.toFixed(2),
+    String(killed),
+    String(survived),
+    String(equivalent),
+    String(ignored),
+    sourceToday(file) === result.source ? 'current' : 'stale',
+  ]);
 }
 
-const head = ['file', 'score %', 'killed', 'survived', 'equivalent', 'not run'];
+const head = ['file', 'score %', 'killed', 'survived', 'equivalent', 'not run', 'source'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(line(head));
