@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exponentialCeiling, hintedDelay, strategies, type BackoffOptions, type JitterKind, type RandomSource } from '../../../src/core/backoff.js';
+import {
+  exponentialCeiling,
+  hintedDelay,
+  strategies,
+  unitInterval,
+  type BackoffOptions,
+  type JitterKind,
+  type RandomSource,
+} from '../../../src/core/backoff.js';
 import { seeded } from '../../helpers/random.js';
 
 const JITTERED = ['full', 'equal', 'decorrelated'] as const;
@@ -110,6 +118,14 @@ describe('backoff strategies', () => {
         expect(strategies.none(1, 0, o, random)).toBe(o.initialDelayMs);
       }),
     );
+  });
+});
+
+describe('unitInterval (what a user random source is forced into)', () => {
+  it('keeps [0, 1) as is and maps 1 or more just below 1, and negative or NaN to 0', () => {
+    expect([0, 0.25, 1 - Number.EPSILON].map(unitInterval)).toEqual([0, 0.25, 1 - Number.EPSILON]);
+    expect([1, 2, Number.POSITIVE_INFINITY].map(unitInterval)).toEqual([1 - Number.EPSILON, 1 - Number.EPSILON, 1 - Number.EPSILON]);
+    expect([-1, Number.NaN, Number.NEGATIVE_INFINITY].map(unitInterval)).toEqual([0, 0, 0]);
   });
 });
 

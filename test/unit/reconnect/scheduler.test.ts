@@ -278,6 +278,11 @@ describe('ReconnectScheduler', () => {
     expect(() => setup(reconnectOptions({ jitter: 'equal' }))).not.toThrow();
   });
 
+  it('a client that has never been open gets no quick retry: its first failure draws from the strategy', () => {
+    const { scheduler } = setup({ quickRetryMs: 500 }, () => 0.5);
+    expect(scheduler.schedule(() => {})).toEqual({ attempt: 1, delayMs: 100 });
+  });
+
   it('a quick retry is spent by the drop it follows: a counter reset by uptime alone, with no new open, draws from the strategy', () => {
     const { scheduler } = setup({ quickRetryMs: 500 }, () => 0.5);
     scheduler.opened();
