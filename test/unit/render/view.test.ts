@@ -120,6 +120,33 @@ describe('View', () => {
     v.close();
   });
 
+  it('a move made from onRender while the previous move subscribes leaves exactly one subscription, released by close', () => {
+    const t = setup();
+    let again = true;
+    const v = t.view('k', {
+      onRender: (output) => {
+        t.outputs.push({ view: 'k', output, info: {} as RenderInfo, at: 0 });
+        if (output === '<svg>2.50</svg>' && again) {
+          again = false;
+          v.update({ topic: 'TSLA' }); // the user moves the tile on the replayed value
+        }
+      },
+    });
+    const subscribe = t.host.subscribe.bind(t.host);
+    t.host.subscribe = (topic, params, onData, hooks) => {
+      const sub = subscribe(topic, params, onData, hooks);
+      if (topic === 'MSFT') onData({ price: 2.5 }, { source: 'stream' }); // a registry replaying the last value
+      return sub;
+    };
+    v.update({ topic: 'MSFT' });
+    expect(v.topic).toBe('TSLA');
+    expect(t.host.live).toEqual(['TSLA']);
+    t.host.push('TSLA', { price: 4 });
+    expect(t.outputs.map((o) => o.output)).toEqual(['<svg>2.50</svg>', '<svg>4.00</svg>']);
+    v.close();
+    expect(t.host.live).toEqual([]);
+  });
+
   it('a move whose subscribe throws keeps the view on the old topic', () => {
     const t = setup();
     const v = t.view('k');
