@@ -85,7 +85,7 @@ describe('precision', () => {
       [{ price: 'cents' }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
       [{ price: null }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
       [{ price: true }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
-      [{ q: [] }, 'precision.q: expected an object map of field rules'],
+      [{ quote: [] }, 'precision.quote: expected an object map of field rules'],
       [5, 'precision: expected an object map of field rules'],
       [null, 'precision: expected an object map of field rules'],
       [[], 'precision: expected an object map of field rules'],
@@ -132,6 +132,23 @@ describe('precision', () => {
     expect(normalize(absent, rule)).toBe(absent);
     expect(normalize(absent, rule)).toStrictEqual({ price: 1 });
     expect(normalize({ tag: undefined }, rule)).toStrictEqual({ tag: 'none' });
+  });
+
+  it('a nested map leaves a field that holds a string, not an object, untouched', () => {
+    expect(normalize({ quote: 'n/a' }, { quote: { length: () => 0, 0: () => 'x' } })).toStrictEqual({ quote: 'n/a' });
+  });
+
+  it('a field named undefined is an ordinary field', () => {
+    expect(normalize({ undefined: 1.234, price: 1.234 }, { price: 2 })).toEqual({ undefined: 1.234, price: 1.23 });
+  });
+
+  it('a state read through getters (a class instance) is rounded into a plain copy', () => {
+    class Tick {
+      get price(): number {
+        return 1.234;
+      }
+    }
+    expect(normalize(new Tick() as { price: number }, { price: 2 })).toStrictEqual({ price: 1.23 });
   });
 
   it('compiles a map once: the same map object gives the same compiled rules', () => {

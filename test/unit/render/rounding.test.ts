@@ -47,15 +47,27 @@ describe('rounding', () => {
     expect(roundSig(98765432109876540000, 15)).toBe(98765432109876540000); // rounded to tens of thousands
     expect(roundSig(999.9999999999999, 15)).toBe(999.9999999999999); // just below a power of ten
     expect(roundDp(56294995.342131205, 7)).toBe(56294995.342131205); // exactly 2^49 units of 1e-7
+    expect(roundSig(56294995.342131205, 15)).toBe(56294995.342131205);
     expect(roundDp(2 ** 49 + 0.5, 0)).toBe(2 ** 49 + 0.5);
     expect(roundInteger(2 ** 49 + 0.5)).toBe(2 ** 49 + 0.5);
     expect(stepRounder(0.5)(2 ** 48 + 0.25)).toBe(2 ** 48 + 0.25);
     expect(roundDp(2 ** 48 + 0.5, 0)).toBe(2 ** 48 + 1);
   });
 
+  it('significant digits where the scale reaches 10^23 use the decimal string', () => {
+    expect(roundSig(1.2345e-9, 15)).toBe(1.2345e-9); // 23 decimal places
+    expect(roundSig(1.23e23, 1)).toBe(1e23); // tens of sextillions
+    expect(roundSig(1.5e23, 1)).toBe(2e23);
+  });
+
   it('a step with up to 15 decimals gives the double nearest to n × step as written', () => {
     expect(stepRounder(1e-15)(3e-15)).toBe(3e-15); // 3 * 1e-15 is 3.0000000000000002e-15
     expect(stepRounder(1e-15)(1.3e-14)).toBe(1.3e-14);
+    expect(stepRounder(1.5e-14)(9 * 1.5e-14)).toBe(1.35e-13); // 15 decimals as written; 9 * 1.5e-14 is 1.3499999999999998e-13
+    expect(stepRounder(1.5e-13)(5 * 1.5e-13)).toBe(7.5e-13);
+    expect(stepRounder(2.5e-14)(3 * 2.5e-14)).toBe(7.5e-14);
+    expect(stepRounder(0.123456789012345)(3 * 0.123456789012345)).toBe(0.370370367037035);
+    expect(stepRounder(1e-23)(3e-23)).toBe(3 * 1e-23); // past 15 decimals: n × step
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 99 }),
