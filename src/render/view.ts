@@ -91,8 +91,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   /**
    * Change settings. A new topic or params moves the view (the new subscription first, then
-   * the old one is released; the id is kept). A new select, precision, render or renderKey
-   * re-renders the last data. No-op on a closed view.
+   * the old one is released; the id is kept). A new select, precision, render, renderKey or
+   * sizeOf re-renders the last data. No-op on a closed view.
    */
   update(settings: Partial<ViewOptions<D, S, O>>): void {
     if (this.#closed) return;
@@ -103,9 +103,9 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     const precision = 'precision' in settings ? compilePrecision(next.precision) : prevPrecision;
     const moved = next.topic !== prev.topic || ('params' in settings && !sameParams(next.params, prev.params));
     this.#apply(next, precision);
-    const unblocked = this.#needsSizeOf && ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings);
-    if (unblocked) this.#needsSizeOf = false;
-    if (unblocked || moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
+    if ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings) this.#needsSizeOf = false;
+    // sizeOf too: a render in flight made without it must not stop the view that now has one.
+    if (moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings || 'sizeOf' in settings) {
       this.#gen++; // renders in flight belong to the old settings: not delivered
       this.#coalescer.cancel();
       this.#flight?.dropWaiting();

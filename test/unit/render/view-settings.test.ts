@@ -265,4 +265,58 @@ describe('View: subscription, settings and failures', () => {
     expect([renders, errors.length, t.outputs.length]).toEqual([2, 1, 1]);
     v.close();
   });
+  it('a move drops the state of the old topic that waited for the render in flight', async () => {
+    const t = setup();
+    const first = deferred<string>();
+    const v = t.view('k', { render: (s) => (s.price === 1 ? first.promise : `p${s.price}`) });
+    t.host.push('AAPL', { price: 1 });
+    t.host.push('AAPL', { price: 2 }); // waits for the render of 1
+    v.update({ topic: 'MSFT' });
+    first.resolve('p1');
+    await vi.advanceTimersByTimeAsync(0);
+    t.host.push('MSFT', { price: 3 });
+    expect(svgs(t)).toEqual(['p3']);
+    v.close();
+  });
+
+  it('a render that settles after its timeout is not shown, and does not cut short the render that followed', async () => {
+    const t = setup({ renderTimeoutMs: 100 });
+    const slow = deferred<string>();
+    const next = deferred<string>();
+    const v = t.view('k', { render: (s) => (s.price === 1 ? slow.promise : next.promise) });
+    t.host.push('AAPL', { price: 1 });
+    t.host.push('AAPL', { price: 2 });
+    await vi.advanceTimersByTimeAsync(100); // 1 times out; 2 starts
+    slow.resolve('p1');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(svgs(t)).toEqual([]);
+    next.resolve('p2');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(svgs(t)).toEqual(['p2']);
+    expect(t.counters.callbackErrors).toBe(1); // only the timeout of 1
+    v.close();
+  });
+
+  it('update({ sizeOf }) while a render that needs it is in flight: the view renders again with it', async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    const v = new View<Quote, State, unknown>(
+      'k',
+      {
+        topic: 'AAPL',
+        select: (q) => ({ price: q.price }),
+        render: async (s) => new Map([['p', s.price]]),
+        onRender: (output) => t.outputs.push({ output } as never),
+        onError: (e) => errors.push(e),
+      },
+      t.deps,
+    );
+    t.host.push('AAPL', { price: 1 });
+    v.update({ sizeOf: () => 64 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(errors).toHaveLength(1); // the render made without a sizeOf
+    expect(t.outputs).toHaveLength(1);
+    expect(t.cache.entries).toBe(1);
+    v.close();
+  });
 });
