@@ -69,9 +69,7 @@ describe('RenderCache edges', () => {
     const records: { level: string; msg: string | undefined; [k: string]: unknown }[] = [];
     const write = (level: string) => (obj: object, msg?: string) => void records.push({ level, msg, ...obj });
     const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-    const log = new Log(logger);
-    log.level = 'debug';
-    return { records, log };
+    return { records, log: new Log(logger) };
   }
 
   it('an output too large to cache is logged at debug with its reason; a long key is clipped to 120 characters', () => {
