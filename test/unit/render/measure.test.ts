@@ -126,8 +126,10 @@ describe('RenderCache edges', () => {
 
   it('a thenable that is not a Promise is awaited; an object with a non-function then is an output', async () => {
     const cache = new RenderCache(renderCacheOptions());
+    // biome-ignore lint/suspicious/noThenProperty: a thenable render result is what this tests
     const thenable = { then: (res: (v: string) => void) => res('later') };
     await expect(cache.resolve('t', () => thenable as unknown as Promise<string>)).resolves.toEqual({ output: 'later', cache: 'miss' });
+    // biome-ignore lint/suspicious/noThenProperty: an output whose then is not a function is what this tests
     const plain = { then: 'soon' };
     expect(cache.resolve('p', () => plain)).toEqual({ output: plain, cache: 'miss' });
     expect(cache.get('p')?.output).toBe(plain);
