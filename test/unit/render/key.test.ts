@@ -244,3 +244,33 @@ describe('shape cache', () => {
     expect(canonical({ zeta: 1, alpha: 2 })).toBe('{"alpha":2,"zeta":1}');
   });
 });
+
+describe('shape cache bound, exactly', () => {
+  it('holds MAX_SHAPE_NODES nodes and starts over at the next new one', () => {
+    const probe = { probeKey: 1 };
+    let ref = sortedKeys(probe);
+    let i = 0;
+    // Fill until the cache starts over (the probe is forgotten): it then holds only the probe.
+    for (; i <= MAX_SHAPE_NODES + 1; i++) {
+      canonical({ [`fill${i}`]: 0 });
+      const now = sortedKeys(probe);
+      if (now !== ref) {
+        ref = now;
+        break;
+      }
+    }
+    expect(i).toBeLessThanOrEqual(MAX_SHAPE_NODES);
+    for (let j = 1; j < MAX_SHAPE_NODES; j++) canonical({ [`exact${j}`]: 0 });
+    expect(sortedKeys(probe)).toBe(ref); // probe + 32,767 keys: full, still cached
+    canonical({ overflow: 0 });
+    expect(sortedKeys(probe)).not.toBe(ref);
+  });
+});
+
+describe('sameCanonical with undefined values', () => {
+  it('keys present with undefined are compared by name, in any order', () => {
+    expect(sameCanonical({ a: 1, b: undefined }, { a: 1, c: undefined })).toBe(false);
+    expect(sameCanonical({ b: undefined, a: 1 }, { a: 1, c: undefined })).toBe(false);
+    expect(sameCanonical({ b: undefined, a: 1 }, { a: 1, b: undefined })).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_MS } from '../../../src/core/clock.js';
-import { isStreamClientError } from '../../../src/core/errors.js';
+import { isStreamClientError, StreamClientError } from '../../../src/core/errors.js';
 import { systemClock } from '../../../src/core/clock.js';
 import { TaskRegistry } from '../../../src/core/tasks.js';
 import { createCounters } from '../../../src/observe/counters.js';
@@ -8,8 +8,10 @@ import { Log } from '../../../src/observe/log.js';
 import { ATTACH_VIEWS } from '../../../src/render/views-slot.js';
 import { createViews } from '../../../src/render/views.js';
 import { validateViewOptions, type ViewOptions } from '../../../src/render/view-options.js';
+import { View } from '../../../src/render/view.js';
 import { FakeHost, type Quote, setupViews as setup, type State } from '../../helpers/render-views.js';
 
+const svgs = (t: { outputs: { output: string }[] }) => t.outputs.map((o) => o.output);
 const valid: ViewOptions<unknown, unknown, unknown> = { topic: 'A', select: (d) => d, render: () => '', onRender: () => {} };
 
 function errorOf(o: object): { message: string; details: unknown } | undefined {
@@ -135,6 +137,87 @@ describe('view options', () => {
     expect(errors.map((e) => e.message)).toEqual(['view b: render threw: StreamClientError: view a: render did not settle within 10 ms']);
     a.close();
     b.close();
+  });
+});
+
+describe('view errors and keys', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("a render that throws the library's own errors (another option, no details) is reported and the view goes on", () => {
+    const t = setup();
+    const errors: { code: string; message: string }[] = [];
+    const thrown = [
+      new StreamClientError('INVALID_OPTIONS', 'url must be a string', { details: { option: 'url' } }),
+      new StreamClientError('INVALID_OPTIONS', 'bare'),
+      new StreamClientError('RENDER_FAILED', 'bare render failure'),
+    ];
+    const v = t.view('k', {
+      render: (s) => {
+        const err = thrown[s.price - 1];
+        if (err) throw err;
+        return `p${s.price}`;
+      },
+      onError: (e) => errors.push(e as never),
+    });
+    for (const price of [1, 2, 3, 4]) t.host.push('AAPL', { price });
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ['RENDER_FAILED', 'view k: render threw: StreamClientError: url must be a string'],
+      ['RENDER_FAILED', 'view k: render threw: StreamClientError: bare'],
+      ['RENDER_FAILED', 'view k: render threw: StreamClientError: bare render failure'],
+    ]);
+    expect(svgs(t)).toEqual(['p4']);
+    v.close();
+  });
+
+  it('a render timeout is reported with its details', async () => {
+    const t = setup({ renderTimeoutMs: 25 });
+    const errors: { details?: unknown }[] = [];
+    const v = t.view('k', { render: () => new Promise<string>(() => {}), onError: (e) => errors.push(e as never) });
+    t.host.push('AAPL', { price: 1 });
+    await vi.advanceTimersByTimeAsync(25);
+    expect(errors.map((e) => e.details)).toEqual([{ viewId: 'k', stage: 'render', timeoutMs: 25 }]);
+    v.close();
+  });
+
+  it('onRender receives the semantic key: render key, state, stale flag and source', () => {
+    const t = setup();
+    const v = t.view('k');
+    t.host.push('AAPL', { price: 1 });
+    t.host.stale('AAPL', true);
+    t.host.push('AAPL', { price: 2 }, { source: 'fallback' });
+    expect(t.outputs.map((o) => o.info.key)).toEqual([
+      '"tile-v1"|{"price":1}|live|stream',
+      '"tile-v1"|{"price":1}|stale|stream',
+      '"tile-v1"|{"price":2}|stale|fallback',
+    ]);
+    v.close();
+  });
+
+  it('a repeated state that only its key can tell equal (a fresh Map each tick) is skipped, not queued', () => {
+    const t = setup({ minIntervalMs: 50 });
+    const v = new View<Quote, { book: Map<string, number> }, string>(
+      'k',
+      {
+        topic: 'AAPL',
+        select: (q) => ({ book: new Map([['bid', q.price]]) }),
+        render: (s) => `bid ${s.book.get('bid')}`,
+        onRender: (output) => t.outputs.push({ output } as never),
+      },
+      t.deps,
+    );
+    t.host.push('AAPL', { price: 1 });
+    vi.advanceTimersByTime(10);
+    t.host.push('AAPL', { price: 1 });
+    vi.advanceTimersByTime(10);
+    t.host.push('AAPL', { price: 1 });
+    expect([t.counters.skipped, t.counters.coalesced, t.tasks.size]).toEqual([2, 0, 0]);
+    vi.advanceTimersByTime(100);
+    expect(svgs(t)).toEqual(['bid 1']);
+    v.close();
   });
 });
 
