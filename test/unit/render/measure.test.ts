@@ -14,6 +14,7 @@ describe('measure', () => {
     expect(estimateBytes(null)).toBe(0);
     expect(estimateBytes(12n)).toBe(17); // 16 + one byte of digits
     expect(estimateBytes(-255n)).toBe(17);
+    expect(estimateBytes(255n)).toBe(17);
     expect(estimateBytes(2n ** 64n)).toBe(25); // 17 hex digits: 9 bytes
     expect(estimateBytes(new Date(0))).toBe(24);
     expect(estimateBytes([])).toBe(16);
@@ -133,5 +134,39 @@ describe('RenderCache edges', () => {
     const plain = { then: 'soon' };
     expect(cache.resolve('p', () => plain)).toEqual({ output: plain, cache: 'miss' });
     expect(cache.get('p')?.output).toBe(plain);
+  });
+  it('an entry of exactly maxBytes is cached; a string past the budget is too large (not unmeasurable); a 120-character key is logged whole', () => {
+    const { records, log } = withLog();
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 100 }), { log });
+    expect(cache.set('k', 'x'.repeat(49))).toBe(true); // 98 + 2 bytes
+    expect(cache.set('s', 'x'.repeat(100))).toBe(false);
+    expect(cache.set('q'.repeat(120), 'x')).toBe(false);
+    expect(records.map((r) => [r.key, r.bytes, r.reason])).toEqual([
+      ['s', 202, 'too-large'],
+      ['q'.repeat(120), 242, 'too-large'],
+    ]);
+  });
+
+  it('a sizeOf that throws is counted and logged; one that returns nonsense falls back silently', () => {
+    const { records, log } = withLog();
+    const counters = createCounters();
+    const cache = new RenderCache(renderCacheOptions({ maxBytes: 1_000 }), { counters, log });
+    expect(cache.set('nan', new Map(), () => Number.NaN)).toBe(false);
+    const warnings = () => records.filter((r) => r.level === 'warn');
+    expect([counters.callbackErrors, warnings().length]).toEqual([0, 0]);
+    expect(
+      cache.set('t', 'x', () => {
+        throw new Error('sizeOf broke');
+      }),
+    ).toBe(false);
+    expect(counters.callbackErrors).toBe(1);
+    expect(warnings()).toEqual([{ level: 'warn', msg: 'callback.error', event: 'callback.error', callback: 'sizeOf', error: 'Error: sizeOf broke' }]);
+  });
+
+  it('a render that returns null or undefined is a (cached) output', () => {
+    const cache = new RenderCache(renderCacheOptions());
+    expect(cache.resolve('n', () => null)).toEqual({ output: null, cache: 'miss' });
+    expect(cache.resolve('u', () => undefined)).toEqual({ output: undefined, cache: 'miss' });
+    expect(cache.resolve('n', () => 'other')).toEqual({ output: null, cache: 'hit' });
   });
 });
