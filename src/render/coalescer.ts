@@ -50,11 +50,6 @@ export class Coalescer<T> {
     this.#arm();
   }
 
-  /** True while a value waits for the trailing edge. */
-  get pending(): boolean {
-    return this.#pending !== undefined;
-  }
-
   /** Offer a value: flushed now (leading edge) or at the end of the interval (trailing edge). */
   push(value: T): void {
     if (this.#pending !== undefined) {

@@ -35,8 +35,9 @@ export function roundHalfAway(x: number): number {
   return x - floor >= 0.5 - x * TIE_TOLERANCE ? floor + 1 : floor;
 }
 
+/** 10^n for n in 0..22, the only exponents the rules reach. */
 function pow10(n: number): number {
-  return POW10[n] ?? 10 ** n;
+  return POW10[n] as number;
 }
 
 /** Round `v` to `dp` decimal places (0..15). Non-numbers pass through. */

@@ -17,6 +17,7 @@ import {
   type ViewOptions,
   type ViewStage,
 } from './view-options.js';
+import { ViewSubscription } from './view-subscription.js';
 
 /**
  * One view: subscribes through the host, and per tick runs select -> normalize -> key ->
@@ -37,9 +38,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   #precision: CompiledPrecision;
   #prefix: string;
   #sizeOf: SizeOf<O> | undefined;
-  #sub: { unsubscribe(): void } | undefined;
-  /** A fresh object per subscription (not a credential): callbacks of a released one do not match it and are ignored. */
-  #subscriptionTag: object | undefined;
+  readonly #sub: ViewSubscription;
   #closed = false;
   /** Bumped by settings changes and close: renders started before are superseded. */
   #gen = 0;
@@ -69,7 +68,12 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
       minIntervalMs: options.minIntervalMs ?? deps.defaults.minIntervalMs,
       onDrop: () => deps.counters.coalesced++,
     });
-    this.#subscribe(options.topic, options.params);
+    this.#sub = new ViewSubscription(
+      deps.host,
+      (data, meta) => this.#onData(data as D, meta),
+      (stale) => this.#setStale(stale),
+    );
+    this.#sub.move(options.topic, options.params);
   }
 
   /** True after `close()`. */
@@ -87,8 +91,8 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
 
   /**
    * Change settings. A new topic or params moves the view (the new subscription first, then
-   * the old one is released; the id is kept). A new select, precision, render or renderKey
-   * re-renders the last data. No-op on a closed view.
+   * the old one is released; the id is kept). A new select, precision, render, renderKey or
+   * sizeOf re-renders the last data. No-op on a closed view.
    */
   update(settings: Partial<ViewOptions<D, S, O>>): void {
     if (this.#closed) return;
@@ -99,9 +103,9 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     const precision = 'precision' in settings ? compilePrecision(next.precision) : prevPrecision;
     const moved = next.topic !== prev.topic || ('params' in settings && !sameParams(next.params, prev.params));
     this.#apply(next, precision);
-    const unblocked = this.#needsSizeOf && ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings);
-    if (unblocked) this.#needsSizeOf = false;
-    if (unblocked || moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings) {
+    if ('sizeOf' in settings || 'render' in settings || 'renderKey' in settings) this.#needsSizeOf = false;
+    // sizeOf too: a render in flight made without it must not stop the view that now has one.
+    if (moved || 'select' in settings || 'precision' in settings || 'render' in settings || 'renderKey' in settings || 'sizeOf' in settings) {
       this.#gen++; // renders in flight belong to the old settings: not delivered
       this.#coalescer.cancel();
       this.#flight?.dropWaiting();
@@ -113,7 +117,7 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
         this.#stale = false;
         this.#source = 'stream';
         try {
-          this.#subscribe(next.topic, next.params);
+          this.#sub.move(next.topic, next.params);
         } catch (err) {
           this.#apply(prev, prevPrecision); // still on the old topic; its next tick renders
           throw err;
@@ -138,14 +142,11 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
     if (this.#closed) return;
     this.#closed = true;
     this.#gen++;
-    this.#subscriptionTag = undefined;
     this.#coalescer.cancel();
     this.#flight?.cancel();
     this.#flight?.dropWaiting();
-    const sub = this.#sub;
-    this.#sub = undefined;
     try {
-      sub?.unsubscribe();
+      this.#sub.release();
     } catch (err) {
       this.#fail('unsubscribe', err);
     }
@@ -155,31 +156,6 @@ export class View<D = unknown, S extends object = Record<string, unknown>, O = u
   /** `close()`, for `using view = client.view(…)`. */
   [Symbol.dispose](): void {
     this.close();
-  }
-
-  #subscribe(topic: string, params: unknown): void {
-    const old = this.#sub;
-    const oldTag = this.#subscriptionTag;
-    const tag = {};
-    const live = () => this.#subscriptionTag === tag;
-    this.#subscriptionTag = tag; // before subscribe: data delivered synchronously by it is accepted
-    let sub: { unsubscribe(): void };
-    try {
-      sub = this.#deps.host.subscribe(
-        topic,
-        params,
-        (data, meta) => {
-          if (live()) this.#onData(data as D, meta);
-        },
-        { onStale: () => live() && this.#setStale(true), onRecover: () => live() && this.#setStale(false) },
-      );
-    } catch (err) {
-      this.#subscriptionTag = oldTag;
-      throw err;
-    }
-    if (this.#closed) return void sub.unsubscribe(); // closed from a callback during subscribe
-    this.#sub = sub;
-    old?.unsubscribe();
   }
 
   #onData(data: D, meta: ViewDataMeta): void {

@@ -76,6 +76,23 @@ describe('Coalescer', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('a new interval reschedules the waiting value against it', () => {
+    const t = setup(100);
+    t.c.push(1);
+    vi.advanceTimersByTime(5);
+    t.c.push(2); // waits for t = 100
+    t.c.minIntervalMs = 10;
+    expect(t.c.minIntervalMs).toBe(10);
+    vi.advanceTimersByTime(4);
+    expect(t.flushed).toEqual([{ value: 1, at: 0 }]);
+    vi.advanceTimersByTime(1);
+    expect(t.flushed).toEqual([
+      { value: 1, at: 0 },
+      { value: 2, at: 10 },
+    ]);
+    expect(t.tasks.size).toBe(0);
+  });
+
   it('an interval of 0 flushes every value synchronously', () => {
     const { c, flushed } = setup(0);
     for (let i = 0; i < 5; i++) c.push(i);

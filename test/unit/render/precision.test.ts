@@ -75,6 +75,88 @@ describe('precision', () => {
     }
   });
 
+  it('invalid rules: the error names the field and says what is wrong', () => {
+    const cases: [unknown, string][] = [
+      [{ price: 16 }, 'precision.price: decimal places must be an integer in 0..15, got 16'],
+      [{ price: { dp: 1.5 } }, 'precision.price: dp must be an integer in 0..15, got 1.5'],
+      [{ price: { sig: 0 } }, 'precision.price: sig must be an integer in 1..15, got 0'],
+      [{ q: { price: { step: -1 } } }, 'precision.q.price: step must be finite and > 0, got -1'],
+      [{ price: { step: 0 } }, 'precision.price: step must be finite and > 0, got 0'],
+      [{ price: 'cents' }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
+      [{ price: null }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
+      [{ price: true }, "precision.price: expected a number, { dp }, { sig }, { step }, 'integer', a function or a nested map"],
+      [{ quote: [] }, 'precision.quote: expected an object map of field rules'],
+      [5, 'precision: expected an object map of field rules'],
+      [null, 'precision: expected an object map of field rules'],
+      [[], 'precision: expected an object map of field rules'],
+    ];
+    for (const [map, message] of cases) {
+      let caught: unknown;
+      try {
+        compilePrecision(map as PrecisionMap);
+      } catch (err) {
+        caught = err;
+      }
+      expect(isStreamClientError(caught, 'INVALID_OPTIONS')).toBe(true);
+      expect((caught as Error).message).toBe(message);
+      expect((caught as { details?: unknown }).details).toEqual({ option: message.slice(0, message.indexOf(':')) });
+    }
+  });
+
+  it('an object is a rule only with exactly one numeric dp, sig or step; otherwise a nested map', () => {
+    const state = { quote: { dp: 1.23456, price: 1.26 } };
+    expect(normalize(state, { quote: { dp: 2, price: 1 } })).toEqual({ quote: { dp: 1.23, price: 1.3 } });
+    expect(normalize({ quote: { dp: 1.23456 } }, { quote: { dp: { dp: 1 } } })).toEqual({ quote: { dp: 1.2 } });
+    expect(normalize({ quote: { sig: 1.23456 } }, { quote: { sig: { sig: 2 } } })).toEqual({ quote: { sig: 1.2 } });
+  });
+
+  it('a field whose rule is undefined passes through', () => {
+    const s = { price: 1.234, qty: 2.5 };
+    expect(normalize(s, { price: undefined as never, qty: 'integer' })).toEqual({ price: 1.234, qty: 3 });
+  });
+
+  it('a null or missing nested object passes through a nested map', () => {
+    const s = { quote: null, other: 1.234 };
+    expect(normalize(s, { quote: { price: 2 }, other: 1 })).toEqual({ quote: null, other: 1.2 });
+    expect(normalize({ n: 7 }, { n: { price: 2 } })).toEqual({ n: 7 });
+  });
+
+  it('a nested map applies to objects in nested arrays, and to a state that is an array', () => {
+    expect(normalize({ grid: [[{ px: 1.234 }, { px: 2 }]] }, { grid: { px: 2 } })).toEqual({ grid: [[{ px: 1.23 }, { px: 2 }]] });
+    expect(normalize([{ px: 1.234 }, 'x'], { px: 1 })).toEqual([{ px: 1.2 }, 'x']);
+  });
+
+  it('a custom rule runs for a field present with undefined, not for an absent field', () => {
+    const rule = { tag: (v: unknown) => v ?? 'none' };
+    const absent = { price: 1 };
+    expect(normalize(absent, rule)).toBe(absent);
+    expect(normalize(absent, rule)).toStrictEqual({ price: 1 });
+    expect(normalize({ tag: undefined }, rule)).toStrictEqual({ tag: 'none' });
+  });
+
+  it('a nested map leaves a field that holds a string, not an object, untouched', () => {
+    expect(normalize({ quote: 'n/a' }, { quote: { length: () => 0, 0: () => 'x' } })).toStrictEqual({ quote: 'n/a' });
+  });
+
+  it('a field named undefined is an ordinary field', () => {
+    expect(normalize({ undefined: 1.234, price: 1.234 }, { price: 2 })).toEqual({ undefined: 1.234, price: 1.23 });
+  });
+
+  it('a state read through getters (a class instance) is rounded into a plain copy', () => {
+    class Tick {
+      get price(): number {
+        return 1.234;
+      }
+    }
+    expect(normalize(new Tick() as { price: number }, { price: 2 })).toStrictEqual({ price: 1.23 });
+  });
+
+  it('compiles a map once: the same map object gives the same compiled rules', () => {
+    const map: PrecisionMap = { price: 2 };
+    expect(compilePrecision(map)).toBe(compilePrecision(map));
+    expect(compilePrecision({ price: 2 })).not.toBe(compilePrecision(map));
+  });
+
   it('property: normalization is idempotent', () => {
     fc.assert(
       fc.property(state, precisionMap, (s, p) => {

@@ -1,85 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULTS } from '../../../src/client/defaults.js';
-import { systemClock } from '../../../src/core/clock.js';
 import { isStreamClientError } from '../../../src/core/errors.js';
-import { TaskRegistry } from '../../../src/core/tasks.js';
-import { createCounters } from '../../../src/observe/counters.js';
-import { Log, type Logger } from '../../../src/observe/log.js';
-import { RenderCache } from '../../../src/render/cache.js';
 import { View } from '../../../src/render/view.js';
-import type { RenderInfo, RenderState, ViewDataMeta, ViewHooks, ViewHost, ViewOptions } from '../../../src/render/view-options.js';
-import { renderCacheOptions } from '../../helpers/config.js';
-
-interface Quote {
-  price: number;
-  name?: string;
-}
-type State = { price: number };
-
-/** Records subscribe/unsubscribe in order and pushes data to live subscriptions. */
-class FakeHost implements ViewHost {
-  readonly events: string[] = [];
-  readonly subs: { topic: string; onData: (d: unknown, m: ViewDataMeta) => void; hooks: ViewHooks; live: boolean }[] = [];
-  subscribe(topic: string, _params: unknown, onData: (d: unknown, m: ViewDataMeta) => void, hooks: ViewHooks) {
-    const sub = { topic, onData, hooks, live: true };
-    this.subs.push(sub);
-    this.events.push(`sub ${topic}`);
-    return {
-      unsubscribe: () => {
-        if (!sub.live) return;
-        sub.live = false;
-        this.events.push(`unsub ${topic}`);
-      },
-    };
-  }
-  push(topic: string, data: Quote, meta: ViewDataMeta = { source: 'stream' }): void {
-    for (const s of this.subs) if (s.live && s.topic === topic) s.onData(data, meta);
-  }
-  stale(topic: string, on: boolean): void {
-    for (const s of this.subs) if (s.live && s.topic === topic) (on ? s.hooks.onStale : s.hooks.onRecover)?.({});
-  }
-  get live(): string[] {
-    return this.subs.filter((s) => s.live).map((s) => s.topic);
-  }
-}
-
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  const promise = new Promise<T>((res) => (resolve = res));
-  return { promise, resolve };
-}
-
-function setup(render: { maxBytes?: number; minIntervalMs?: number; renderTimeoutMs?: number } = {}) {
-  const counters = createCounters();
-  const records: Record<string, unknown>[] = [];
-  const write = (level: string) => (obj: object) => void records.push({ level, ...obj });
-  const logger: Logger = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-  const log = new Log(logger);
-  const tasks = new TaskRegistry(systemClock);
-  const cache = new RenderCache(renderCacheOptions({ maxBytes: render.maxBytes ?? 1_000_000 }), { counters, log });
-  const host = new FakeHost();
-  const deps = {
-    host,
-    cache,
-    tasks,
-    counters,
-    log,
-    defaults: { minIntervalMs: render.minIntervalMs ?? 0, renderTimeoutMs: render.renderTimeoutMs ?? DEFAULTS.render.renderTimeoutMs },
-  };
-  const outputs: { view: string; output: string; info: RenderInfo; at: number }[] = [];
-  const renders: RenderState<State>[] = [];
-  const base: ViewOptions<Quote, State, string> = {
-    topic: 'AAPL',
-    select: (q) => ({ price: q.price }),
-    precision: { price: 2 },
-    renderKey: 'tile-v1',
-    render: (s) => (renders.push(s), `<svg>${s.price.toFixed(2)}${s.stale ? ' stale' : ''}</svg>`),
-    onRender: (output, info) => outputs.push({ view: info.viewId, output, info, at: Date.now() }),
-  };
-  const view = (id: string, o: Partial<ViewOptions<Quote, State, string>> = {}) => new View<Quote, State, string>(id, { ...base, ...o }, deps);
-  return { counters, records, tasks, cache, host, outputs, renders, view, deps, base };
-}
+import type { RenderInfo, RenderState } from '../../../src/render/view-options.js';
+import { deferred, type Quote, setupViews as setup, type State } from '../../helpers/render-views.js';
 
 describe('View', () => {
   beforeEach(() => {
@@ -118,6 +42,33 @@ describe('View', () => {
     v.update({ topic: 'MSFT', select: (q) => ({ price: q.price * 2 }) });
     expect(t.outputs.map((o) => o.output)).toEqual(['<svg>1.00</svg>', '<svg>5.00</svg>']);
     v.close();
+  });
+
+  it('a move made from onRender while the previous move subscribes leaves exactly one subscription, released by close', () => {
+    const t = setup();
+    let again = true;
+    const v = t.view('k', {
+      onRender: (output) => {
+        t.outputs.push({ view: 'k', output, info: {} as RenderInfo, at: 0 });
+        if (output === '<svg>2.50</svg>' && again) {
+          again = false;
+          v.update({ topic: 'TSLA' }); // the user moves the tile on the replayed value
+        }
+      },
+    });
+    const subscribe = t.host.subscribe.bind(t.host);
+    t.host.subscribe = (topic, params, onData, hooks) => {
+      const sub = subscribe(topic, params, onData, hooks);
+      if (topic === 'MSFT') onData({ price: 2.5 }, { source: 'stream' }); // a registry replaying the last value
+      return sub;
+    };
+    v.update({ topic: 'MSFT' });
+    expect(v.topic).toBe('TSLA');
+    expect(t.host.live).toEqual(['TSLA']);
+    t.host.push('TSLA', { price: 4 });
+    expect(t.outputs.map((o) => o.output)).toEqual(['<svg>2.50</svg>', '<svg>4.00</svg>']);
+    v.close();
+    expect(t.host.live).toEqual([]);
   });
 
   it('a move whose subscribe throws keeps the view on the old topic', () => {
