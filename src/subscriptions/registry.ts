@@ -113,18 +113,15 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     if (this.#disposed) return;
     this.detach();
     this.#session = session;
-    const link = this.#link;
-    if (!link || !this.#entries) return;
-    link.attach(session, this.#entries.values());
+    this.#link?.attach(session, this.allEntries());
   }
 
   /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
   detach(): void {
     if (!this.#session) return;
     this.#session = undefined;
-    if (!this.#link || !this.#entries) return;
-    this.#link.detach(this.#entries.values());
-    for (const e of this.#entries.values()) if (e.state === 'active') this.setState(e, 'pending');
+    this.#link?.detach(this.allEntries());
+    for (const e of this.allEntries()) if (e.state === 'active') this.setState(e, 'pending');
   }
 
   /**
@@ -226,8 +223,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
   }
 
   #release(h: SubscriptionHandle): void {
-    const e = h.entry;
-    if (e.closed) return;
+    const e = h.entry; // open: a handle is closed before its entry (unsubscribe, closeEntries)
     e.handles = e.handles.filter((x) => x !== h);
     if (e.handles.length > 0) {
       e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
