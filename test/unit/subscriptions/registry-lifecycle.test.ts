@@ -1,0 +1,77 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { jsonProtocol } from '../../../src/protocol/json.js';
+import type { Protocol } from '../../../src/protocol/types.js';
+import type { StaleInfo } from '../../../src/subscriptions/index.js';
+import { registryHarness, type Json } from '../../helpers/registry.js';
+
+const noop = (): void => {};
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+const states = (records: Json[]): unknown[][] =>
+  records.filter((r) => r['event'] === 'subscription.state').map((r) => [r['level'], r['topic'], r['from'], r['to']]);
+
+describe("a subscription's life, as a user sees it", () => {
+  it('one subscription.state record per change: closed -> pending on subscribe, -> active on the ack, -> closed when the last handle leaves', () => {
+    const { registry, attach, server, records } = registryHarness();
+    attach();
+    const a = registry.add('A', noop);
+    const b = registry.add('A', noop); // joins the entry: no record
+    server({ op: 'subscribed', topic: 'A' });
+    a.unsubscribe(); // one handle left: no record
+    b.unsubscribe();
+    expect(states(records)).toEqual([
+      ['debug', 'A', 'closed', 'pending'],
+      ['debug', 'A', 'pending', 'active'],
+      ['debug', 'A', 'active', 'closed'],
+    ]);
+  });
+
+  it('a subscribe({ from }) on a protocol that cannot resume delivers from the first frame (the position is not taken)', () => {
+    const protocol: Protocol = { ...jsonProtocol(), resumable: false };
+    const { registry, attach, server, counters } = registryHarness({}, protocol);
+    const s = attach();
+    const got: unknown[] = [];
+    registry.add('A', (d) => got.push(d), { from: 41 });
+    expect(s.ops('subscribe')).toEqual([{ op: 'subscribe', topic: 'A' }]);
+    server({ op: 'data', topic: 'A', data: 'first', seq: 1 });
+    expect(got).toEqual(['first']);
+    expect(counters.duplicatesDropped).toBe(0);
+  });
+
+  it('a new session without a detach in between subscribes everything afresh: pending, one subscribe each, no unsubscribe', () => {
+    const { registry, attach, server } = registryHarness();
+    attach();
+    const a = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+    const s2 = attach();
+    expect(a.state).toBe('pending');
+    expect(s2.frames).toEqual([{ op: 'subscribe', topic: 'A' }]);
+    server({ op: 'subscribed', topic: 'A' });
+    expect(a.state).toBe('active');
+  });
+
+  it('when the handle with the smallest staleAfterMs leaves, the topic goes stale by the threshold of those left', () => {
+    const { registry, attach } = registryHarness({ stale: { afterMs: 10_000 } });
+    attach();
+    const infos: StaleInfo[] = [];
+    const quick = registry.add('A', noop, { staleAfterMs: 500 });
+    registry.add('A', noop, { staleAfterMs: 2_000, onStale: (i) => infos.push(i) });
+    vi.advanceTimersByTime(100);
+    quick.unsubscribe();
+    vi.advanceTimersByTime(1_899);
+    expect(infos).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(infos.map((i) => i.silentForMs)).toEqual([2_000]);
+  });
+
+  it('keyed data before anything was ever subscribed is a late frame, not a throw', () => {
+    const { registry, counters } = registryHarness();
+    expect(() => registry.data('A', 'A?op-1', 1, undefined, Date.now())).not.toThrow();
+    expect(counters.lateFramesDropped).toBe(1);
+    expect([...registry.entries()]).toEqual([]);
+    expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
+  });
+});
