@@ -180,6 +180,11 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     return this.#disposed;
   }
 
+  /** The client is stopped (`pause()` until `resume()`). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** Whether a session is attached. */
   connected(): boolean {
     return this.#session !== undefined;

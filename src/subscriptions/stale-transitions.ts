@@ -12,6 +12,8 @@ export interface StaleContext {
   readonly counters: Counters;
   readonly fallback: FallbackPoller | undefined;
   connected(): boolean;
+  /** The client is stopped (no stale sweeps, no fallback polls): a callback may stop it mid-sweep. */
+  readonly paused: boolean;
   setState(e: Entry, to: EntryState): void;
   /** Made on the first `add()`. */
   readonly link: ServerLink | undefined;
@@ -27,7 +29,7 @@ export function enterStale(ctx: StaleContext, e: Entry, now: number): void {
   ctx.counters.staleEntered++;
   ctx.log.info('stale.enter', { topic, key, silentForMs, connected });
   notify(ctx.log, ctx.counters, e, 'onStale', { topic, key, lastDataAt: lastDataAt(e), silentForMs, connected });
-  if (!e.closed && e.state === 'stale') ctx.fallback?.start(e);
+  if (!e.closed && e.state === 'stale' && !ctx.paused) ctx.fallback?.start(e); // onStale may unsubscribe or stop the client
 }
 
 /** The first stream frame after a stale period: fallback off, `active`, `onRecover`. */

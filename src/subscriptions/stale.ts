@@ -142,6 +142,7 @@ export class StaleMonitor {
       if (at <= judgeAt) {
         if (entry.state === 'stale') this.#host.resubscribe(entry, now);
         else this.#host.enterStale(entry, now);
+        if (this.#paused) return; // a callback stopped the client: pause() cancelled the sweep, nothing re-arms it
         entry.resubscribeAt = now + (resubscribeAfterMs ?? Infinity);
         at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       }

@@ -75,3 +75,46 @@ describe("a subscription's life, as a user sees it", () => {
     expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
   });
 });
+
+describe('callbacks that act on the registry from inside a stale sweep', () => {
+  it('a client stopped from onStale is quiet: no fallback poll and no stale sweep, for that topic or the others due in the same sweep', async () => {
+    const polled: string[] = [];
+    const { registry, attach, tasks } = registryHarness({
+      ackTimeoutMs: Infinity,
+      stale: { afterMs: 1_000 },
+      fallback: { fetch: async (topic: string) => void polled.push(topic), intervalMs: 500 },
+    });
+    attach();
+    registry.add('A', noop, { onStale: () => registry.pause() }); // client.stop() from the callback
+    registry.add('B', noop);
+    registry.add('C', noop, { staleAfterMs: 5_000 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(tasks.names()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(polled).toEqual([]);
+    expect(registry.topicCounts()).toMatchObject({ fallback: 0 });
+    registry.resume(); // started again: the stale topic polls; B and C count their silence from now
+    await vi.advanceTimersByTimeAsync(0);
+    expect(polled).toEqual(['A']);
+    const polls = (t: string) => polled.filter((x) => x === t).length;
+    await vi.advanceTimersByTimeAsync(999);
+    expect([polls('A'), polls('B'), polls('C')]).toEqual([2, 0, 0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([polls('A'), polls('B'), polls('C')]).toEqual([3, 1, 0]);
+    registry.dispose();
+  });
+
+  it('a handle that unsubscribes from its onStale leaves no fallback polling for the removed topic', async () => {
+    const polled: string[] = [];
+    const { registry, attach, tasks } = registryHarness({
+      stale: { afterMs: 1_000 },
+      fallback: { fetch: async (topic: string) => void polled.push(topic), intervalMs: 500 },
+    });
+    attach();
+    const sub = registry.add('A', noop, { onStale: () => sub.unsubscribe() });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(polled).toEqual([]);
+    expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
+    expect(tasks.size).toBe(0);
+  });
+});
