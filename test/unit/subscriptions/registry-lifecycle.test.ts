@@ -117,4 +117,17 @@ describe('callbacks that act on the registry from inside a stale sweep', () => {
     expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
     expect(tasks.size).toBe(0);
   });
+
+  it('while disconnected a stale topic is neither re-sent nor counted as re-sent; the next session subscribes it once', () => {
+    const { registry, attach, counters, records } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000, resubscribeAfterMs: 1_000 } });
+    attach();
+    const sub = registry.add('A', noop);
+    registry.detach();
+    vi.advanceTimersByTime(10_000);
+    expect(sub.state).toBe('stale');
+    expect(counters.staleResubscribes).toBe(0);
+    expect(records.filter((r) => r['event'] === 'stale.resubscribe')).toEqual([]);
+    const s = attach();
+    expect(s.frames).toEqual([{ op: 'subscribe', topic: 'A' }]);
+  });
 });
