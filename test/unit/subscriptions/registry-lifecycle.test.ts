@@ -130,4 +130,21 @@ describe('callbacks that act on the registry from inside a stale sweep', () => {
     const s = attach();
     expect(s.frames).toEqual([{ op: 'subscribe', topic: 'A' }]);
   });
+
+  it('a client closed from onStale leaves no timer and polls nothing, though another topic was still being watched', async () => {
+    const polled: string[] = [];
+    const { registry, attach, tasks } = registryHarness({
+      ackTimeoutMs: Infinity,
+      stale: { afterMs: 1_000, resubscribeAfterMs: 1_000 },
+      fallback: { fetch: async (topic: string) => void polled.push(topic), intervalMs: 500 },
+    });
+    attach();
+    registry.add('B', noop, { staleAfterMs: 5_000 }); // watched, not due in the sweep that closes
+    registry.add('A', noop, { onStale: () => registry.dispose() }); // client.close() from the callback
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(tasks.names()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(polled).toEqual([]);
+  });
 });
+
