@@ -75,11 +75,6 @@ export class StaleMonitor {
     this.#floorMs = sweepFloorMs(config?.afterMs);
   }
 
-  /** Whether a sweep is scheduled (for tests and diagnostics). */
-  get armed(): boolean {
-    return this.#task !== undefined;
-  }
-
   /** The entry changed on the control path (new, state change, threshold change). */
   watch(entry: Entry): void {
     if (this.#paused) return;
