@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonProtocol } from '../../../src/protocol/json.js';
 import type { Protocol } from '../../../src/protocol/types.js';
+import type { StreamClientError } from '../../../src/core/errors.js';
 import type { StaleInfo } from '../../../src/subscriptions/index.js';
 import { registryHarness, type Json } from '../../helpers/registry.js';
 
@@ -148,3 +149,90 @@ describe('callbacks that act on the registry from inside a stale sweep', () => {
   });
 });
 
+describe('the subscription limit', () => {
+  it('the one over gets SUBSCRIPTION_LIMIT naming the limit and the topic', async () => {
+    const { registry, attach } = registryHarness({ maxSubscriptions: 2 });
+    attach();
+    registry.add('A', noop);
+    registry.add('B', noop);
+    const seen: StreamClientError[] = [];
+    registry.add('C', noop, { onError: (e) => void seen.push(e) });
+    await Promise.resolve();
+    expect(seen.map((e) => [e.code, e.message, e.details])).toEqual([
+      ['SUBSCRIPTION_LIMIT', 'subscription limit (2) reached; "C" was not sent', { topic: 'C', key: 'C', maxSubscriptions: 2 }],
+    ]);
+  });
+
+  it('acknowledged subscriptions count once each, and unsubscribing one frees its slot', () => {
+    const { registry, attach, server } = registryHarness({ maxSubscriptions: 2 });
+    const s = attach();
+    const a = registry.add('A', noop);
+    registry.add('B', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'subscribed', topic: 'B' });
+    expect(registry.add('C', noop).state).toBe('error'); // two live: no room
+    a.unsubscribe();
+    expect(registry.add('D', noop).state).toBe('pending'); // A's slot
+    expect(registry.add('E', noop).state).toBe('error');
+    expect(s.ops('subscribe').map((f) => f['topic'])).toEqual(['A', 'B', 'D']);
+  });
+});
+
+describe('stop and start', () => {
+  it('stop ends fallback polling with reason stopped; an unsubscribe ends it with reason unsubscribed', async () => {
+    const { registry, attach, records } = registryHarness({
+      ackTimeoutMs: Infinity,
+      stale: { afterMs: 1_000 },
+      fallback: { fetch: async () => 1, intervalMs: 500 },
+    });
+    attach();
+    const a = registry.add('A', noop);
+    registry.add('B', noop);
+    await vi.advanceTimersByTimeAsync(1_000);
+    registry.pause();
+    registry.resume();
+    a.unsubscribe();
+    const stops = records.filter((r) => r['event'] === 'fallback.stop').map((r) => [r['topic'], r['reason']]);
+    expect(stops).toEqual([
+      ['A', 'stopped'],
+      ['B', 'stopped'],
+      ['A', 'unsubscribed'],
+    ]);
+    registry.dispose();
+  });
+
+  it('start before anything was subscribed, and start with a stale topic but no fallback configured, are no error', () => {
+    const { registry, attach } = registryHarness({ stale: { afterMs: 1_000 } });
+    registry.pause();
+    expect(() => registry.resume()).not.toThrow();
+    attach();
+    const sub = registry.add('A', noop);
+    vi.advanceTimersByTime(1_000);
+    expect(sub.state).toBe('stale');
+    registry.pause();
+    expect(() => registry.resume()).not.toThrow();
+    expect(sub.state).toBe('stale');
+  });
+});
+
+describe('ready', () => {
+  it('a topic that goes stale before its first ack is not ready: neither its handle nor one joining it resolves until the ack', async () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000 } });
+    attach();
+    const settled: string[] = [];
+    const first = registry.add('A', noop);
+    first.ready.then(() => void settled.push('first'));
+    vi.advanceTimersByTime(1_000);
+    expect(first.state).toBe('stale');
+    const joined = registry.add('A', noop);
+    joined.ready.then(() => void settled.push('joined'));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toEqual([]);
+    server({ op: 'subscribed', topic: 'A' });
+    server({ op: 'data', topic: 'A', data: 1 });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(settled).toEqual(['first', 'joined']);
+  });
+});
