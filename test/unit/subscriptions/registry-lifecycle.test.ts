@@ -236,3 +236,40 @@ describe('ready', () => {
     expect(settled).toEqual(['first', 'joined']);
   });
 });
+
+describe('stream data and staleness', () => {
+  it('the first frame before the ack is an implicit ack, not a recovery: no onRecover, no stale.recover', () => {
+    const { registry, attach, server, counters, records } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000 } });
+    attach();
+    const recovered = vi.fn();
+    const sub = registry.add('A', noop, { onRecover: recovered });
+    server({ op: 'data', topic: 'A', data: 1 });
+    expect(sub.state).toBe('active');
+    expect(recovered).not.toHaveBeenCalled();
+    expect(counters.staleRecovered).toBe(0);
+    expect(records.filter((r) => r['event'] === 'stale.recover')).toEqual([]);
+  });
+
+  it('each re-send while stale is one stale.resubscribe record naming the topic', () => {
+    const { registry, attach, server, records } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000, resubscribeAfterMs: 1_000 } });
+    attach();
+    registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    vi.advanceTimersByTime(1_000 + 2_000);
+    expect(records.filter((r) => r['event'] === 'stale.resubscribe').map((r) => [r['level'], r['topic'], r['key']])).toEqual([
+      ['info', 'A', 'A'],
+      ['info', 'A', 'A'],
+    ]);
+  });
+
+  it('after close nothing is counted as subscribed', () => {
+    const { registry, attach, server } = registryHarness({ ackTimeoutMs: Infinity });
+    attach();
+    registry.add('A', noop);
+    registry.add('B', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    registry.dispose();
+    expect(registry.size).toBe(0);
+    expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
+  });
+});
