@@ -273,3 +273,29 @@ describe('stream data and staleness', () => {
     expect(registry.topicCounts()).toEqual({ active: 0, stale: 0, fallback: 0, pending: 0, error: 0 });
   });
 });
+
+describe('positions and close, as the data path sees them', () => {
+  it('a frame without a seq on a numbered topic is delivered and leaves the position alone', () => {
+    const { registry, attach, server, counters } = registryHarness();
+    attach();
+    const got: unknown[] = [];
+    registry.add('A', (d) => got.push(d));
+    server({ op: 'data', topic: 'A', data: 'one', seq: 1 });
+    server({ op: 'data', topic: 'A', data: 'snapshot' });
+    server({ op: 'data', topic: 'A', data: 'two', seq: 2 });
+    expect(got).toEqual(['one', 'snapshot', 'two']);
+    expect([counters.duplicatesDropped, counters.gaps]).toEqual([0, 0]);
+  });
+
+  it('a ready still pending when the client closes rejects with CLIENT_CLOSED, "client is closed"', async () => {
+    const { registry, attach } = registryHarness();
+    attach();
+    const sub = registry.add('A', noop);
+    const ready = sub.ready.then(
+      () => 'resolved',
+      (e: StreamClientError) => [e.code, e.message],
+    );
+    registry.dispose();
+    expect(await ready).toEqual(['CLIENT_CLOSED', 'client is closed']);
+  });
+});
