@@ -299,3 +299,31 @@ describe('positions and close, as the data path sees them', () => {
     expect(await ready).toEqual(['CLIENT_CLOSED', 'client is closed']);
   });
 });
+
+describe('a server that ends subscriptions (complete)', () => {
+  it('a complete long after the last ack starts a fresh retry budget, even if the topic went stale and recovered in between', () => {
+    const { registry, attach, server, errors } = registryHarness({
+      ackTimeoutMs: Infinity,
+      retry: { initialDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 2 },
+      stale: { afterMs: 1_000 },
+    });
+    const s = attach();
+    const sub = registry.add('A', noop);
+    server({ op: 'subscribed', topic: 'A' });
+    vi.advanceTimersByTime(10);
+    registry.handle({ type: 'complete', topic: 'A' }); // ended right after its ack: one failure in a row
+    vi.advanceTimersByTime(1_000);
+    expect(s.ops('subscribe')).toHaveLength(2);
+    server({ op: 'subscribed', topic: 'A' });
+    vi.advanceTimersByTime(5_000);
+    expect(sub.state).toBe('stale');
+    server({ op: 'data', topic: 'A', data: 1 }); // recovers: data, not a new ack
+    expect(sub.state).toBe('active');
+    vi.advanceTimersByTime(10);
+    registry.handle({ type: 'complete', topic: 'A' }); // 5 s after the ack: a fresh start, retried
+    expect(sub.state).toBe('pending');
+    expect(errors).toEqual([]);
+    vi.advanceTimersByTime(1_000);
+    expect(s.ops('subscribe')).toHaveLength(3);
+  });
+});
