@@ -40,3 +40,16 @@ describe('the sweep floor: a topic due right after another is swept at most one 
     expect(staleAtOfSecond(1_000, 300)).toBe(1_300);
   });
 });
+
+describe('what the monitor watches', () => {
+  it('stale topics are not watched without resubscribeAfterMs: a handle joining one arms no sweep', () => {
+    const { registry, attach, tasks } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000 } });
+    attach();
+    const a = registry.add('A', noop);
+    vi.advanceTimersByTime(1_000);
+    expect(a.state).toBe('stale');
+    expect(tasks.names()).toEqual([]);
+    registry.add('A', noop);
+    expect(tasks.names()).toEqual([]);
+  });
+});
