@@ -128,3 +128,45 @@ describe("the client's error listener", () => {
     expect(callbackErrors(records).map((r) => [r['topic'], r['callback']])).toEqual([['A', 'error']]);
   });
 });
+
+describe('hooks and closed handles', () => {
+  it('a handle unsubscribed by an earlier handle’s hook in the same round hears nothing more', () => {
+    const h = registryHarness({ stale: { afterMs: 1_000 }, ackTimeoutMs: Infinity });
+    h.attach();
+    const heard: string[] = [];
+    const second = { sub: undefined as undefined | { unsubscribe(): void } };
+    h.registry.add('A', noop, { onStale: () => (heard.push('first'), second.sub?.unsubscribe()) });
+    second.sub = h.registry.add('A', noop, { onStale: () => void heard.push('second') });
+    h.registry.add('A', noop, { onStale: () => void heard.push('third') });
+    vi.advanceTimersByTime(1_000);
+    expect(heard).toEqual(['first', 'third']);
+  });
+
+  it('the first record of a failing onData has no suppressed field', () => {
+    const h = registryHarness();
+    h.attach();
+    h.registry.add('A', () => {
+      throw new Error('boom');
+    });
+    h.server({ op: 'data', topic: 'A', data: 1 });
+    expect(callbackErrors(h.records)).toHaveLength(1);
+    expect(callbackErrors(h.records)[0]).not.toHaveProperty('suppressed');
+  });
+
+  it('without a client error listener a failure reaches the handles alone, and is no callback error', () => {
+    const counters = createCounters();
+    const logger: Logger = { debug: noop, info: noop, warn: noop, error: noop, isLevelEnabled: () => true };
+    const registry = new SubscriptionRegistry(jsonProtocol(), {
+      tasks: new TaskRegistry(systemClock),
+      log: new Log(logger),
+      counters,
+      options: registryOptions({ random: () => 0.5 }),
+    });
+    registry.attach(new FakeSession());
+    const codes: string[] = [];
+    registry.add('A', noop, { onError: (e) => void codes.push(e.code) });
+    registry.handle({ type: 'error', topic: 'A', code: 'gone', message: '' });
+    expect(codes).toEqual(['SUBSCRIPTION_REJECTED']);
+    expect(counters.callbackErrors).toBe(0);
+  });
+});

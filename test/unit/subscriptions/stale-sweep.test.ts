@@ -53,3 +53,21 @@ describe('what the monitor watches', () => {
     expect(tasks.names()).toEqual([]);
   });
 });
+
+describe('several thresholds', () => {
+  it('each topic goes stale at its own threshold, whatever the order they were subscribed in', () => {
+    const { registry, attach } = registryHarness({ ackTimeoutMs: Infinity, stale: { afterMs: 1_000 } }); // floor 100 ms
+    attach();
+    const staleAt: Record<string, number> = {};
+    const start = Date.now();
+    for (const [topic, ms] of [
+      ['C', 100],
+      ['A', 500],
+      ['B', 2_000],
+    ] as const) {
+      registry.add(topic, noop, { staleAfterMs: ms, onStale: () => void (staleAt[topic] = Date.now() - start) });
+    }
+    vi.advanceTimersByTime(3_000);
+    expect(staleAt).toEqual({ C: 100, A: 500, B: 2_000 });
+  });
+});
