@@ -51,6 +51,7 @@ export interface Entry {
   runSeq: number;
   /** Stale threshold; `undefined` = not watched. */
   afterMs: number | undefined;
+  /** When it last went stale; read only while `stale`. */
   staleSince: number | undefined;
   /** Next stale re-send (when `resubscribeAfterMs` is set). */
   resubscribeAt: number;

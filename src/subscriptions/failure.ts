@@ -18,7 +18,6 @@ export interface FailureHost extends StaleContext {
 export function failEntry(host: FailureHost, e: Entry, err: StreamClientError, deferred: boolean): void {
   host.log.redactor.exposed(err); // handed to onError callbacks and the client's error event
   e.error = err;
-  e.staleSince = undefined;
   e.attempts = 0;
   e.previousDelayMs = 0;
   host.fallback?.stop(e, 'error');

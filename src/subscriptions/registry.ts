@@ -1,4 +1,4 @@
-import { ClosedError, SubscriptionError, type StreamClientError } from '../core/errors.js';
+import { ClosedError, type StreamClientError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { TaskRegistry } from '../core/tasks.js';
 import type { Counters } from '../observe/counters.js';
@@ -9,7 +9,8 @@ import { FallbackPoller } from './fallback.js';
 import { createEntry, staleThreshold, type DataHandler, type Entry } from './entry.js';
 import { closeEntries, entryInfo, insertEntry, removeEntry } from './entry-table.js';
 import { SubscriptionHandle } from './handle.js';
-import { failEntry, type FailureHost } from './failure.js';
+import { failEntry } from './failure.js';
+import { want, type LimitHost } from './limit.js';
 import { validateSubscribe, type RegistryDeps, type ResolvedRegistryOptions } from './options.js';
 import { Positions } from './positions.js';
 import { ServerLink, type LinkHost } from './server-link.js';
@@ -27,11 +28,11 @@ export type { RegistryDeps };
  * if a subscribe went out on this session — so after any burst the server holds exactly the
  * registry's non-error keys. Data is routed by `key`, else by `topic` (one Map lookup).
  *
- * Its server link, stale monitor, delivery and failure helpers see it through the narrow interfaces
- * it implements (`LinkHost`, `StaleHost`, `DeliveryHost`, `FailureHost`). The maps, the link and the monitor are
+ * Its server link, stale monitor, delivery, failure and limit helpers see it through the narrow interfaces
+ * it implements (`LinkHost`, `StaleHost`, `DeliveryHost`, `LimitHost`). The maps, the link and the monitor are
  * made on the first `add()`: a client that never subscribes holds none of them.
  */
-export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, DeliveryHost, FailureHost {
+export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, DeliveryHost, LimitHost {
   readonly #tasks: TaskRegistry;
   readonly #clock: Clock;
   readonly log: Log;
@@ -79,6 +80,11 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     return this.#entries?.size ?? 0;
   }
 
+  /** Entries in `error` (they do not count toward `maxSubscriptions`). */
+  get errorCount(): number {
+    return this.#errors;
+  }
+
   /** Add a handle; a new key queues a subscribe (sent now when attached and the pace allows). */
   add<T>(topic: string, onData: (data: T, meta: DataMeta) => void, options: SubscribeOptions<T> = {}): Subscription {
     if (this.#disposed) throw new ClosedError('subscriptions are closed');
@@ -97,7 +103,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     const handle = new SubscriptionHandle(e, onData as DataHandler, options as SubscribeOptions, (this.#releaser ??= (h) => this.#release(h)));
     e.handles = e.handles.concat(handle);
     e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
-    if (isNew || e.state === 'error') this.#want(e, link);
+    if (isNew || e.state === 'error') want(this, e, link, this.#o.maxSubscriptions);
     (this.#stale ??= this.#staleMonitor()).watch(e);
     return handle;
   }
@@ -107,18 +113,15 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     if (this.#disposed) return;
     this.detach();
     this.#session = session;
-    const link = this.#link;
-    if (!link || !this.#entries) return;
-    link.attach(session, this.#entries.values());
+    this.#link?.attach(session, this.allEntries());
   }
 
   /** The connection is down: everything back to pending, nothing sent, no ack/pace timers. */
   detach(): void {
     if (!this.#session) return;
     this.#session = undefined;
-    if (!this.#link || !this.#entries) return;
-    this.#link.detach(this.#entries.values());
-    for (const e of this.#entries.values()) if (e.state === 'active') this.setState(e, 'pending');
+    this.#link?.detach(this.allEntries());
+    for (const e of this.allEntries()) if (e.state === 'active') this.setState(e, 'pending');
   }
 
   /**
@@ -177,6 +180,11 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     return this.#disposed;
   }
 
+  /** The client is stopped (`pause()` until `resume()`). */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
   /** Whether a session is attached. */
   connected(): boolean {
     return this.#session !== undefined;
@@ -220,8 +228,7 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
   }
 
   #release(h: SubscriptionHandle): void {
-    const e = h.entry;
-    if (e.closed) return;
+    const e = h.entry; // open: a handle is closed before its entry (unsubscribe, closeEntries)
     e.handles = e.handles.filter((x) => x !== h);
     if (e.handles.length > 0) {
       e.afterMs = staleThreshold(e, this.#o.staleAfterMs);
@@ -235,18 +242,6 @@ export class SubscriptionRegistry implements StreamSink, LinkHost, StaleHost, De
     if (e.state === 'error') this.#errors--;
     if (entries.size === 0) this.#stale?.idle();
     this.log.debug('subscription.state', { topic: e.topic, key: e.key, from: e.state, to: 'closed' });
-  }
-
-  /** The entry needs a server subscription: check the limit, then queue it. */
-  #want(e: Entry, link: ServerLink): void {
-    if (e.state === 'error') {
-      e.error = undefined;
-      this.setState(e, 'pending');
-    }
-    const max = this.#o.maxSubscriptions;
-    if (this.size - this.#errors <= max) return link.send(e);
-    const details = { topic: e.topic, key: e.key, maxSubscriptions: max };
-    this.fail(e, new SubscriptionError('SUBSCRIPTION_LIMIT', `subscription limit (${max}) reached; "${e.topic}" was not sent`, { details }), true);
   }
 
   /** Mark the entry failed and tell its handles (deferred to a microtask inside `add()`). */

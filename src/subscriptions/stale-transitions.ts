@@ -12,6 +12,8 @@ export interface StaleContext {
   readonly counters: Counters;
   readonly fallback: FallbackPoller | undefined;
   connected(): boolean;
+  /** The client is stopped (no stale sweeps, no fallback polls): a callback may stop it mid-sweep. */
+  readonly paused: boolean;
   setState(e: Entry, to: EntryState): void;
   /** Made on the first `add()`. */
   readonly link: ServerLink | undefined;
@@ -27,13 +29,12 @@ export function enterStale(ctx: StaleContext, e: Entry, now: number): void {
   ctx.counters.staleEntered++;
   ctx.log.info('stale.enter', { topic, key, silentForMs, connected });
   notify(ctx.log, ctx.counters, e, 'onStale', { topic, key, lastDataAt: lastDataAt(e), silentForMs, connected });
-  if (!e.closed && e.state === 'stale') ctx.fallback?.start(e);
+  if (!e.closed && !ctx.paused) ctx.fallback?.start(e); // onStale may unsubscribe or stop the client
 }
 
 /** The first stream frame after a stale period: fallback off, `active`, `onRecover`. */
 export function recover(ctx: StaleContext, e: Entry, now: number): void {
   const staleForMs = now - (e.staleSince ?? now);
-  e.staleSince = undefined;
   ctx.fallback?.stop(e, 'recovered');
   ctx.setState(e, 'active');
   ctx.counters.staleRecovered++;
@@ -41,10 +42,10 @@ export function recover(ctx: StaleContext, e: Entry, now: number): void {
   notify(ctx.log, ctx.counters, e, 'onRecover', { staleForMs });
 }
 
-/** Stale for another `resubscribeAfterMs`: send the subscription again (attach resubscribes anyway). */
+/** Stale for another `resubscribeAfterMs` (the monitor calls it for stale entries only): send the subscription again; offline, attach resubscribes anyway. */
 export function resubscribe(ctx: StaleContext, e: Entry): void {
-  const link = ctx.link;
-  if (!link?.session || e.closed || e.state !== 'stale') return;
+  const link = ctx.link!; // made on the first add(), before any entry
+  if (!link.session) return;
   ctx.counters.staleResubscribes++;
   ctx.log.info('stale.resubscribe', { topic: e.topic, key: e.key });
   link.send(e);

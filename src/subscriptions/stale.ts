@@ -65,17 +65,14 @@ export class StaleMonitor {
   #countFrom = 0;
   /** When the sweep that deferred to let pending input be read ran; NaN when none did (see `#sweep`). */
   #deferredAt = NaN;
+  /** Counts `idle()` calls: a sweep whose callbacks stopped, closed or emptied the registry ends there. */
+  #idles = 0;
 
   constructor(config: StaleConfig | undefined, tasks: TaskRegistry, host: StaleHost) {
     this.#tasks = tasks;
     this.#host = host;
     this.#resubscribeAfterMs = config?.resubscribeAfterMs;
     this.#floorMs = sweepFloorMs(config?.afterMs);
-  }
-
-  /** Whether a sweep is scheduled (for tests and diagnostics). */
-  get armed(): boolean {
-    return this.#task !== undefined;
   }
 
   /** The entry changed on the control path (new, state change, threshold change). */
@@ -91,6 +88,7 @@ export class StaleMonitor {
     this.#task = undefined;
     this.#taskAt = Infinity;
     this.#deferredAt = NaN;
+    this.#idles++;
   }
 
   /** The user stopped the client: no sweeps (and no staleness) until `resume()`. */
@@ -135,6 +133,7 @@ export class StaleMonitor {
       return;
     }
     let next = Infinity;
+    const idles = this.#idles;
     // Callbacks may (un)subscribe during the sweep: Map iteration tolerates both.
     for (const entry of this.#host.allEntries()) {
       let at = deadline(entry, resubscribeAfterMs, this.#countFrom);
@@ -142,6 +141,7 @@ export class StaleMonitor {
       if (at <= judgeAt) {
         if (entry.state === 'stale') this.#host.resubscribe(entry, now);
         else this.#host.enterStale(entry, now);
+        if (this.#idles !== idles) return; // a callback stopped or closed the client: nothing may re-arm
         entry.resubscribeAt = now + (resubscribeAfterMs ?? Infinity);
         at = deadline(entry, resubscribeAfterMs, this.#countFrom);
       }
