@@ -239,7 +239,7 @@ export class Connection implements SocketOwner, HandshakeOwner {
     else this.#counters.connectFailures++;
     if (loss.reason === 'heartbeat-timeout') this.#counters.heartbeatTimeouts++;
     let kind = loss.kind;
-    if (kind === 'auth' && this.#hooks.authRejected(p.token) === 'fatal') kind = 'fatal';
+    if (kind === 'auth' && this.#hooks.authRejected(loss.token ?? p.token) === 'fatal') kind = 'fatal';
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.fault(err)), hint, down);
     if (!plan)

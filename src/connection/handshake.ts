@@ -102,8 +102,9 @@ export async function reauth(owner: HandshakeOwner, token: string): Promise<bool
     owner.reauthed();
     return true;
   } catch (err) {
-    // Guarded: the caller (the refresher's onToken) does not await this promise.
-    if (p.gen === owner.gen) owner.loseGuarded(handshakeLoss(err));
+    // Guarded: the caller (the refresher's onToken) does not await this promise. The verdict
+    // is on the token the server refused, not on the handshake's it still holds.
+    if (p.gen === owner.gen) owner.loseGuarded({ ...handshakeLoss(err), token });
     return false;
   }
 }
