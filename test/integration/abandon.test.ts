@@ -40,17 +40,22 @@ function waitingProtocol(): { protocol: Protocol; ended: Promise<{ reason: unkno
 
 describe('an attempt given up during its handshake (raw ws server that never answers)', () => {
   for (const how of ['stop', 'close'] as const) {
-    it(`${how}() aborts the handshake's read with CONNECTION_CLOSED "attempt abandoned" and leaves no timer`, async () => {
+    it(`${how}() closes with 1000 "${how}", aborts the handshake's read with CONNECTION_CLOSED "attempt abandoned", leaves no timer`, async () => {
       const listening = await listenWs();
       server = listening.server;
       const hellos: string[] = [];
       const heard = new EventEmitter();
-      server.on('connection', (ws) =>
+      const closes: [number, string][] = [];
+      server.on('connection', (ws) => {
         ws.on('message', (m) => {
           hellos.push(String(m));
           heard.emit('hello');
-        }),
-      );
+        });
+        ws.on('close', (code, reason) => {
+          closes.push([code, String(reason)]);
+          heard.emit('close');
+        });
+      });
       const { protocol, ended } = waitingProtocol();
       const c = (client = new StreamClient({ url: listening.url, protocol, heartbeat: false, handshakeTimeoutMs: 60_000 }));
       const starting = c.start().catch((err: unknown) => err);
@@ -65,6 +70,8 @@ describe('an attempt given up during its handshake (raw ws server that never ans
       expect((reason as Error).message).toBe('attempt abandoned');
       expect(pendingTimers(c)).toEqual([]);
       expect(isStreamClientError(await starting, how === 'stop' ? 'CLIENT_STOPPED' : 'CLIENT_CLOSED')).toBe(true);
+      await until(() => closes.length === 1, [[heard, ['close']]], 2_000, 'the closing handshake');
+      expect(closes).toEqual([[1000, how]]);
     });
   }
 });

@@ -64,6 +64,7 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
     h.connection.offline();
     expect(h.changes.at(-1)).toMatchObject({ from: 'open', to: 'failed', reason: 'max-attempts' });
     expect(h.network.live()).toHaveLength(0);
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([['MAX_ATTEMPTS', 'gave up after 0 attempts']]);
     const cause = h.errors[0]?.cause;
     expect(isStreamClientError(cause, 'CONNECTION_FAILED')).toBe(true);
     expect((cause as Error).message).toBe('the network went offline');
