@@ -121,4 +121,72 @@ describe("the connection's side of its socket (fake time, in-memory network)", (
     expect(sent(h.network.peers[1]!.received)).toEqual([{ op: 'auth', token: 'tok-1-abcdef' }, { op: 'again' }]);
     await h.connection.close();
   });
+  it('a frame that cannot be decoded: DECODE_ERROR naming only the parser error type, logged with its size; the socket stays', async () => {
+    const h = connectionHarness();
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    h.network.last()!.send('{"op": tok-abcdefg');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([['DECODE_ERROR', 'cannot decode frame: SyntaxError']]);
+    expect(h.records.filter((r) => r['event'] === 'decode.error')).toEqual([
+      expect.objectContaining({ protocol: 'json', bytes: 18, err: expect.objectContaining({ code: 'DECODE_ERROR' }) }),
+    ]);
+    expect(h.counters.decodeErrors).toBe(1);
+    expect(h.connection.state).toBe('open');
+    await h.connection.close();
+  });
+
+  it('a binary frame over maxFrameBytes is measured in bytes: FRAME_TOO_LARGE with the bound in details and the log', async () => {
+    const h = connectionHarness({ connection: { maxFrameBytes: 8 } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const peer = h.network.last()!;
+    peer.send(new TextEncoder().encode('{"op":1}')); // 8 bytes: at the bound, decoded (and refused by the protocol)
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.errors.map((e) => e.code)).toEqual(['DECODE_ERROR']);
+    peer.send(new Uint8Array(9));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.errors.map((e) => [e.code, e.message, e.details])).toEqual([
+      ['DECODE_ERROR', expect.any(String), undefined],
+      ['FRAME_TOO_LARGE', 'inbound frame larger than maxFrameBytes (8)', { maxFrameBytes: 8 }],
+    ]);
+    expect(h.records.filter((r) => r['event'] === 'connection.error')).toEqual([expect.objectContaining({ reason: 'frame-too-large', maxFrameBytes: 8 })]);
+    expect(h.changes.at(-1)).toMatchObject({ from: 'open', to: 'reconnecting', reason: 'frame-too-large' });
+    await h.connection.close();
+  });
+
+  it('a protocol that decodes one frame into several messages: each is routed, in order', async () => {
+    const { decodeInto: _, ...json } = jsonProtocol();
+    const several: Protocol = {
+      ...json,
+      decode: (frame) =>
+        String(frame) === 'two'
+          ? [
+              { type: 'subscribed', topic: 'A' },
+              { type: 'data', topic: 'A', data: 1, seq: 1 },
+            ]
+          : json.decode(frame),
+    };
+    const h = connectionHarness({ connection: { protocol: several } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    h.network.last()!.send('two');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.messages).toEqual([{ type: 'subscribed', topic: 'A' }, expect.objectContaining({ type: 'data', topic: 'A', data: 1, seq: 1 })]);
+    await h.connection.close();
+  });
+
+  it('a hook that throws while a frame is handled is an internal error of the current socket: given up and retried', async () => {
+    const h = connectionHarness();
+    h.hooks.message = () => {
+      throw new TypeError('listener bug');
+    };
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    h.network.last()!.send(JSON.stringify({ op: 'unsubscribed', topic: 'A' }));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.changes.at(-1)).toMatchObject({ from: 'open', to: 'reconnecting', reason: 'internal-error' });
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([['CONNECTION_FAILED', 'internal error in the connection: TypeError: listener bug']]);
+    await h.connection.close();
+  });
 });
