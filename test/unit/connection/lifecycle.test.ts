@@ -180,4 +180,18 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
     expect(h.connection.since).toBe(1_000_250);
     await h.connection.close();
   });
+  it('a start() still waiting is rejected by stop() (CLIENT_STOPPED "client stopped") and by close() (CLIENT_CLOSED "client closed")', async () => {
+    for (const [how, code, message] of [
+      ['stop', 'CLIENT_STOPPED', 'client stopped'],
+      ['close', 'CLIENT_CLOSED', 'client closed'],
+    ] as const) {
+      const h = connectionHarness({ network: { autoAccept: false } });
+      const started = h.connection.start();
+      await vi.advanceTimersByTimeAsync(0);
+      await h.connection[how]();
+      await expect(started).rejects.toSatisfy((e) => isStreamClientError(e, code) && (e as Error).message === message);
+      expect(h.changes.at(-1)).toMatchObject({ from: 'connecting', to: how === 'stop' ? 'stopped' : 'closed', reason: how });
+      await h.connection.close();
+    }
+  });
 });
