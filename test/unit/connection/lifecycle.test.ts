@@ -32,7 +32,9 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
       stateTransitions: 3 + 1 + 2 + 3,
       messagesOut: 2,
       messagesIn: 2,
+      heartbeatTimeouts: 0,
     });
+    expect(h.changes.filter((c) => c.from === 'reconnecting').map((c) => c.reason)).toEqual(['retry', 'retry']);
     await h.connection.close();
   });
 
@@ -45,7 +47,9 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
     h.network.last()!.drop();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.changes.at(-1)).toMatchObject({ to: 'reconnecting', delayMs: 5_000, attempt: 1 });
+    expect(h.connection.attempt).toBe(1);
     h.connection.online();
+    expect(h.connection.attempt).toBe(0);
     expect(h.changes.at(-1)).toMatchObject({ from: 'reconnecting', to: 'connecting', reason: 'online', attempt: 0 });
     expect(h.tasks.names()).not.toContain('reconnect.attempt');
     await vi.advanceTimersByTimeAsync(0);
@@ -144,7 +148,7 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
     expect(h.network.peers).toHaveLength(1);
     expect(h.changes.filter((c) => c.to === 'connecting')).toHaveLength(1);
     await h.connection.close();
-    await expect(h.connection.start()).rejects.toSatisfy((e) => isStreamClientError(e, 'CLIENT_CLOSED'));
+    await expect(h.connection.start()).rejects.toSatisfy((e) => isStreamClientError(e, 'CLIENT_CLOSED') && (e as Error).message === 'client is closed');
   });
 
   it('stop() when stopped and close() when closed do nothing; stop() during a pending retry cancels it', async () => {
@@ -154,8 +158,10 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
     h.network.last()!.drop();
     await vi.advanceTimersByTimeAsync(0);
     expect(h.tasks.names()).toEqual(['reconnect.attempt']);
+    expect(h.hooks.down).toHaveBeenCalledTimes(1);
     await h.connection.stop();
     expect(h.changes.at(-1)).toMatchObject({ from: 'reconnecting', to: 'stopped', reason: 'stop' });
+    expect(h.hooks.down).toHaveBeenCalledTimes(1); // the session ended with the drop, not again
     expect(h.tasks.size).toBe(0);
     const transitions = h.changes.length;
     await h.connection.stop();
@@ -193,5 +199,29 @@ describe('Connection lifecycle (fake time, in-memory network)', () => {
       expect(h.changes.at(-1)).toMatchObject({ from: 'connecting', to: how === 'stop' ? 'stopped' : 'closed', reason: how });
       await h.connection.close();
     }
+  });
+  it('send() is true when written to the open socket, false otherwise (the caller queues)', async () => {
+    const h = connectionHarness({ network: { autoAccept: false } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.send('{"op":"early"}')).toBe(false);
+    h.network.last()!.accept();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.connection.send('{"op":"now"}')).toBe(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.network.last()!.received).toEqual(['{"op":"now"}']);
+    await h.connection.close();
+  });
+
+  it('a loss whose down() hook throws (from a timer) is reported and still ends in reconnecting', async () => {
+    const h = connectionHarness({ token: 'tok-1-abcdef', peer: { auth: () => 'ignore' } });
+    vi.mocked(h.hooks.down).mockImplementationOnce(() => {
+      throw new TypeError('down bug');
+    });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(1_000); // the handshake timeout
+    expect(h.connection.state).toBe('reconnecting');
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([['CONNECTION_FAILED', 'internal error in the connection: TypeError: down bug']]);
+    await h.connection.close();
   });
 });

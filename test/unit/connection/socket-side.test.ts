@@ -155,24 +155,28 @@ describe("the connection's side of its socket (fake time, in-memory network)", (
     await h.connection.close();
   });
 
-  it('a protocol that decodes one frame into several messages: each is routed, in order', async () => {
+  it('a protocol that decodes one frame into several messages: each is routed, in order; an ignore and a ping without reply go nowhere', async () => {
     const { decodeInto: _, ...json } = jsonProtocol();
     const several: Protocol = {
       ...json,
       decode: (frame) =>
         String(frame) === 'two'
-          ? [
-              { type: 'subscribed', topic: 'A' },
-              { type: 'data', topic: 'A', data: 1, seq: 1 },
-            ]
+          ? [{ type: 'subscribed', topic: 'A' }, { type: 'data', topic: 'A', data: 1, seq: 1 }, { type: 'ignore' }, { type: 'ping' }]
           : json.decode(frame),
     };
     const h = connectionHarness({ connection: { protocol: several } });
     void h.connection.start();
     await vi.advanceTimersByTimeAsync(0);
+    const out = h.counters.messagesOut;
     h.network.last()!.send('two');
     await vi.advanceTimersByTimeAsync(0);
-    expect(h.messages).toEqual([{ type: 'subscribed', topic: 'A' }, expect.objectContaining({ type: 'data', topic: 'A', data: 1, seq: 1 })]);
+    // Data goes to the sink (with its receive time); an 'ignore' and a ping with no reply go nowhere.
+    expect(h.messages).toEqual([
+      { type: 'subscribed', topic: 'A' },
+      { type: 'data', topic: 'A', key: undefined, data: 1, seq: 1, receivedAt: Date.now() },
+    ]);
+    expect(h.counters.messagesOut).toBe(out);
+    expect(h.network.last()!.received).toHaveLength(0);
     await h.connection.close();
   });
 
@@ -189,4 +193,52 @@ describe("the connection's side of its socket (fake time, in-memory network)", (
     expect(h.errors.map((e) => [e.code, e.message])).toEqual([['CONNECTION_FAILED', 'internal error in the connection: TypeError: listener bug']]);
     await h.connection.close();
   });
+  it('a protocol with no ping: a probe sends nothing, and the silence is still death', async () => {
+    const { ping: _, ...noPing } = jsonProtocol();
+    const h = connectionHarness({ connection: { protocol: noPing, heartbeat: { intervalMs: 1_000, timeoutMs: 500 } } });
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const peer = h.network.last()!;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(h.counters.heartbeatProbes).toBe(1);
+    expect(peer.received).toEqual([]);
+    expect(h.errors).toEqual([]);
+    await vi.advanceTimersByTimeAsync(501);
+    expect(h.changes.find((c) => c.to === 'reconnecting')).toMatchObject({ from: 'open', reason: 'heartbeat-timeout' });
+    await h.connection.close();
+  });
+
+  it('a state listener that throws as the socket opens: an internal error, and the socket is given up at once', async () => {
+    const h = connectionHarness();
+    const transition = h.hooks.transition;
+    h.hooks.transition = (c) => {
+      transition(c);
+      if (c.to === 'authenticating') throw new TypeError('listener bug');
+    };
+    void h.connection.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(h.changes.find((c) => c.to === 'reconnecting')).toMatchObject({ from: 'authenticating', reason: 'internal-error' });
+    expect(h.errors.map((e) => [e.code, e.message])).toEqual([['CONNECTION_FAILED', 'internal error in the connection: TypeError: listener bug']]);
+    await h.connection.close();
+  });
+
+  for (const end of ['close', 'reject'] as const) {
+    it(`a state listener that throws on the loss a socket ${end} causes: reported, and the loss stands`, async () => {
+      const h = connectionHarness({ network: { autoAccept: false } });
+      const transition = h.hooks.transition;
+      h.hooks.transition = (c) => {
+        transition(c);
+        if (c.to === 'reconnecting') throw new TypeError('listener bug');
+      };
+      void h.connection.start();
+      await vi.advanceTimersByTimeAsync(0);
+      if (end === 'close') h.network.last()!.close(1011, 'busy');
+      else h.network.last()!.reject();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(h.connection.state).toBe('reconnecting');
+      expect(h.changes.filter((c) => c.to === 'reconnecting')).toHaveLength(1);
+      expect(h.errors.map((e) => [e.code, e.message])).toEqual([['CONNECTION_FAILED', 'internal error in the connection: TypeError: listener bug']]);
+      await h.connection.close();
+    });
+  }
 });
