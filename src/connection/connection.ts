@@ -5,7 +5,7 @@ import type { Log } from '../observe/log.js';
 import type { Frame, StreamSink } from '../protocol/types.js';
 import type { ReconnectScheduler } from '../reconnect/scheduler.js';
 import { refused, runAttempt } from './attempt.js';
-import { authenticating, reauthenticate } from './handshake.js';
+import { authenticating, handshake, reauth, type HandshakeOwner } from './handshake.js';
 import { Heartbeat } from './heartbeat.js';
 import { InboundClock } from './inbound-clock.js';
 import {
@@ -26,7 +26,7 @@ import { LiveSession } from './session.js';
 import { StartGate } from './start-gate.js';
 import { canTransition, isResting, type ConnectionState, type StateChange } from './states.js';
 import { SocketSide, type SocketOwner } from './socket-side.js';
-import { handshakeLoss, type Loss } from './socket-errors.js';
+import type { Loss } from './socket-errors.js';
 import type { Transport } from './transport.js';
 import type { ConnectionHooks, ConnectionOptions } from './types.js';
 
@@ -38,9 +38,9 @@ export type { ConnectionHooks, ConnectionOptions, Session } from './types.js';
  * each socket carries a generation, and a trigger from an old generation or a state that is
  * no longer live is ignored — a close storm yields one transition and one scheduled attempt.
  */
-export class Connection implements SocketOwner {
-  readonly #o: ConnectionOptions;
-  readonly #tasks: TaskRegistry;
+export class Connection implements SocketOwner, HandshakeOwner {
+  readonly options: ConnectionOptions;
+  readonly tasks: TaskRegistry;
   readonly #scheduler: ReconnectScheduler;
   readonly #hooks: ConnectionHooks;
   readonly #log: Log;
@@ -60,8 +60,8 @@ export class Connection implements SocketOwner {
     o: ConnectionOptions,
     deps: { tasks: TaskRegistry; scheduler: ReconnectScheduler; hooks: ConnectionHooks; sink: StreamSink; log: Log; counters: Counters },
   ) {
-    this.#o = o;
-    this.#tasks = deps.tasks;
+    this.options = o;
+    this.tasks = deps.tasks;
     this.#scheduler = deps.scheduler;
     this.#hooks = deps.hooks;
     this.#log = deps.log;
@@ -76,10 +76,10 @@ export class Connection implements SocketOwner {
   }
   /** Wall time of the last transition (durations run on the steady clock; a person reads wall time). */
   get since(): number {
-    return this.#tasks.clock.wallOf(this.#since);
+    return this.tasks.clock.wallOf(this.#since);
   }
   get lastMessageAt(): number | undefined {
-    return this.#inboundAt.last ? this.#tasks.clock.wallOf(this.#inboundAt.last) : undefined;
+    return this.#inboundAt.last ? this.tasks.clock.wallOf(this.#inboundAt.last) : undefined;
   }
   get attempt(): number {
     return this.#scheduler.attempt;
@@ -130,36 +130,8 @@ export class Connection implements SocketOwner {
   }
 
   /** In-band re-auth on the open socket with a new token; a refusal reconnects. */
-  async reauth(token: string): Promise<boolean> {
-    const p = this.#phase;
-    if (p.kind !== 'open' || p.reauth) return false;
-    const protocol = this.#o.protocol;
-    const reauth = protocol.reauth;
-    if (!reauth) {
-      // No in-band re-auth: the handshake token stays, but frames that carry the credential
-      // (KIS subscribe frames) use the new one from now on.
-      p.token = token;
-      return false;
-    }
-    try {
-      await reauthenticate(
-        p,
-        token,
-        (io) => reauth.call(protocol, io),
-        this.#tasks,
-        this.#o.handshakeTimeoutMs,
-        (f) => this.send(f),
-      );
-      if (p.gen !== this.#gen) return false;
-      p.token = token;
-      this.#counters.reauths++;
-      this.#log.info('auth.reauth', { protocol: protocol.name });
-      return true;
-    } catch (err) {
-      // Guarded: the caller (the refresher's onToken) does not await this promise.
-      if (p.gen === this.#gen) this.#loseGuarded(handshakeLoss(err));
-      return false;
-    }
+  reauth(token: string): Promise<boolean> {
+    return reauth(this, token);
   }
 
   // SocketOwner
@@ -168,8 +140,11 @@ export class Connection implements SocketOwner {
     return this.#phase;
   }
 
+  /** The attempt's socket opened: its handshake starts. */
   opened(p: Connecting, t: Transport): void {
-    this.#handshake(p, t).catch((err: unknown) => this.fault(err, p.gen === this.#gen));
+    const a = authenticating(this, this.#side, p, t);
+    this.#enter(a, 'socket-open');
+    handshake(this, this.#side, a).catch((err: unknown) => this.fault(err, a.gen === this.#gen));
   }
 
   /** The generation of the current socket. */
@@ -190,48 +165,25 @@ export class Connection implements SocketOwner {
     this.#enter(p, reason, { attempt: this.#scheduler.attempt });
     this.#counters.connectAttempts++;
     const loss = await runAttempt(p, {
-      o: this.#o,
-      tasks: this.#tasks,
+      o: this.options,
+      tasks: this.tasks,
       credential: (signal) => this.#hooks.credential(signal),
       secrets: this.#log.redactor,
       handlers: this.#side,
       stale: () => p.gen !== this.#gen,
-      timedOut: (l) => this.#loseGuarded(l),
+      timedOut: (l) => this.loseGuarded(l),
     });
     if (loss !== undefined && p.gen === this.#gen) this.lose(loss);
   }
 
-  async #handshake(p: Connecting, transport: Transport): Promise<void> {
-    p.deadline?.cancel();
-    this.#inboundAt.touch(this.#tasks.clock);
-    const gen = p.gen;
-    const a = authenticating(
-      p,
-      transport,
-      this.#tasks,
-      this.#o.handshakeTimeoutMs,
-      (f) => this.#side.write(gen, f),
-      (loss) => this.#loseGuarded(loss),
-    );
-    this.#enter(a, 'socket-open');
-    try {
-      await this.#o.protocol.handshake?.(a.control);
-    } catch (err) {
-      if (gen === this.#gen) this.lose(handshakeLoss(err));
-      return;
-    }
-    if (gen !== this.#gen || this.#phase !== a) return;
-    a.deadline.cancel();
-    this.#opened(a);
-  }
-
+  // HandshakeOwner (with `phase`, `gen`, `send`, `lose` and `loseGuarded`)
   /**
    * The handshake completed. Resubscription (`ready`) runs before `open` is announced: the
    * session writes to its own socket for as long as its generation is current.
    */
-  #opened(a: Authenticating): void {
+  established(a: Authenticating): void {
     const { gen, transport, token } = a;
-    const open: Open = { kind: 'open', gen, transport, token, unproven: !this.#o.protocol.handshake, reauth: undefined };
+    const open: Open = { kind: 'open', gen, transport, token, unproven: !this.options.protocol.handshake, reauth: undefined };
     if (!open.unproven) this.#hooks.accepted();
     this.#hooks.ready(new LiveSession(this.#side, gen));
     this.#counters.connects++;
@@ -240,11 +192,11 @@ export class Connection implements SocketOwner {
     this.#heartbeat?.start();
     this.#gate?.resolve();
     this.#gate = undefined;
-    // What came in with the ack (a snapshot in the same read) and the handshake did not read.
-    for (const m of a.control.drain()) {
-      if (gen !== this.#gen) return;
-      this.#side.inbound(m, this.#inboundAt.last);
-    }
+  }
+
+  reauthed(): void {
+    this.#counters.reauths++;
+    this.#log.info('auth.reauth', { protocol: this.options.protocol.name });
   }
 
   /**
@@ -255,7 +207,7 @@ export class Connection implements SocketOwner {
   fault(err: unknown, current = true): void {
     const error = new ConnectionError('CONNECTION_FAILED', `internal error in the connection: ${describeError(err)}`, { cause: err });
     try {
-      this.#log.error('connection.error', { protocol: this.#o.protocol.name, err: error });
+      this.#log.error('connection.error', { protocol: this.options.protocol.name, err: error });
       if (current) this.lose({ kind: 'retry', reason: 'internal-error', error });
       this.#hooks.error(error);
     } catch {
@@ -267,7 +219,7 @@ export class Connection implements SocketOwner {
    * A loss from a timer callback or an unawaited chain (deadlines, re-auth). What it reaches (a
    * state listener, the registry) must not throw into the process from there, as from a socket callback.
    */
-  #loseGuarded(loss: Loss): void {
+  loseGuarded(loss: Loss): void {
     try {
       this.lose(loss);
     } catch (err) {
@@ -279,7 +231,7 @@ export class Connection implements SocketOwner {
   lose(loss: Loss): void {
     const p = this.#phase;
     if (!isLivePhase(p)) return;
-    const down = p.kind === 'connecting' && refused(p, loss, this.#tasks.clock.now());
+    const down = p.kind === 'connecting' && refused(p, loss, this.tasks.clock.now());
     const socketHint = this.#side.takeHint();
     const hint = loss.hintMs ?? socketHint;
     this.#teardown()?.terminate();
@@ -287,7 +239,7 @@ export class Connection implements SocketOwner {
     else this.#counters.connectFailures++;
     if (loss.reason === 'heartbeat-timeout') this.#counters.heartbeatTimeouts++;
     let kind = loss.kind;
-    if (kind === 'auth' && this.#hooks.authRejected(p.token) === 'fatal') kind = 'fatal';
+    if (kind === 'auth' && this.#hooks.authRejected(loss.token ?? p.token) === 'fatal') kind = 'fatal';
     if (kind === 'fatal') return this.#fail(loss.reason, loss.error ?? new ConnectionError('FATAL_CLOSE', loss.reason));
     const plan = this.#scheduler.schedule(() => void this.#connect('retry').catch((err: unknown) => this.fault(err)), hint, down);
     if (!plan)
@@ -329,14 +281,14 @@ export class Connection implements SocketOwner {
     this.#enter(to, reason);
     this.#gate?.reject(new StreamClientError(code, to === CLOSED ? 'client closed' : 'client stopped'));
     this.#gate = undefined;
-    await transport?.closeGracefully(1000, reason, this.#o.closeTimeoutMs, this.#tasks);
+    await transport?.closeGracefully(1000, reason, this.options.closeTimeoutMs, this.tasks);
   }
 
   #enter(to: Phase, reason: string, extra: { attempt?: number; delayMs?: number; hintMs?: number } = {}): void {
     const from = this.#phase.kind;
     if (!canTransition(from, to.kind)) throw new Error(`steadystream bug: transition ${from} -> ${to.kind} (${reason})`);
     this.#phase = to;
-    this.#since = this.#tasks.clock.now();
+    this.#since = this.tasks.clock.now();
     this.#counters.stateTransitions++;
     const change: StateChange = { from, to: to.kind, reason, ...extra };
     this.#log.info('connection.state', change);

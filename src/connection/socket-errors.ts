@@ -33,6 +33,8 @@ export interface Loss {
   error?: StreamClientError;
   /** A server's retry hint (`Retry-After`, a close reason, the protocol's): only lengthens the wait. */
   hintMs?: number;
+  /** The credential refused, when it is not the one the state holds (a refused re-auth's). */
+  token?: string;
 }
 
 /** A loss the socket reported: it always carries its error. */

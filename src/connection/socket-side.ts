@@ -4,6 +4,7 @@ import type { Counters } from '../observe/counters.js';
 import type { Log } from '../observe/log.js';
 import type { Frame, Inbound, StreamSink } from '../protocol/types.js';
 import type { ControlChannel } from './control.js';
+import type { HandshakeSide } from './handshake.js';
 import type { HeartbeatTarget } from './heartbeat.js';
 import type { InboundClock } from './inbound-clock.js';
 import { controlOf, isLivePhase, socketOf, type Connecting, type Phase } from './phase.js';
@@ -44,7 +45,7 @@ export function decodeFailure(err: unknown): StreamClientError {
  * it would surface in the socket library's listener as an uncaught exception and end the
  * user's process.
  */
-export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOwner {
+export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOwner, HandshakeSide {
   readonly #owner: SocketOwner;
   readonly #o: ConnectionOptions;
   readonly #tasks: TaskRegistry;
@@ -83,6 +84,7 @@ export class SocketSide implements TransportHandlers, HeartbeatTarget, SessionOw
       const p = this.#owner.phase;
       if (p.kind !== 'connecting' || t !== p.transport) return;
       this.#retryHintMs = undefined; // a hint belongs to the socket that sent it
+      this.#inboundAt.touch(this.#tasks.clock); // the heartbeat and lastMessageAt count from the open
       this.#owner.opened(p, t);
     } catch (err) {
       this.#fault(t, err);
