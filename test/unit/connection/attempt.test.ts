@@ -78,7 +78,7 @@ describe('an attempt: credential, then socket (fake time, in-memory network)', (
     void without.connection.start();
     await vi.advanceTimersByTimeAsync(0);
     expect(without.network.last()!.url).toBe('ws://memory.test/ws?n=2');
-    expect(seen).toEqual([{ token: 'tok-1-abcdef' }, {}]);
+    expect(seen).toStrictEqual([{ token: 'tok-1-abcdef' }, {}]); // strict: no `token` key at all without one
     await without.connection.close();
   });
 
