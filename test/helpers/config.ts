@@ -1,5 +1,6 @@
 // Part configs built the production way: through the client's one resolver, so a part under
 // test runs with exactly what a client would hand it (complete, validated, frozen).
+import type { ReconnectOptions as ScheduledReconnect } from '../../src/reconnect/scheduler.js';
 import type { AuthOptions, ResolvedAuthOptions } from '../../src/auth/types.js';
 import type { FallbackOptions, ReconnectOptions, RenderOptions, StaleOptions, SubscriptionOptions } from '../../src/client/options.js';
 import { resolveOptions, type ResolvedOptions } from '../../src/client/resolve.js';
@@ -51,3 +52,16 @@ export function authOptions(auth: AuthOptions): ResolvedAuthOptions {
 export function reconnectOptions(reconnect: ReconnectOptions = {}): ResolvedOptions['reconnect'] {
   return resolveOptions({ url: URL, reconnect }).reconnect;
 }
+
+/** The scheduler's options written out (not resolved): no randomness, no quick retry, delays of 100, 200, 400… ms capped at 1 s, for tests that read exact waits. */
+export const PLAIN_RECONNECT: ScheduledReconnect = {
+  initialDelayMs: 100,
+  maxDelayMs: 1_000,
+  maxHintMs: 300_000,
+  factor: 2,
+  jitter: 'none',
+  maxAttempts: Infinity,
+  resetAfterMs: 5_000,
+  quickRetryMs: 0,
+  downMaxDelayMs: Infinity,
+};

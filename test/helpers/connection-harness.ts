@@ -11,6 +11,7 @@ import { jsonProtocol } from '../../src/protocol/json.js';
 import type { StreamSink } from '../../src/protocol/types.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../src/reconnect/scheduler.js';
 import { createMemoryNetwork, type MemoryNetworkOptions } from '../../src/testing/memory.js';
+import { PLAIN_RECONNECT } from './config.js';
 import { speakJson, type JsonPeerBehaviour } from './memory-json.js';
 
 export interface HarnessOptions {
@@ -60,15 +61,7 @@ export function connectionHarness(h: HarnessOptions = {}) {
   };
   const scheduler = new ReconnectScheduler(
     {
-      initialDelayMs: 100,
-      maxDelayMs: 1_000,
-      maxHintMs: 300_000,
-      factor: 2,
-      jitter: 'none',
-      maxAttempts: Infinity,
-      resetAfterMs: 5_000,
-      quickRetryMs: 0,
-      downMaxDelayMs: Infinity,
+      ...PLAIN_RECONNECT,
       ...h.reconnect,
     },
     tasks,

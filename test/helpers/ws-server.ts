@@ -12,3 +12,9 @@ export async function listenWs(): Promise<{ server: WebSocketServer; url: string
 export function closeWs(server: WebSocketServer | undefined): Promise<void> {
   return new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }
+
+/** A raw-server test's teardown: its client first (it may be reconnecting to the server), then the server. Either may be missing or closed already. */
+export async function closeClientThenServer(client: { close(): Promise<unknown> } | undefined, server: WebSocketServer | undefined): Promise<void> {
+  await client?.close();
+  await closeWs(server);
+}

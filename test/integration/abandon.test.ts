@@ -4,7 +4,7 @@ import type { WebSocketServer } from 'ws';
 import { StreamClient, isStreamClientError, jsonProtocol, type HandshakeIO, type Protocol } from '../../src/index.js';
 import { pendingTimers } from '../../src/testing/index.js';
 import { until } from '../helpers/until.js';
-import { closeWs, listenWs } from '../helpers/ws-server.js';
+import { closeClientThenServer, listenWs } from '../helpers/ws-server.js';
 
 // A raw `ws` server that opens the socket and never answers: the client is left in its
 // handshake, and the test gives the attempt up.
@@ -12,12 +12,7 @@ import { closeWs, listenWs } from '../helpers/ws-server.js';
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await closeWs(server);
-  server = undefined;
-});
+afterEach(() => closeClientThenServer(client, server));
 
 /** jsonProtocol with a handshake that says hello and waits for an answer, recording how its read ended. */
 function waitingProtocol(): { protocol: Protocol; ended: Promise<{ reason: unknown; aborted: boolean }> } {

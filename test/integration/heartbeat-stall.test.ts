@@ -3,17 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocketServer } from 'ws';
 import { StreamClient, type StateChange } from '../../src/index.js';
 import { until } from '../helpers/until.js';
-import { closeWs, listenWs } from '../helpers/ws-server.js';
+import { closeClientThenServer, listenWs } from '../helpers/ws-server.js';
 
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await closeWs(server);
-  server = undefined;
-});
+afterEach(() => closeClientThenServer(client, server));
 
 describe('an event-loop stall right after a probe (raw ws server)', () => {
   it('does not kill a healthy socket whose pong is already buffered', async () => {

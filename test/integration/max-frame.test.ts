@@ -3,17 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocketServer } from 'ws';
 import { StreamClient, type StateChange, type StreamClientError } from '../../src/index.js';
 import { until } from '../helpers/until.js';
-import { closeWs, listenWs } from '../helpers/ws-server.js';
+import { closeClientThenServer, listenWs } from '../helpers/ws-server.js';
 
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await closeWs(server);
-  server = undefined;
-});
+afterEach(() => closeClientThenServer(client, server));
 
 describe('maxFrameBytes (raw ws server sending an oversized frame)', () => {
   it('refuses a frame over the bound with FRAME_TOO_LARGE and reconnects; frames within it pass', async () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { StreamClient, type StateChange, type StreamClientError } from '../../src/index.js';
 import { until } from '../helpers/until.js';
-import { closeWs, listenWs } from '../helpers/ws-server.js';
+import { closeClientThenServer, listenWs } from '../helpers/ws-server.js';
 
 // In-band re-auth (jsonProtocol) against a raw `ws` server that decides how to answer the
 // second `auth` frame on a socket: accept, refuse, or stay silent.
@@ -11,12 +11,7 @@ import { closeWs, listenWs } from '../helpers/ws-server.js';
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await closeWs(server);
-  server = undefined;
-});
+afterEach(() => closeClientThenServer(client, server));
 
 type Answer = 'ok' | 'refuse' | 'silent';
 

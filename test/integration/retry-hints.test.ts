@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { StreamClient, type StateChange } from '../../src/index.js';
 import { until } from '../helpers/until.js';
-import { closeWs, listenWs } from '../helpers/ws-server.js';
+import { closeClientThenServer, listenWs } from '../helpers/ws-server.js';
 
 // Raw `ws` servers that answer every connection with a retry hint of 0, as an overloaded
 // balancer might: the hint must never shorten the client's backoff.
@@ -12,12 +12,7 @@ const RECONNECT = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: '
 let server: WebSocketServer | undefined;
 let client: StreamClient | undefined;
 
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  await closeWs(server);
-  server = undefined;
-});
+afterEach(() => closeClientThenServer(client, server));
 
 async function hostile(onConnection: (ws: WebSocket) => void): Promise<string> {
   const listening = await listenWs();

@@ -5,20 +5,10 @@ import { TaskRegistry } from '../../../src/core/tasks.js';
 import type { JitterKind, RandomSource } from '../../../src/core/backoff.js';
 import { ReconnectScheduler, type ReconnectOptions } from '../../../src/reconnect/scheduler.js';
 import { resolveOptions } from '../../../src/client/resolve.js';
-import { reconnectOptions } from '../../helpers/config.js';
+import { PLAIN_RECONNECT, reconnectOptions } from '../../helpers/config.js';
 import { seeded } from '../../helpers/random.js';
 
-const BASE: ReconnectOptions = {
-  initialDelayMs: 100,
-  maxDelayMs: 1_000,
-  maxHintMs: 300_000,
-  factor: 2,
-  jitter: 'none',
-  maxAttempts: Infinity,
-  resetAfterMs: 5_000,
-  quickRetryMs: 0,
-  downMaxDelayMs: Infinity,
-};
+const BASE: ReconnectOptions = PLAIN_RECONNECT;
 
 function setup(options: Partial<ReconnectOptions> = {}, random: RandomSource = Math.random) {
   const tasks = new TaskRegistry(systemClock);
