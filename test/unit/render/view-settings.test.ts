@@ -265,6 +265,7 @@ describe('View: subscription, settings and failures', () => {
     expect([renders, errors.length, t.outputs.length]).toEqual([2, 1, 1]);
     v.close();
   });
+
   it('a move drops the state of the old topic that waited for the render in flight', async () => {
     const t = setup();
     const first = deferred<string>();
